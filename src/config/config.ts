@@ -1,0 +1,148 @@
+import { z } from "zod";
+import { IsoDuration } from "../time/index.js";
+
+const commaList = z
+  .string()
+  .transform((text) =>
+    text
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const keyList = (what: string) =>
+  commaList.pipe(
+    z
+      .array(z.string().min(16, `each ${what} must be at least 16 characters`))
+      .min(1, `expected at least one ${what}`),
+  );
+
+const url = (protocols: RegExp, example: string) =>
+  z.url({ protocol: protocols, error: `expected a URL such as ${example}` });
+
+/**
+ * The environment Rekindle reads, and nothing else reads `process.env`. Every variable has a
+ * default that suits a laptop; `NODE_ENV=production` makes the secrets mandatory instead.
+ */
+export const Environment = z.object({
+  /** `production` refuses the development defaults for secrets and keys. Default `development`. */
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Address the HTTP API binds to. Default `127.0.0.1`; use `0.0.0.0` in a container. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** HTTP port. Default 3000. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Where the service is reached from outside (links in emails). Default `http://localhost:<PORT>`. */
+  PUBLIC_URL: url(/^https?$/, "https://rekindle.example.com").optional(),
+  /** PostgreSQL. Unset: an embedded PGlite database under DATA_DIR. */
+  DATABASE_URL: url(/^postgres(ql)?$/, "postgres://user@127.0.0.1:5432/rekindle").optional(),
+  /** Size of the PostgreSQL connection pool per process. Default 10. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  /** Redis for the queues. Unset: 127.0.0.1:6379, or a redis-server child process if none answers. */
+  REDIS_URL: url(/^rediss?$/, "redis://127.0.0.1:6379").optional(),
+  /** Prefix of every Redis key, so several installations can share one Redis. Default `rekindle`. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "expected letters, digits, '-' or '_' (no ':')")
+    .default("rekindle"),
+  /** Outgoing mail. `smtp://user:pass@host:587`, `smtps://...`, or `log` (write emails to the log). Default `log`. */
+  SMTP_URL: z
+    .union([z.literal("log"), url(/^smtps?$/, "smtp://user:password@smtp.example.com:587")])
+    .default("log"),
+  /** The From header of outgoing mail. Default `Rekindle <rekindle@localhost>`. */
+  MAIL_FROM: z.string().min(3).default("Rekindle <rekindle@localhost>"),
+  /** Signs unsubscribe links and other tokens; at least 32 characters. Unset in development: generated once into DATA_DIR. */
+  SECRET_KEY: z.string().min(32, "expected at least 32 characters").optional(),
+  /** Segment-style write keys accepted on /v1 (comma-separated). Development default: `rekindle-dev-write-key`. */
+  WRITE_KEYS: keyList("write key").optional(),
+  /** Bearer keys with full access to /api (comma-separated). Development default: `rekindle-dev-api-key-0001`. */
+  API_KEYS: keyList("API key").optional(),
+  /** Where the embedded database, the generated secret and a local Redis keep their files. Default `.rekindle`. */
+  DATA_DIR: z.string().min(1).default(".rekindle"),
+  /** pino log level. Default `info`. */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Jobs one worker process runs at once. Default 10. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Events older than this are deleted by the hourly maintenance job. Default `P730D` (two years). */
+  EVENT_RETENTION: IsoDuration.default("P730D"),
+  /** How long a stopping process waits for work in flight. Default `PT10S`. */
+  SHUTDOWN_TIMEOUT: IsoDuration.default("PT10S"),
+});
+export type Environment = z.infer<typeof Environment>;
+
+/** Configuration after defaults are applied: what the rest of the code receives. */
+export interface Config {
+  env: Environment["NODE_ENV"];
+  http: { host: string; port: number; publicUrl: string };
+  database: { url: string | undefined; poolSize: number };
+  redis: { url: string | undefined; prefix: string };
+  mail: { smtpUrl: string; from: string };
+  secretKey: string | undefined;
+  writeKeys: string[];
+  apiKeys: string[];
+  /** True where a development default stands in for a key the operator did not set. */
+  usingDevelopmentKeys: boolean;
+  dataDir: string;
+  logLevel: Environment["LOG_LEVEL"];
+  worker: { concurrency: number };
+  eventRetention: string;
+  shutdownTimeout: string;
+}
+
+export const DEVELOPMENT_WRITE_KEY = "rekindle-dev-write-key";
+export const DEVELOPMENT_API_KEY = "rekindle-dev-api-key-0001";
+
+/** Thrown when the environment does not parse; its message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      "Rekindle cannot start: the configuration is invalid.\n" +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"),
+    );
+  }
+}
+
+/** Parses the environment once. Empty strings count as unset, as most shells and .env files intend. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(
+    Object.keys(Environment.shape)
+      .map((key) => [key, env[key]?.trim()] as const)
+      .filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = Environment.safeParse(cleaned);
+  const problems: { variable: string; message: string }[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      problems.push({ variable: String(issue.path[0] ?? "environment"), message: issue.message });
+    }
+    throw new ConfigError(problems);
+  }
+  const e = result.data;
+  if (e.NODE_ENV === "production") {
+    for (const variable of ["SECRET_KEY", "WRITE_KEYS", "API_KEYS", "PUBLIC_URL"] as const) {
+      if (e[variable] === undefined) problems.push({ variable, message: "required when NODE_ENV=production" });
+    }
+    if (e.SMTP_URL === "log") problems.push({ variable: "SMTP_URL", message: "required when NODE_ENV=production (smtp:// or smtps://)" });
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+  return {
+    env: e.NODE_ENV,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    secretKey: e.SECRET_KEY,
+    writeKeys: e.WRITE_KEYS ?? [DEVELOPMENT_WRITE_KEY],
+    apiKeys: e.API_KEYS ?? [DEVELOPMENT_API_KEY],
+    usingDevelopmentKeys: e.WRITE_KEYS === undefined || e.API_KEYS === undefined,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    worker: { concurrency: e.WORKER_CONCURRENCY },
+    eventRetention: e.EVENT_RETENTION,
+    shutdownTimeout: e.SHUTDOWN_TIMEOUT,
+  };
+}

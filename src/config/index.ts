@@ -1,0 +1,9 @@
+export {
+  ConfigError,
+  DEVELOPMENT_API_KEY,
+  DEVELOPMENT_WRITE_KEY,
+  Environment,
+  loadConfig,
+  type Config,
+} from "./config.js";
+export { resolveSecretKey } from "./secret-key.js";

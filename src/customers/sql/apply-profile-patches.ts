@@ -1,0 +1,54 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../db/index.js";
+import type { ProfilePatch } from "../profile.js";
+
+export interface CustomerPatch {
+  customerId: number;
+  profile: ProfilePatch;
+  /** Latest activity seen for this customer in the change, if any. */
+  seenAt?: Date;
+}
+
+/**
+ * Applies many customers' profile changes in one statement. Absent fields keep their value,
+ * traits merge key by key (a null removes the key), and `last_seen_at` only moves forward.
+ */
+export async function applyProfilePatches(db: Db, patches: CustomerPatch[], now: Date): Promise<void> {
+  if (patches.length === 0) return;
+  const records = [...patches]
+    .sort((a, b) => a.customerId - b.customerId)
+    .map(({ customerId, profile, seenAt }) => ({
+      id: customerId,
+      email: profile.email ?? null,
+      name: profile.name ?? null,
+      locale: profile.locale ?? null,
+      timezone: profile.timezone ?? null,
+      plan: profile.plan ?? null,
+      signed_up_at: profile.signedUpAt?.toISOString() ?? null,
+      traits: profile.traits ?? null,
+      last_seen_at: seenAt?.toISOString() ?? null,
+    }));
+  const ids = records.map((r) => r.id);
+  // Lock in id order first: the UPDATE's join order is the planner's choice, and two batches
+  // touching the same customers in different orders would otherwise deadlock.
+  await db.execute(sql`select 1 from customers where id = any(${`{${ids.join(",")}}`}::bigint[]) order by id for update`);
+  await db.execute(sql`
+    update customers c set
+      email = coalesce(p.email, c.email),
+      name = coalesce(p.name, c.name),
+      locale = coalesce(p.locale, c.locale),
+      timezone = coalesce(p.timezone, c.timezone),
+      plan = coalesce(p.plan, c.plan),
+      signed_up_at = coalesce(p.signed_up_at, c.signed_up_at),
+      traits = case
+        when p.traits is null then c.traits
+        else (c.traits || p.traits) - coalesce(
+          (select array_agg(key) from jsonb_each(p.traits) where value = 'null'::jsonb), '{}'::text[])
+      end,
+      last_seen_at = greatest(c.last_seen_at, p.last_seen_at),
+      updated_at = ${now.toISOString()}::timestamptz
+    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as p(
+      id bigint, email text, name text, locale text, timezone text, plan text,
+      signed_up_at timestamptz, traits jsonb, last_seen_at timestamptz)
+    where c.id = p.id`);
+}

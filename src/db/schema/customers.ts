@@ -1,0 +1,52 @@
+import { sql } from "drizzle-orm";
+import { bigint, index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+/** Free-form profile attributes that have no column of their own. */
+export type Traits = Record<string, unknown>;
+
+/**
+ * A person who can receive email. `externalId` is the application's own user id (Segment's
+ * `userId`); the typed columns are the ones triggers and audiences query, the rest lives in `traits`.
+ */
+export const customers = pgTable(
+  "customers",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    externalId: text("external_id").notNull(),
+    email: text("email"),
+    name: text("name"),
+    /** BCP-47 language tag, e.g. `sv-SE`; selects the template locale. */
+    locale: text("locale"),
+    /** IANA time zone, e.g. `Europe/Stockholm`; quiet hours and local-time waits use it. */
+    timezone: text("timezone"),
+    /** The plan the application last reported (the subscription row is authoritative when present). */
+    plan: text("plan"),
+    /** When the person signed up in the application (Segment trait `createdAt`). */
+    signedUpAt: timestamp("signed_up_at", { withTimezone: true }),
+    traits: jsonb("traits").$type<Traits>().notNull().default({}),
+    /** Latest `occurred_at` of any event: the `inactive` trigger reads it. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("customers_external_id_key").on(t.externalId),
+    index("customers_email_idx").on(sql`lower(${t.email})`),
+    index("customers_last_seen_at_idx").on(t.lastSeenAt),
+    index("customers_signed_up_at_idx").on(t.signedUpAt),
+  ],
+);
+export type Customer = typeof customers.$inferSelect;
+export type NewCustomer = typeof customers.$inferInsert;
+
+/**
+ * Links a Segment `anonymousId` to the customer it turned out to be, so events sent before
+ * sign-in (and after, by clients that only know the anonymous id) land on the right customer.
+ */
+export const anonymousIds = pgTable("anonymous_ids", {
+  anonymousId: text("anonymous_id").primaryKey(),
+  customerId: bigint("customer_id", { mode: "number" })
+    .notNull()
+    .references(() => customers.id, { onDelete: "cascade" }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,62 @@
+import { sql } from "drizzle-orm";
+import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { campaignVersions } from "./campaigns.js";
+import { customers } from "./customers.js";
+import { enrollments } from "./enrollments.js";
+
+export const messageStatus = pgEnum("message_status", [
+  "scheduled",
+  "queued",
+  "sending",
+  "sent",
+  "failed",
+  "skipped",
+  "uncertain",
+]);
+export type MessageStatus = (typeof messageStatus.enumValues)[number];
+
+/**
+ * The outbox: one row per (enrollment, step), unique, so a step can never be sent twice.
+ * A dispatcher hands rows that fall due to the queue; the row, not Redis, is the truth.
+ */
+export const messages = pgTable(
+  "messages",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    enrollmentId: bigint("enrollment_id", { mode: "number" })
+      .notNull()
+      .references(() => enrollments.id, { onDelete: "cascade" }),
+    stepId: text("step_id").notNull(),
+    campaignVersionId: bigint("campaign_version_id", { mode: "number" })
+      .notNull()
+      .references(() => campaignVersions.id),
+    customerId: bigint("customer_id", { mode: "number" })
+      .notNull()
+      .references(() => customers.id, { onDelete: "cascade" }),
+    status: messageStatus("status").notNull().default("scheduled"),
+    dueAt: timestamp("due_at", { withTimezone: true }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    /** A queued or sending row whose lease ran out goes back to the outbox (or to `uncertain`). */
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    toAddress: text("to_address"),
+    subject: text("subject"),
+    smtpMessageId: text("smtp_message_id"),
+    smtpResponse: text("smtp_response"),
+    /** Why it was skipped or failed, as a tagged value (`{ type: "paused", ... }`). */
+    outcome: jsonb("outcome").$type<{ type: string } & Record<string, unknown>>(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("messages_enrollment_step_key").on(t.enrollmentId, t.stepId),
+    // The dispatcher's hot set: only scheduled rows, ordered by when they fall due.
+    index("messages_scheduled_due_idx").on(t.dueAt).where(sql`${t.status} = 'scheduled'`),
+    // Lease expiry: rows handed to the queue or to SMTP that may need to be reclaimed.
+    index("messages_in_flight_lease_idx").on(t.leaseUntil).where(sql`${t.status} in ('queued', 'sending')`),
+    index("messages_customer_idx").on(t.customerId, t.createdAt),
+    // Frequency caps count a customer's recent sends.
+    index("messages_customer_sent_idx").on(t.customerId, t.sentAt).where(sql`${t.status} = 'sent'`),
+  ],
+);
+export type Message = typeof messages.$inferSelect;

@@ -1,0 +1,24 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Config } from "../config/index.js";
+import type { Database, Db } from "../db/index.js";
+import type { Queues } from "../queue/index.js";
+import type { Clock } from "../time/index.js";
+
+/**
+ * Everything a Rekindle process shares, built once at start-up (runtime's `buildDeps`) and passed
+ * explicitly: no module reaches for a global connection or reads the environment itself.
+ */
+export interface Deps {
+  config: Config;
+  database: Database;
+  db: Db;
+  /** Shared connection for producers and health checks; workers open their own blocking ones. */
+  redis: Redis;
+  redisUrl: string;
+  queues: Queues;
+  logger: Logger;
+  clock: Clock;
+  /** SECRET_KEY, or the one generated for development. */
+  secretKey: string;
+}

@@ -1,0 +1,1 @@
+export { insertEvents, type EventRow, type StoredEvent } from "./insert-events.js";

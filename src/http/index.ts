@@ -1,0 +1,2 @@
+export { buildApp } from "./server.js";
+export { HttpError } from "./http-error.js";

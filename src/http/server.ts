@@ -1,0 +1,39 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Deps } from "../deps/index.js";
+import { MAX_BATCH_BYTES } from "../ingest/index.js";
+import { installErrorHandler } from "./error-handler.js";
+import { HttpError } from "./http-error.js";
+import { customerRoutes } from "./routes/customers.js";
+import { healthRoutes } from "./routes/health.js";
+import { segmentRoutes } from "./routes/segment.js";
+
+/** Builds the HTTP API (not yet listening): health, Segment ingestion, the REST API. */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // A line per request only at LOG_LEVEL=debug: at thousands of ingestion calls a second it is noise.
+    logController: new LogController({ disableRequestLogging: !deps.logger.isLevelEnabled("debug") }),
+    bodyLimit: MAX_BATCH_BYTES,
+    trustProxy: true,
+    return503OnClosing: true,
+  });
+  installErrorHandler(app);
+
+  // Segment libraries send application/json; some browser clients send text/plain to avoid a
+  // CORS preflight. Both are parsed here so that a syntax error names its position.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(HttpError.invalid([{ path: "(body)", message: `malformed JSON: ${(error as Error).message}` }], "The body is not valid JSON."), undefined);
+    }
+  });
+
+  healthRoutes(app, deps);
+  segmentRoutes(app, deps);
+  customerRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,88 @@
+import { applyProfilePatches, type CustomerPatch, ensureCustomers, mergeProfilePatches } from "../customers/index.js";
+import type { Db } from "../db/index.js";
+import type { IncomingEvent } from "./incoming-event.js";
+import { insertEvents, type StoredEvent } from "../events/index.js";
+import { attachAnonymousEvents, customersOfAnonymousIds, linkAnonymousIds } from "./sql/link-anonymous-ids.js";
+
+export interface IngestResult {
+  /** Events stored by this call; a replayed messageId is not among them. */
+  stored: StoredEvent[];
+  /** Messages whose messageId was already stored. */
+  duplicates: number;
+}
+
+const ACTIVITY: ReadonlySet<string> = new Set(["track", "page", "screen"]);
+
+/**
+ * Stores a batch of events and the customer state they carry, all or nothing, in one transaction:
+ * customers created on first sight, anonymous ids linked, identify traits applied, `last_seen_at`
+ * moved. Each statement is set-based, so a batch of 100 costs a handful of round trips, not 100.
+ * Only events not seen before change state, so a client's retry is harmless.
+ */
+export async function ingestEvents(db: Db, incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult> {
+  if (incoming.length === 0) return { stored: [], duplicates: 0 };
+  return db.transaction(async (tx) => {
+    const customerIds = await ensureCustomers(
+      tx,
+      incoming.flatMap((event) => (event.userId === undefined ? [] : [event.userId])),
+      receivedAt,
+    );
+
+    const links = new Map<string, number>();
+    for (const event of incoming) {
+      if (event.userId === undefined) continue;
+      const customerId = customerIds.get(event.userId)!;
+      if (event.anonymousId !== undefined && !links.has(event.anonymousId)) links.set(event.anonymousId, customerId);
+      if (event.previousId !== undefined && !links.has(event.previousId)) links.set(event.previousId, customerId);
+    }
+    const newlyLinked = await linkAnonymousIds(tx, links, receivedAt);
+    const anonymousOnly = incoming.flatMap((event) =>
+      event.userId === undefined && event.anonymousId !== undefined ? [event.anonymousId] : [],
+    );
+    const known = await customersOfAnonymousIds(tx, [...new Set(anonymousOnly)]);
+
+    // A batch may carry the same messageId twice; the first one counts.
+    const seen = new Set<string>();
+    const unique = incoming.filter((event) => !seen.has(event.messageId) && seen.add(event.messageId));
+    const stored = await insertEvents(
+      tx,
+      unique.map((event) => ({
+        messageId: event.messageId,
+        type: event.type,
+        name: event.name,
+        customerId:
+          (event.userId !== undefined ? customerIds.get(event.userId) : undefined) ??
+          (event.anonymousId !== undefined ? links.get(event.anonymousId) ?? known.get(event.anonymousId) : undefined) ??
+          null,
+        anonymousId: event.anonymousId ?? null,
+        properties: event.properties,
+        context: event.context,
+        source: event.source,
+        occurredAt: event.occurredAt,
+        receivedAt,
+      })),
+    );
+
+    const fresh = new Set(stored.map((event) => event.messageId));
+    const byMessageId = new Map(stored.map((event) => [event.messageId, event]));
+    const perCustomer = new Map<number, { profiles: { at: Date; patch: NonNullable<IncomingEvent["profile"]> }[]; seenAt?: Date }>();
+    for (const event of unique) {
+      const customerId = byMessageId.get(event.messageId)?.customerId;
+      if (!fresh.has(event.messageId) || customerId == null) continue;
+      const entry = perCustomer.get(customerId) ?? { profiles: [] };
+      perCustomer.set(customerId, entry);
+      if (event.profile) entry.profiles.push({ at: event.occurredAt, patch: event.profile });
+      if (ACTIVITY.has(event.type) && (entry.seenAt === undefined || event.occurredAt > entry.seenAt)) entry.seenAt = event.occurredAt;
+    }
+    const patches: CustomerPatch[] = [...perCustomer].map(([customerId, entry]) => ({
+      customerId,
+      // Identifies apply in the order they happened, not the order they arrived.
+      profile: mergeProfilePatches(entry.profiles.sort((a, b) => a.at.getTime() - b.at.getTime()).map((p) => p.patch)),
+      ...(entry.seenAt && { seenAt: entry.seenAt }),
+    }));
+    await applyProfilePatches(tx, patches, receivedAt);
+    await attachAnonymousEvents(tx, newlyLinked);
+
+    return { stored, duplicates: incoming.length - stored.length };
+  });
+}

@@ -1,0 +1,37 @@
+import { sql } from "drizzle-orm";
+import { anonymousIds, type Db, queryRows, textArray } from "../../db/index.js";
+
+/**
+ * Records which customer each anonymous id belongs to (the first link wins) and returns the
+ * anonymous ids linked by this call, whose earlier events still wait for a customer.
+ */
+export async function linkAnonymousIds(db: Db, links: Map<string, number>, now: Date): Promise<string[]> {
+  if (links.size === 0) return [];
+  const rows = await db
+    .insert(anonymousIds)
+    .values([...links].sort(([a], [b]) => (a < b ? -1 : 1)).map(([anonymousId, customerId]) => ({ anonymousId, customerId, createdAt: now })))
+    .onConflictDoNothing({ target: anonymousIds.anonymousId })
+    .returning({ anonymousId: anonymousIds.anonymousId });
+  return rows.map((row) => row.anonymousId);
+}
+
+/** The customers that known anonymous ids belong to. */
+export async function customersOfAnonymousIds(db: Db, ids: string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await queryRows<{ anonymous_id: string; customer_id: string }>(
+    db,
+    sql`select anonymous_id, customer_id from anonymous_ids where anonymous_id = any(${textArray(ids)})`,
+  );
+  return new Map(rows.map((row) => [row.anonymous_id, Number(row.customer_id)]));
+}
+
+/** Gives events stored before their anonymous id was linked to the customer it now belongs to. */
+export async function attachAnonymousEvents(db: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.execute(sql`
+    update events e set customer_id = a.customer_id
+    from anonymous_ids a
+    where a.anonymous_id = any(${textArray(ids)})
+      and e.anonymous_id = a.anonymous_id
+      and e.customer_id is null`);
+}

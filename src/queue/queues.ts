@@ -1,0 +1,40 @@
+import { type JobsOptions, Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { type JobName, type JobPayload, Jobs, QUEUE_NAMES, type QueueName } from "./jobs.js";
+
+/** The producer side: one BullMQ queue per name, sharing one Redis connection. */
+export class Queues {
+  readonly #queues: Map<QueueName, Queue>;
+
+  constructor(connection: Redis, readonly prefix: string) {
+    this.#queues = new Map(QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]));
+  }
+
+  queue(name: QueueName): Queue {
+    return this.#queues.get(name)!;
+  }
+
+  all(): Queue[] {
+    return [...this.#queues.values()];
+  }
+
+  /** Adds a job after checking its payload against the registry. */
+  async add<N extends JobName>(name: N, payload: JobPayload<N>, options?: JobsOptions): Promise<void> {
+    const job = Jobs[name];
+    await this.queue(job.queue).add(name, job.payload.parse(payload), options);
+  }
+
+  /** Creates or updates a repeating job; safe to call from every process at every start. */
+  async schedule<N extends JobName>(name: N, everyMs: number, payload: JobPayload<N>): Promise<void> {
+    const job = Jobs[name];
+    await this.queue(job.queue).upsertJobScheduler(
+      name,
+      { every: everyMs },
+      { name, data: job.payload.parse(payload), opts: { removeOnComplete: 100, removeOnFail: 500 } },
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all().map((queue) => queue.close()));
+  }
+}

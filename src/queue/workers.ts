@@ -1,0 +1,43 @@
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { isJobName, type JobHandlers, Jobs, QUEUE_NAMES } from "./jobs.js";
+
+export interface WorkersOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  handlers: JobHandlers;
+  logger: Logger;
+}
+
+/** The consumer side: a BullMQ worker on every queue, dispatching by job name. */
+export class Workers {
+  readonly #workers: Worker[];
+
+  constructor(options: WorkersOptions) {
+    const { connection, prefix, concurrency, handlers, logger } = options;
+    const process = async (job: Job) => {
+      if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
+      const parsed = Jobs[job.name].payload.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
+      const handler = handlers[job.name] as (payload: unknown) => Promise<unknown>;
+      return handler(parsed.data);
+    };
+    this.#workers = QUEUE_NAMES.map((name) => {
+      const worker = new Worker(name, process, { connection, prefix, concurrency, autorun: false });
+      worker.on("failed", (job, error) => logger.warn({ queue: name, job: job?.name, jobId: job?.id, err: error }, "job failed"));
+      worker.on("error", (error) => logger.error({ queue: name, err: error }, "worker error"));
+      return worker;
+    });
+  }
+
+  run(): void {
+    for (const worker of this.#workers) void worker.run();
+  }
+
+  /** Stops taking jobs and waits for the ones in progress. */
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((worker) => worker.close()));
+  }
+}

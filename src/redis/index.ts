@@ -1,0 +1,2 @@
+export { connectRedis, redisAnswers } from "./connect.js";
+export { DEFAULT_REDIS_URL, RedisUnavailableError, resolveRedis, type RedisServer } from "./local-redis.js";

@@ -1,0 +1,57 @@
+import type { Logger } from "pino";
+import { type Config, resolveSecretKey } from "../config/index.js";
+import type { Deps } from "../deps/index.js";
+import { openDatabase } from "../db/index.js";
+import { Queues } from "../queue/index.js";
+import { connectRedis, type RedisServer, resolveRedis } from "../redis/index.js";
+import { type Clock, systemClock } from "../time/index.js";
+
+export interface Runtime {
+  deps: Deps;
+  /** Closes what buildDeps opened, in reverse order. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database, finds (or starts) Redis, and assembles the dependencies every process
+ * shares. The only place connections are made.
+ */
+export async function buildDeps(config: Config, logger: Logger, options: { clock?: Clock; env?: NodeJS.ProcessEnv } = {}): Promise<Runtime> {
+  const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
+  const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize, dataDir: config.dataDir });
+  let redisServer: RedisServer;
+  try {
+    redisServer = await resolveRedis({
+      url: config.redis.url,
+      dataDir: config.dataDir,
+      path: options.env?.PATH ?? "",
+      log: (message) => logger.info(message),
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const redis = connectRedis(redisServer.url);
+  redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
+  const queues = new Queues(redis, config.redis.prefix);
+  const deps: Deps = {
+    config,
+    database,
+    db: database.db,
+    redis,
+    redisUrl: redisServer.url,
+    queues,
+    logger,
+    clock: options.clock ?? systemClock,
+    secretKey,
+  };
+  return {
+    deps,
+    async close() {
+      await queues.close().catch(() => {});
+      redis.disconnect();
+      await database.close().catch(() => {});
+      await redisServer.stop();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from "fastify";
+import { pendingMigrations } from "../db/index.js";
+import type { Deps } from "../deps/index.js";
+import { buildApp } from "../http/index.js";
+import { connectRedis } from "../redis/index.js";
+import { Workers } from "../queue/index.js";
+import { createJobHandlers, scheduleJobs } from "./job-handlers.js";
+
+/** A running part of Rekindle that can be stopped gracefully. */
+export interface Service {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/** Refuses to run on a database whose schema is behind this code. */
+export async function requireMigrated(deps: Deps): Promise<void> {
+  const pending = await pendingMigrations(deps.db);
+  if (pending.length > 0) {
+    throw new Error(`The database is missing migrations (${pending.join(", ")}). Run \`rekindle migrate\` first.`);
+  }
+}
+
+export async function startApi(deps: Deps): Promise<Service & { app: FastifyInstance; url: string }> {
+  const app = await buildApp(deps);
+  const url = await app.listen({ host: deps.config.http.host, port: deps.config.http.port });
+  deps.logger.info({ url, publicUrl: deps.config.http.publicUrl }, `listening on ${url}`);
+  return { name: "api", app, url, stop: () => app.close() };
+}
+
+export async function startWorker(deps: Deps): Promise<Service> {
+  // Workers block on Redis; they get a connection of their own rather than the shared one.
+  const connection = connectRedis(deps.redisUrl);
+  connection.on("error", (error) => deps.logger.warn({ err: error }, "worker redis connection error"));
+  const workers = new Workers({
+    connection,
+    prefix: deps.config.redis.prefix,
+    concurrency: deps.config.worker.concurrency,
+    handlers: createJobHandlers(deps),
+    logger: deps.logger,
+  });
+  await scheduleJobs(deps);
+  workers.run();
+  deps.logger.info({ concurrency: deps.config.worker.concurrency }, "worker running");
+  return {
+    name: "worker",
+    async stop() {
+      await workers.close();
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { IsoDuration, addDuration, durationMs, subtractDuration, parseDuration } from "./duration.js";
+export { FixedClock, systemClock, type Clock } from "./clock.js";
