@@ -20,8 +20,7 @@ export interface RedisServer {
 }
 
 async function findBinary(name: string, path: string): Promise<string | undefined> {
-  const directories = [...path.split(delimiter), "/usr/sbin", "/usr/local/sbin", "/usr/local/bin", "/opt/homebrew/bin"];
-  for (const directory of directories.filter(Boolean)) {
+  for (const directory of path.split(delimiter).filter(Boolean)) {
     const candidate = join(directory, name);
     try {
       await access(candidate, constants.X_OK);
@@ -31,6 +30,11 @@ async function findBinary(name: string, path: string): Promise<string | undefine
     }
   }
   return undefined;
+}
+
+/** PATH plus the places packages put redis-server but that a user's PATH often lacks. */
+export function redisSearchPath(path: string | undefined): string {
+  return [path ?? "", "/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/opt/homebrew/bin"].join(delimiter);
 }
 
 async function freePort(): Promise<number> {
@@ -52,12 +56,15 @@ async function freePort(): Promise<number> {
 export async function resolveRedis(options: {
   url: string | undefined;
   dataDir: string;
-  /** PATH to search for redis-server. */
+  /** Directories to search for redis-server, PATH-style (see `redisSearchPath`). */
   path: string;
   log: (message: string) => void;
+  /** Where to look for a Redis that is already running. Default redis://127.0.0.1:6379. */
+  probeUrl?: string;
 }): Promise<RedisServer> {
   if (options.url) return { url: options.url, stop: async () => {} };
-  if (await redisAnswers(DEFAULT_REDIS_URL, 500)) return { url: DEFAULT_REDIS_URL, stop: async () => {} };
+  const probeUrl = options.probeUrl ?? DEFAULT_REDIS_URL;
+  if (await redisAnswers(probeUrl, 500)) return { url: probeUrl, stop: async () => {} };
 
   const binary = await findBinary("redis-server", options.path);
   if (!binary) {

@@ -3,7 +3,7 @@ import { type Config, resolveSecretKey } from "../config/index.js";
 import type { Deps } from "../deps/index.js";
 import { openDatabase } from "../db/index.js";
 import { Queues } from "../queue/index.js";
-import { connectRedis, type RedisServer, resolveRedis } from "../redis/index.js";
+import { connectRedis, type RedisServer, redisSearchPath, resolveRedis } from "../redis/index.js";
 import { type Clock, systemClock } from "../time/index.js";
 
 export interface Runtime {
@@ -24,7 +24,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { clock
     redisServer = await resolveRedis({
       url: config.redis.url,
       dataDir: config.dataDir,
-      path: options.env?.PATH ?? "",
+      path: redisSearchPath(options.env?.PATH),
       log: (message) => logger.info(message),
     });
   } catch (error) {
