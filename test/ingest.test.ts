@@ -113,4 +113,21 @@ describe("ingesting Segment calls", () => {
     expect(await count(harness, "events")).toBe(100);
     expect(await count(harness, "customers")).toBe(10);
   });
+
+  it("takes concurrent batches over the same customers, in any order, without a deadlock", async () => {
+    // Existing customers make inserting events take KEY SHARE locks on them while other batches
+    // update their profiles: the mix that deadlocks if locks are not taken in one order.
+    await post(harness, "/v1/batch", { batch: Array.from({ length: 30 }, (_, i) => ({ type: "identify", userId: `k${i}`, traits: {} })) });
+    const batches = Array.from({ length: 12 }, (_, b) =>
+      Array.from({ length: 100 }, (_, i) => {
+        const userId = `k${(i * (b + 7) + b) % 30}`;
+        return i % 3 === 0
+          ? { type: "identify", userId, traits: { batch: b } }
+          : { type: "track", userId, event: "Logged In", messageId: `mix-${b}-${i}` };
+      }),
+    );
+    const responses = await Promise.all(batches.map((batch) => post(harness, "/v1/batch", { batch })));
+    expect(responses.map((r) => r.status)).toEqual(batches.map(() => 200));
+    expect(await count(harness, "customers")).toBe(30);
+  });
 });

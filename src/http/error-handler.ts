@@ -22,6 +22,20 @@ function fromFastify(error: FastifyError, bodyLimit: number): HttpError | undefi
 }
 
 /**
+ * A fault worth retrying: a dependency that is down or restarting, or a transaction that lost a
+ * deadlock or serialization race. Answered 503 so that clients (Segment's included) retry.
+ */
+function isTransient(error: unknown): boolean {
+  for (let current = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 5; depth++) {
+    const code = typeof current.code === "string" ? current.code : "";
+    if (/^(40001|40P01|57P0[1-3]|08\w{3}|53300)$/.test(code) || /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE)$/.test(code)) return true;
+    if (/Connection terminated|the database system is/i.test(String(current.message))) return true;
+    current = current.cause as typeof current;
+  }
+  return false;
+}
+
+/**
  * The one place errors become responses: `{ error: { code, message, problems } }`. A fault that
  * is not a client's (a bug, the database gone) is logged with its stack and answered with a
  * plain 500 (503 when a dependency is down), never with the stack.
@@ -37,7 +51,7 @@ export function installErrorHandler(app: FastifyInstance): void {
         .send({ error: { code: error.code, message: error.message, problems: error.problems } });
     }
     request.log.error({ err: raw, method: request.method, url: request.url }, "request failed");
-    const unavailable = /ECONNREFUSED|ETIMEDOUT|Connection terminated|the database system is/i.test(String(raw.message));
+    const unavailable = isTransient(raw);
     return reply.status(unavailable ? 503 : 500).send({
       error: unavailable
         ? { code: "unavailable", message: "A service Rekindle depends on is not answering; try again shortly.", problems: [] }

@@ -30,8 +30,10 @@ export async function applyProfilePatches(db: Db, patches: CustomerPatch[], now:
     }));
   const ids = records.map((r) => r.id);
   // Lock in id order first: the UPDATE's join order is the planner's choice, and two batches
-  // touching the same customers in different orders would otherwise deadlock.
-  await db.execute(sql`select 1 from customers where id = any(${`{${ids.join(",")}}`}::bigint[]) order by id for update`);
+  // touching the same customers in different orders would otherwise deadlock. NO KEY UPDATE (the
+  // lock the UPDATE itself takes) does not conflict with the KEY SHARE locks that inserting events
+  // takes on their customers through the foreign key; FOR UPDATE would, and deadlocked under load.
+  await db.execute(sql`select 1 from customers where id = any(${`{${ids.join(",")}}`}::bigint[]) order by id for no key update`);
   await db.execute(sql`
     update customers c set
       email = coalesce(p.email, c.email),
