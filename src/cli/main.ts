@@ -32,7 +32,7 @@ function fail(error: unknown): never {
 async function runServices(what: { api: boolean; worker: boolean; migrate: boolean }): Promise<void> {
   const config = configOrExit();
   const logger = createLogger(config.logLevel);
-  let runtime: Runtime;
+  let runtime: Runtime | undefined;
   const services: Service[] = [];
   try {
     runtime = await buildDeps(config, logger, { env: process.env });
@@ -50,8 +50,8 @@ async function runServices(what: { api: boolean; worker: boolean; migrate: boole
     if (what.api) services.push(await startApi(deps));
   } catch (error) {
     for (const service of services.reverse()) await service.stop().catch(() => {});
-    // runtime may be unassigned when buildDeps itself failed; it cleans up after itself then.
-    await runtime!?.close().catch(() => {});
+    // runtime is unset when buildDeps itself failed; it cleans up after itself then.
+    await runtime?.close().catch(() => {});
     fail(error);
   }
 
@@ -72,7 +72,7 @@ async function runServices(what: { api: boolean; worker: boolean; migrate: boole
     for (const service of [...services].reverse()) {
       await service.stop().catch((error: unknown) => logger.error({ err: error, service: service.name }, "stop failed"));
     }
-    await runtime.close();
+    await runtime?.close();
     clearTimeout(timeout);
     logger.info("stopped");
     process.exit(0);
