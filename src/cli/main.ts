@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { ConfigError, type Config, loadConfig } from "../config/index.js";
 import { RedisUnavailableError } from "../redis/index.js";
-import { buildDeps, createLogger, requireMigrated, type Runtime, type Service, startApi, startWorker } from "../runtime/index.js";
+import { buildDeps, createLogger, reloadCampaigns, requireMigrated, type Runtime, type Service, startApi, startWorker } from "../runtime/index.js";
 import { durationMs } from "../time/index.js";
 
 /** Loads the configuration or stops with the one message that names every bad variable. */
@@ -45,6 +45,7 @@ async function runServices(what: { api: boolean; worker: boolean; migrate: boole
     }
     if (what.migrate) await deps.database.migrate();
     else await requireMigrated(deps);
+    await reloadCampaigns(deps);
     logger.info({ database: deps.database.kind, redis: deps.redisUrl.replace(/\/\/[^@]*@/, "//***@") }, "connected");
     if (what.worker) services.push(await startWorker(deps));
     if (what.api) services.push(await startApi(deps));
@@ -115,6 +116,63 @@ program
       await database.close();
     } catch (error) {
       fail(error);
+    }
+  });
+
+program
+  .command("validate")
+  .description("check every campaign folder; print each problem with file, line and reason")
+  .option("--dir <dir>", "campaign folders (default: TEMPLATES_DIR)")
+  .action(async (options: { dir?: string }) => {
+    const config = configOrExit();
+    const { formatProblem, readCampaignFolders } = await import("../campaigns/index.js");
+    const folders = await readCampaignFolders(options.dir ?? config.campaigns.templatesDir);
+    for (const folder of folders) {
+      if (folder.type === "valid") {
+        const { trigger, steps, enabled } = folder.campaign;
+        process.stdout.write(`ok       ${folder.id} (${trigger.type}, ${steps.length} step(s)${enabled ? "" : ", disabled"})\n`);
+      } else {
+        process.stdout.write(`invalid  ${folder.id}\n`);
+        for (const problem of folder.problems) process.stdout.write(`  ${formatProblem(problem)}\n`);
+      }
+    }
+    const invalid = folders.filter((f) => f.type === "invalid").length;
+    process.stdout.write(`${folders.length - invalid} valid, ${invalid} invalid\n`);
+    process.exit(invalid > 0 ? 1 : 0);
+  });
+
+program
+  .command("dry-run")
+  .description("who would enter a campaign right now, with the facts that matched; enrolls no one")
+  .argument("<campaign>", "campaign id (its folder name)")
+  .option("--sample <n>", "how many customers to list", "10")
+  .option("--json", "print JSON")
+  .action(async (id: string, options: { sample: string; json?: boolean }) => {
+    const config = configOrExit();
+    const { dryRun, formatProblem, readCampaignFolders } = await import("../campaigns/index.js");
+    const { openDatabase } = await import("../db/index.js");
+    const folder = (await readCampaignFolders(config.campaigns.templatesDir)).find((f) => f.id === id);
+    if (!folder) fail(new Error(`no campaign folder ${id} in ${config.campaigns.templatesDir}`));
+    if (folder.type === "invalid") {
+      process.stderr.write(`campaign ${id} is invalid:\n${folder.problems.map((p) => `  ${formatProblem(p)}`).join("\n")}\n`);
+      process.exit(1);
+    }
+    const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
+    try {
+      const campaign = { id, versionId: 0, contentHash: folder.contentHash, definition: folder.campaign, directory: folder.directory };
+      const result = await dryRun(database.db, campaign, new Date(), { sample: Number.parseInt(options.sample, 10) || 10 });
+      if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else {
+        const basis = result.basis === "scan" ? "if the scan ran now" : "from the events of the last 24 hours";
+        process.stdout.write(`${result.wouldEnter} customer(s) would enter ${id} ${basis}.\n`);
+        for (const entry of result.sample) {
+          process.stdout.write(`  ${entry.customerId}${entry.email ? ` <${entry.email}>` : ""}  ${JSON.stringify(entry.facts)}\n`);
+        }
+      }
+    } catch (error) {
+      fail(error);
+    } finally {
+      await database.close();
     }
   });
 

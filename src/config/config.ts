@@ -58,6 +58,10 @@ export const Environment = z.object({
   API_KEYS: keyList("API key").optional(),
   /** Where the embedded database, the generated secret and a local Redis keep their files. Default `.rekindle`. */
   DATA_DIR: z.string().min(1).default(".rekindle"),
+  /** Where campaign folders live (`<dir>/<campaign>/campaign.yaml`). Default `templates`. */
+  TEMPLATES_DIR: z.string().min(1).default("templates"),
+  /** How often scan-driven triggers (card expiring, inactivity...) are evaluated. Default `PT1M`. */
+  SCAN_INTERVAL: IsoDuration.default("PT1M"),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Jobs one worker process runs at once. Default 10. */
@@ -82,6 +86,7 @@ export interface Config {
   /** True where a development default stands in for a key the operator did not set. */
   usingDevelopmentKeys: boolean;
   dataDir: string;
+  campaigns: { templatesDir: string; scanInterval: string };
   logLevel: Environment["LOG_LEVEL"];
   worker: { concurrency: number };
   eventRetention: string;
@@ -140,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     apiKeys: e.API_KEYS ?? [DEVELOPMENT_API_KEY],
     usingDevelopmentKeys: e.WRITE_KEYS === undefined || e.API_KEYS === undefined,
     dataDir: e.DATA_DIR,
+    campaigns: { templatesDir: e.TEMPLATES_DIR, scanInterval: e.SCAN_INTERVAL },
     logLevel: e.LOG_LEVEL,
     worker: { concurrency: e.WORKER_CONCURRENCY },
     eventRetention: e.EVENT_RETENTION,

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { CampaignCatalog } from "../campaigns/index.js";
 import type { Config } from "../config/index.js";
 import type { Database, Db } from "../db/index.js";
 import type { Queues } from "../queue/index.js";
@@ -19,6 +20,8 @@ export interface Deps {
   queues: Queues;
   logger: Logger;
   clock: Clock;
+  /** The campaigns this process runs; reloaded in place (`reloadCampaigns`). */
+  campaigns: CampaignCatalog;
   /** SECRET_KEY, or the one generated for development. */
   secretKey: string;
 }

@@ -3,6 +3,7 @@ import type { Deps } from "../deps/index.js";
 import { MAX_BATCH_BYTES } from "../ingest/index.js";
 import { installErrorHandler } from "./error-handler.js";
 import { HttpError } from "./http-error.js";
+import { campaignRoutes } from "./routes/campaigns.js";
 import { customerRoutes } from "./routes/customers.js";
 import { healthRoutes } from "./routes/health.js";
 import { segmentRoutes } from "./routes/segment.js";
@@ -35,5 +36,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   segmentRoutes(app, deps);
   customerRoutes(app, deps);
+  campaignRoutes(app, deps);
   return app;
 }

@@ -12,6 +12,10 @@ import { z } from "zod";
 export const Jobs = {
   /** Deletes events older than EVENT_RETENTION. Hourly. */
   "prune-events": { queue: "maintenance", payload: z.object({}) },
+  /** Evaluates every scan-triggered campaign and every exit condition. Every SCAN_INTERVAL. */
+  "scan-campaigns": { queue: "campaigns", payload: z.object({}) },
+  /** Matches events of the last minutes again, in case a process died between commit and match. Every minute. */
+  "sweep-events": { queue: "campaigns", payload: z.object({}) },
 } as const;
 
 export type JobName = keyof typeof Jobs;

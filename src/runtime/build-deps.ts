@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { CampaignCatalog } from "../campaigns/index.js";
 import { type Config, resolveSecretKey } from "../config/index.js";
 import type { Deps } from "../deps/index.js";
 import { openDatabase } from "../db/index.js";
@@ -43,6 +44,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { clock
     queues,
     logger,
     clock: options.clock ?? systemClock,
+    campaigns: new CampaignCatalog(),
     secretKey,
   };
   return {

@@ -1,9 +1,13 @@
+import { exitOnConditions, isEventTrigger, scanCampaign, sweepRecentEvents } from "../campaigns/index.js";
 import type { Deps } from "../deps/index.js";
 import { pruneEvents } from "../maintenance/index.js";
 import type { JobHandlers } from "../queue/index.js";
-import { subtractDuration } from "../time/index.js";
+import { durationMs, subtractDuration } from "../time/index.js";
 
 const HOUR = 3_600_000;
+const MINUTE = 60_000;
+/** The sweep re-reads this much recent history: far more than any gap between commit and match. */
+const SWEEP_WINDOW_MS = 15 * MINUTE;
 
 /** What each job in the registry does, bound to this process's dependencies. */
 export function createJobHandlers(deps: Deps): JobHandlers {
@@ -15,10 +19,30 @@ export function createJobHandlers(deps: Deps): JobHandlers {
       if (deleted > 0) deps.logger.info({ deleted, cutoff }, "pruned old events");
       return { deleted };
     },
+    "scan-campaigns": async () => {
+      const now = deps.clock.now();
+      const results: Record<string, { enrolled: number; exited: number }> = {};
+      for (const campaign of deps.campaigns.running()) {
+        const exited = await exitOnConditions(deps.db, campaign, now);
+        const enrolled = isEventTrigger(campaign.definition.trigger) ? [] : await scanCampaign(deps.db, campaign, now);
+        results[campaign.id] = { enrolled: enrolled.length, exited };
+        if (enrolled.length > 0 || exited > 0) deps.logger.info({ campaign: campaign.id, enrolled: enrolled.length, exited }, "scan");
+      }
+      return results;
+    },
+    "sweep-events": async () => {
+      const now = deps.clock.now();
+      const { enrolled, exited } = await sweepRecentEvents(deps.db, deps.campaigns, new Date(now.getTime() - SWEEP_WINDOW_MS), now);
+      const total = [...enrolled.values()].reduce((sum, list) => sum + list.length, 0);
+      if (total > 0) deps.logger.warn({ enrolled: total }, "the sweep enrolled customers the immediate match missed");
+      return { enrolled: total, exited: [...exited.values()].reduce((a, b) => a + b, 0) };
+    },
   };
 }
 
 /** Creates or updates the repeating jobs; every process that runs workers calls it at start. */
 export async function scheduleJobs(deps: Deps): Promise<void> {
   await deps.queues.schedule("prune-events", HOUR, {});
+  await deps.queues.schedule("scan-campaigns", durationMs(deps.config.campaigns.scanInterval), {});
+  await deps.queues.schedule("sweep-events", MINUTE, {});
 }

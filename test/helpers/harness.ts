@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { type Config, loadConfig } from "../../src/config/index.js";
 import { queryRows } from "../../src/db/index.js";
 import type { Deps } from "../../src/deps/index.js";
-import { buildDeps, createLogger, type Service, startApi, startWorker } from "../../src/runtime/index.js";
+import { buildDeps, createLogger, reloadCampaigns, type Service, startApi, startWorker } from "../../src/runtime/index.js";
 import type { Clock } from "../../src/time/index.js";
 import { createTestDatabase } from "./postgres.js";
 
@@ -16,6 +16,8 @@ export const API_KEY = "test-api-key-0123456789abc";
 
 export interface Harness {
   deps: Deps;
+  /** Writes (or rewrites) a campaign folder and reloads the campaigns. */
+  setCampaign(id: string, yaml: string): Promise<void>;
   config: Config;
   /** Base URL of the running API, e.g. http://127.0.0.1:41234. */
   url: string;
@@ -27,9 +29,14 @@ export interface Harness {
  * A Rekindle of its own for one test file: its own database (cloned from the template), its own
  * Redis key prefix, the API on a free port, and the worker when asked for.
  */
-export async function startHarness(options: { worker?: boolean; clock?: Clock; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { worker?: boolean; clock?: Clock; env?: Record<string, string>; campaigns?: Record<string, string> } = {},
+): Promise<Harness> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), "rekindle-test-"));
+  const templatesDir = join(dataDir, "templates");
+  await mkdir(templatesDir, { recursive: true });
+  for (const [id, yaml] of Object.entries(options.campaigns ?? {})) await writeCampaign(templatesDir, id, yaml);
   const config = loadConfig({
     NODE_ENV: "test",
     DATABASE_URL: database.url,
@@ -40,16 +47,22 @@ export async function startHarness(options: { worker?: boolean; clock?: Clock; e
     WRITE_KEYS: WRITE_KEY,
     API_KEYS: API_KEY,
     DATA_DIR: dataDir,
+    TEMPLATES_DIR: templatesDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...options.env,
   });
   const runtime = await buildDeps(config, createLogger(config.logLevel), options.clock ? { clock: options.clock } : {});
+  await reloadCampaigns(runtime.deps);
   const services: Service[] = [];
   if (options.worker) services.push(await startWorker(runtime.deps));
   const api = await startApi(runtime.deps);
   services.push(api);
   return {
     deps: runtime.deps,
+    async setCampaign(id, yaml) {
+      await writeCampaign(templatesDir, id, yaml);
+      await reloadCampaigns(runtime.deps);
+    },
     config,
     url: api.url,
     app: api.app,
@@ -62,6 +75,11 @@ export async function startHarness(options: { worker?: boolean; clock?: Clock; e
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export async function writeCampaign(templatesDir: string, id: string, yaml: string): Promise<void> {
+  await mkdir(join(templatesDir, id), { recursive: true });
+  await writeFile(join(templatesDir, id, "campaign.yaml"), yaml);
 }
 
 /** Basic auth the way Segment libraries send it. */

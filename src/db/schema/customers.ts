@@ -34,6 +34,7 @@ export const customers = pgTable(
     index("customers_email_idx").on(sql`lower(${t.email})`),
     index("customers_last_seen_at_idx").on(t.lastSeenAt),
     index("customers_signed_up_at_idx").on(t.signedUpAt),
+    index("customers_created_at_idx").on(t.createdAt),
   ],
 );
 export type Customer = typeof customers.$inferSelect;

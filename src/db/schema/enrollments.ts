@@ -26,6 +26,12 @@ export const enrollments = pgTable(
     currentStepId: text("current_step_id"),
     /** The facts that made the customer qualify, for "why did they get this?". */
     matchedFacts: jsonb("matched_facts").$type<Record<string, unknown>>().notNull().default({}),
+    /**
+     * The moment that started it (`event:<id>`, `card:<id>:<expiry>`, `inactive:<last activity>`...).
+     * Unique per campaign and customer: the same moment found twice — a duplicate event, two
+     * overlapping scans, an event and a scan — enrolls once.
+     */
+    triggerKey: text("trigger_key").notNull(),
     /** The event that started it, for event-driven triggers. */
     triggerEventId: bigint("trigger_event_id", { mode: "number" }),
     /** Held out for measurement: enrolled, tracked, never emailed. */
@@ -40,6 +46,7 @@ export const enrollments = pgTable(
     uniqueIndex("enrollments_one_active_key")
       .on(t.campaignId, t.customerId)
       .where(sql`${t.status} = 'active'`),
+    uniqueIndex("enrollments_moment_key").on(t.campaignId, t.customerId, t.triggerKey),
     index("enrollments_customer_idx").on(t.customerId, t.enteredAt),
     // Re-entry checks look up the most recent enrollment of a customer in a campaign.
     index("enrollments_campaign_customer_entered_idx").on(t.campaignId, t.customerId, t.enteredAt),

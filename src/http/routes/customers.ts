@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { matchAfterCommit } from "../../campaigns/index.js";
 import { CustomerInput, getCustomer, putCustomer } from "../../customers/index.js";
 import type { Deps } from "../../deps/index.js";
 import { basicUsername, bearerToken, KeyRing, type Principal, unauthorized } from "../auth.js";
@@ -51,6 +52,7 @@ export function customerRoutes(app: FastifyInstance, deps: Deps): void {
     const body = CustomerInput.safeParse(request.body ?? {});
     if (!body.success) throw HttpError.fromZod(body.error);
     const result = await putCustomer(deps.db, id, body.data, deps.clock.now());
+    await matchAfterCommit(deps, result.events.map((event) => ({ ...event, source: "api" })));
     const customer = await getCustomer(deps.db, id);
     return reply.status(result.created ? 201 : 200).send({
       ...customer,

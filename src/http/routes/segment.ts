@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { matchAfterCommit } from "../../campaigns/index.js";
 import type { Deps } from "../../deps/index.js";
 import { type IncomingEvent, ingestEvents, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, parseSegmentBatch, parseSegmentMessage } from "../../ingest/index.js";
 import type { Checked } from "../../validation/index.js";
@@ -25,7 +26,8 @@ export function segmentRoutes(app: FastifyInstance, deps: Deps): void {
 
   const store = async (checked: Checked<IncomingEvent[]>, receivedAt: Date) => {
     if (checked.type === "invalid") throw HttpError.invalid(checked.problems, "The request is invalid; nothing was stored.");
-    await ingestEvents(deps.db, checked.value, receivedAt);
+    const { stored } = await ingestEvents(deps.db, checked.value, receivedAt);
+    await matchAfterCommit(deps, stored.map((event) => ({ ...event, source: "segment" })));
     return { success: true };
   };
 

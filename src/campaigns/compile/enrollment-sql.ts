@@ -1,0 +1,60 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { LoadedCampaign } from "../catalog.js";
+import type { Reentry } from "../definition/index.js";
+import { conditionSql } from "./condition-sql.js";
+import { duration, type SqlScope } from "./scope.js";
+
+/**
+ * Who may enter now: not while an enrollment is active, never twice for the same moment, and
+ * then as the campaign's re-entry policy says. The unique indexes enforce the first two under
+ * concurrency; these predicates keep the statement (and the dry run) from even proposing them.
+ */
+function reentrySql(campaignId: string, reentry: Reentry, scope: SqlScope): SQL {
+  const mine = sql`x.campaign_id = ${campaignId} and x.customer_id = c.id`;
+  const base = sql`not exists (select 1 from enrollments x where ${mine} and (x.status = 'active' or x.trigger_key = m.trigger_key))`;
+  if (reentry === "always") return base;
+  if (reentry === "never") return sql`not exists (select 1 from enrollments x where ${mine})`;
+  return sql`${base} and not exists (select 1 from enrollments x where ${mine} and x.entered_at > ${scope.nowSql()} - ${duration(reentry.after)})`;
+}
+
+/** Candidates (`m`), joined to their customer (`c`), filtered by audience and re-entry. */
+export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope): { from: SQL; where: SQL } {
+  const audience = campaign.definition.audience ? conditionSql(campaign.definition.audience, scope) : sql`true`;
+  const reentry = reentrySql(campaign.id, campaign.definition.reentry, scope);
+  // Joins are rendered after the conditions, which is when we know which ones they need.
+  return { from: sql`(${candidates}) m join customers c on c.id = m.customer_id ${scope.joins()}`, where: sql`${audience} and ${reentry}` };
+}
+
+/**
+ * One statement that enrolls every qualifying candidate: set-based, idempotent (ON CONFLICT DO
+ * NOTHING against the unique indexes), one enrollment per customer (their earliest moment).
+ */
+export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope): SQL {
+  const { from, where } = qualifiedSql(campaign, candidates, scope);
+  const firstStep = campaign.definition.steps[0]!.id;
+  return sql`
+    insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id,
+                             matched_facts, trigger_key, trigger_event_id, entered_at)
+    select distinct on (c.id) ${campaign.id}, ${campaign.versionId}, c.id, 'active', ${firstStep},
+           m.facts, m.trigger_key, m.trigger_event_id, ${scope.nowSql()}
+    from ${from}
+    where ${where}
+    order by c.id, m.sort_at, m.trigger_key
+    on conflict do nothing
+    returning id, customer_id, trigger_key`;
+}
+
+/** The same selection without enrolling: how many, and a sample with the facts. */
+export function dryRunSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, sample: number): SQL {
+  const { from, where } = qualifiedSql(campaign, candidates, scope);
+  return sql`
+    select q.customer_id, q.external_id, q.email, q.facts, q.trigger_key, count(*) over () as total
+    from (
+      select distinct on (c.id) c.id as customer_id, c.external_id, c.email, m.facts, m.trigger_key
+      from ${from}
+      where ${where}
+      order by c.id, m.sort_at, m.trigger_key
+    ) q
+    order by q.customer_id
+    limit ${sample}`;
+}

@@ -1,0 +1,4 @@
+export { conditionSql, propertiesSql } from "./condition-sql.js";
+export { dryRunSql, enrollSql } from "./enrollment-sql.js";
+export { SqlScope } from "./scope.js";
+export { eventCandidatesSql, scanCandidatesSql, type EventSelection } from "./trigger-sql.js";

@@ -1,0 +1,185 @@
+import { type SQL, sql } from "drizzle-orm";
+import { ACTIVITY_TYPES } from "../catalog.js";
+import type { EventTrigger, ScanTrigger } from "../definition/index.js";
+import { CUSTOMER_SINCE, propertiesSql } from "./condition-sql.js";
+import { duration, type SqlScope, textList } from "./scope.js";
+
+/**
+ * A trigger compiles to a candidate query: `customer_id`, `facts` (jsonb, what support reads later),
+ * `trigger_key` (the moment, for idempotence), `trigger_event_id` and `sort_at` (earliest first).
+ * Each one starts from the narrowest index for its moment, so its cost follows the number of
+ * customers at that moment, not the size of the customer base.
+ */
+const activity = sql`(${textList(ACTIVITY_TYPES)})::event_type[]`;
+
+/** Which events an event-trigger pass looks at: the ones just stored, or a recent window (the safety sweep). */
+export type EventSelection = { ids: readonly number[] } | { receivedSince: Date };
+
+function selectionSql(selection: EventSelection): SQL {
+  return "ids" in selection
+    ? sql`e.id = any(array(select jsonb_array_elements_text(${JSON.stringify(selection.ids)}::jsonb)::bigint))`
+    : sql`e.received_at >= ${selection.receivedSince.toISOString()}::timestamptz`;
+}
+
+/** Glob `*` → SQL LIKE, with LIKE's own wildcards escaped. */
+function likePattern(glob: string): string {
+  return glob.replace(/[\\%_]/g, (char) => `\\${char}`).replace(/\*/g, "%");
+}
+
+export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
+  const now = scope.nowSql();
+  const today = sql`(${now} at time zone 'UTC')::date`;
+  switch (trigger.type) {
+    case "card_expiring":
+      return sql`
+        select pm.customer_id, jsonb_build_object(
+            'cardExpiresOn', pm.expires_on, 'brand', pm.brand, 'last4', pm.last4,
+            'daysUntilExpiry', pm.expires_on - ${today}) as facts,
+          'card:' || pm.external_id || ':' || pm.expires_on as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+        from payment_methods pm
+        where pm.is_default and pm.detached_at is null
+          and pm.expires_on >= ${today}
+          and pm.expires_on <= ((${now} + ${duration(trigger.within)}) at time zone 'UTC')::date`;
+
+    case "inactive": {
+      const threshold = sql`(${now} - ${duration(trigger.for)})`;
+      if (!trigger.activity) {
+        // Any activity: last_seen_at is kept by ingestion and indexed.
+        return sql`
+          select c.id as customer_id, jsonb_build_object(
+              'lastActivityAt', c.last_seen_at,
+              'inactiveDays', floor(extract(epoch from ${now} - coalesce(c.last_seen_at, c.signed_up_at, c.created_at)) / 86400)) as facts,
+            'inactive:' || coalesce(c.last_seen_at::text, 'never') as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+          from customers c
+          where c.last_seen_at <= ${threshold}
+             or (c.last_seen_at is null and coalesce(c.signed_up_at, c.created_at) <= ${threshold})`;
+      }
+      return sql`
+        select c.id as customer_id, jsonb_build_object(
+            'lastActivityAt', la.at, 'activity', ${JSON.stringify(trigger.activity)}::jsonb,
+            'inactiveDays', floor(extract(epoch from ${now} - coalesce(la.at, c.signed_up_at, c.created_at)) / 86400)) as facts,
+          'inactive:' || coalesce(la.at::text, 'never') as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+        from customers c
+        cross join lateral (
+          select max(ev.occurred_at) as at from events ev
+          where ev.customer_id = c.id and ev.name = any(${textList(trigger.activity)})) la
+        where coalesce(la.at, coalesce(c.signed_up_at, c.created_at)) <= ${threshold}`;
+    }
+
+    case "usage_drop": {
+      const middle = sql`(${now} - ${duration(trigger.window)})`;
+      const start = sql`(${now} - ${duration(trigger.window)} - ${duration(trigger.window)})`;
+      const before = sql`count(*) filter (where e.occurred_at <= ${middle})`;
+      const after = sql`count(*) filter (where e.occurred_at > ${middle})`;
+      return sql`
+        select e.customer_id, jsonb_build_object(
+            'event', ${trigger.event}::text, 'window', ${trigger.window}::text,
+            'countBefore', ${before}, 'countAfter', ${after},
+            'drop', round(1 - ${after}::numeric / ${before}, 2)) as facts,
+          'usage_drop:' || to_char((${middle} at time zone 'UTC')::date, 'YYYY-MM-DD') as trigger_key,
+          null::bigint as trigger_event_id, ${now} as sort_at
+        from events e
+        where e.name = ${trigger.event} and e.customer_id is not null
+          and e.occurred_at > ${start} and e.occurred_at <= ${now}
+        group by e.customer_id
+        having ${before} >= ${trigger.min_before}
+           and ${after} <= floor(${before} * (1 - ${trigger.drop}::numeric))`;
+    }
+
+    case "cancel_page_visited": {
+      const latest = sql`(${now} - ${duration(trigger.grace)})`;
+      return sql`
+        select e.customer_id, jsonb_build_object(
+            'visitedAt', e.occurred_at, 'path', e.properties ->> 'path', 'grace', ${trigger.grace}::text) as facts,
+          'cancel_visit:' || e.id as trigger_key, e.id as trigger_event_id, e.occurred_at as sort_at
+        from events e
+        where e.type = 'page' and e.customer_id is not null
+          and e.occurred_at <= ${latest} and e.occurred_at > ${latest} - ${duration(trigger.lookback)}
+          and (e.properties ->> 'path') like ${likePattern(trigger.path)}
+          and not exists (
+            select 1 from events x where x.customer_id = e.customer_id
+              and x.name = 'subscription_canceled' and x.occurred_at >= e.occurred_at)
+          and not exists (
+            select 1 from subscriptions sx where sx.customer_id = e.customer_id
+              and sx.status = 'canceled' and sx.canceled_at >= e.occurred_at)`;
+    }
+
+    case "not_activated": {
+      const latest = sql`(${now} - ${duration(trigger.after)})`;
+      const earliest = sql`(${latest} - ${duration(trigger.lookback)})`;
+      return sql`
+        select c.id as customer_id, jsonb_build_object(
+            'signedUpAt', coalesce(c.signed_up_at, c.created_at), 'activationEvent', ${trigger.activation_event}::text) as facts,
+          'not_activated' as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+        from customers c
+        where ((c.signed_up_at <= ${latest} and c.signed_up_at > ${earliest})
+            or (c.signed_up_at is null and c.created_at <= ${latest} and c.created_at > ${earliest}))
+          and not exists (select 1 from events ev where ev.customer_id = c.id and ev.name = ${trigger.activation_event})`;
+    }
+
+    case "tenure":
+      return sql`
+        select c.id as customer_id, jsonb_build_object('customerSince', t.since, 'tenure', ${trigger.at}::text) as facts,
+          'tenure:' || ${trigger.at}::text as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+        from customers c
+        cross join lateral (select ${CUSTOMER_SINCE} as since) t
+        where t.since + ${duration(trigger.at)} <= ${now}
+          and t.since + ${duration(trigger.at)} > ${now} - ${duration(trigger.lookback)}`;
+
+    case "low_engagement": {
+      const names = trigger.activity ? sql` and e.name = any(${textList(trigger.activity)})` : sql``;
+      return sql`
+        select r.customer_id, jsonb_build_object(
+            'activityCount', r.score, 'window', ${trigger.window}::text,
+            'percentRank', round(r.pr::numeric, 3), 'percentile', ${trigger.percentile}::numeric) as facts,
+          'low_engagement:' || to_char((${now} at time zone 'UTC')::date, 'IYYY-"W"IW') as trigger_key,
+          null::bigint as trigger_event_id, ${now} as sort_at
+        from (
+          select sc.customer_id, sc.score, percent_rank() over (order by sc.score) as pr
+          from (
+            select c.id as customer_id, (
+                select count(*) from events e
+                where e.customer_id = c.id and e.type = any(${activity})
+                  and e.occurred_at > ${now} - ${duration(trigger.window)} and e.occurred_at <= ${now}${names}) as score
+            from customers c
+            where exists (select 1 from subscriptions sl where sl.customer_id = c.id and sl.status in ('active', 'trialing', 'past_due'))
+          ) sc
+        ) r
+        where r.pr < ${trigger.percentile}::numeric`;
+    }
+  }
+}
+
+/** Candidates among selected events, for the event-driven triggers. */
+export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelection, scope: SqlScope): SQL {
+  const base = (filter: SQL, facts: SQL = sql`'{}'::jsonb`) => sql`
+    select e.customer_id, jsonb_build_object(
+        'event', e.name, 'eventId', e.id, 'occurredAt', e.occurred_at, 'properties', e.properties) || ${facts} as facts,
+      'event:' || e.id as trigger_key, e.id as trigger_event_id, e.occurred_at as sort_at
+    from events e
+    where ${selectionSql(selection)} and e.customer_id is not null and ${filter}`;
+  switch (trigger.type) {
+    case "event":
+      return base(sql`e.name = ${trigger.name} and ${propertiesSql(trigger.where, sql`e.properties`, scope)}`);
+    case "payment_failed":
+    case "data_exported":
+    case "downgraded":
+      return base(sql`e.name = ${trigger.event}`);
+    case "returned_after_pause": {
+      const gap = duration(trigger.min_pause);
+      // Either the subscription resumed after a long enough pause, or the customer was active
+      // again after a long enough silence (and had been active before it: a return, not a first visit).
+      return base(
+        sql`(
+          (e.name = 'subscription_resumed'
+            and coalesce((e.properties ->> 'pausedSeconds')::numeric, 0) >= extract(epoch from ${gap}))
+          or (e.type = any(${activity}) and e.source = 'segment'
+            and exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
+              and p.source = 'segment' and p.occurred_at < e.occurred_at - ${gap})
+            and not exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
+              and p.source = 'segment' and p.id <> e.id and p.occurred_at >= e.occurred_at - ${gap} and p.occurred_at <= e.occurred_at)))`,
+        sql`jsonb_build_object('minPause', ${trigger.min_pause}::text)`,
+      );
+    }
+  }
+}

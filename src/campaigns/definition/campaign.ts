@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { IsoDuration } from "../../time/index.js";
+import { Condition, PropertyCondition } from "./condition.js";
+import { Step } from "./step.js";
+import { Trigger } from "./trigger.js";
+
+const Slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "use lower-case letters, digits, '-' and '_'").max(64);
+
+/** Who may enter again after an enrollment: never, any time, or once `after` has passed since the last entry. */
+export const Reentry = z.union([z.enum(["never", "always"]), z.strictObject({ after: IsoDuration })], {
+  error: "expected never, always, or { after: <duration> }",
+});
+export type Reentry = z.infer<typeof Reentry>;
+
+/** What ends an enrollment early because its purpose is met (or moot). */
+export const ExitGoal = z.union(
+  [
+    z.strictObject({ event: z.string().min(1), where: z.array(PropertyCondition).default([]) }),
+    z.strictObject({ condition: Condition }),
+  ],
+  { error: "an exit goal is { event: <name> } or { condition: <condition> }" },
+);
+export type ExitGoal = z.infer<typeof ExitGoal>;
+
+/**
+ * One campaign, as written in `templates/<id>/campaign.yaml`.
+ *
+ * Terminology:
+ * - trigger: the moment that starts it; audience: who qualifies at that moment.
+ * - enrollment: a customer walking the steps; reentry: whether they may walk them again.
+ * - exit goal: what ends an enrollment early (the card was updated, they logged in).
+ */
+export const Campaign = z
+  .strictObject({
+    id: Slug,
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    enabled: z.boolean().default(true),
+    /** Unsubscribing is per category: winback, dunning, onboarding, loyalty, success... */
+    category: Slug,
+    trigger: Trigger,
+    audience: Condition.optional(),
+    reentry: Reentry.default("never"),
+    exit: z.array(ExitGoal).default([]),
+    steps: z.array(Step).min(1, "a campaign needs at least one step"),
+  })
+  .superRefine((campaign, ctx) => {
+    const seen = new Map<string, number>();
+    campaign.steps.forEach((step, index) => {
+      if (seen.has(step.id)) {
+        ctx.addIssue({ code: "custom", path: ["steps", index, "id"], message: `step id "${step.id}" is used twice (also step ${seen.get(step.id)! + 1})` });
+      }
+      seen.set(step.id, index);
+    });
+    campaign.steps.forEach((step, index) => {
+      if (step.type !== "branch") return;
+      for (const key of ["then", "else"] as const) {
+        const target = step[key];
+        if (target !== undefined && !seen.has(target)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["steps", index, key],
+            message: `step "${target}" does not exist; steps are ${[...seen.keys()].join(", ")}`,
+          });
+        } else if (target === step.id) {
+          ctx.addIssue({ code: "custom", path: ["steps", index, key], message: "a branch cannot go to itself" });
+        }
+      }
+    });
+  });
+export type Campaign = z.infer<typeof Campaign>;

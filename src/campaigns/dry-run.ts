@@ -1,0 +1,36 @@
+import { type Db, queryRows } from "../db/index.js";
+import type { LoadedCampaign } from "./catalog.js";
+import { dryRunSql, eventCandidatesSql, scanCandidatesSql, SqlScope } from "./compile/index.js";
+import { isEventTrigger } from "./definition/index.js";
+
+export interface DryRun {
+  campaignId: string;
+  /** How many customers would enter if the campaign ran now. */
+  wouldEnter: number;
+  /** For event triggers: counted over the events received in `eventWindow`. */
+  basis: "scan" | "recent-events";
+  sample: { customerId: string; email: string | null; facts: Record<string, unknown>; moment: string }[];
+}
+
+/**
+ * Who would enter right now, with the facts that made them qualify, without enrolling anyone.
+ * For an event-triggered campaign, "now" means the events received within `eventWindow`.
+ */
+export async function dryRun(db: Db, campaign: LoadedCampaign, now: Date, options: { sample?: number; eventWindowMs?: number } = {}): Promise<DryRun> {
+  const scope = new SqlScope(now);
+  const { trigger } = campaign.definition;
+  const eventWindowMs = options.eventWindowMs ?? 86_400_000;
+  const candidates = isEventTrigger(trigger)
+    ? eventCandidatesSql(trigger, { receivedSince: new Date(now.getTime() - eventWindowMs) }, scope)
+    : scanCandidatesSql(trigger, scope);
+  const rows = await queryRows<{ external_id: string; email: string | null; facts: Record<string, unknown>; trigger_key: string; total: string | number }>(
+    db,
+    dryRunSql(campaign, candidates, scope, options.sample ?? 10),
+  );
+  return {
+    campaignId: campaign.id,
+    wouldEnter: Number(rows[0]?.total ?? 0),
+    basis: isEventTrigger(trigger) ? "recent-events" : "scan",
+    sample: rows.map((row) => ({ customerId: row.external_id, email: row.email, facts: row.facts, moment: row.trigger_key })),
+  };
+}

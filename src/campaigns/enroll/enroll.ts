@@ -1,0 +1,48 @@
+import type { SQL } from "drizzle-orm";
+import { type Db, queryRows } from "../../db/index.js";
+import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
+import { enrollSql, eventCandidatesSql, type EventSelection, scanCandidatesSql, SqlScope } from "../compile/index.js";
+import { isEventTrigger } from "../definition/index.js";
+
+export interface Enrolled {
+  enrollmentId: number;
+  customerId: number;
+  triggerKey: string;
+}
+
+async function run(db: Db, statement: SQL): Promise<Enrolled[]> {
+  const rows = await queryRows<{ id: string | number; customer_id: string | number; trigger_key: string }>(db, statement);
+  return rows.map((row) => ({ enrollmentId: Number(row.id), customerId: Number(row.customer_id), triggerKey: row.trigger_key }));
+}
+
+/** Runs one scan-triggered campaign: one INSERT … SELECT that enrolls everyone who qualifies now. */
+export async function scanCampaign(db: Db, campaign: LoadedCampaign, now: Date): Promise<Enrolled[]> {
+  const { trigger } = campaign.definition;
+  if (isEventTrigger(trigger)) return [];
+  const scope = new SqlScope(now);
+  return run(db, enrollSql(campaign, scanCandidatesSql(trigger, scope), scope));
+}
+
+/**
+ * Enrolls the customers of the selected events in every campaign listening to them: one
+ * statement per campaign, whatever the number of events.
+ */
+export async function enrollFromEvents(
+  db: Db,
+  catalog: CampaignCatalog,
+  events: readonly { name: string; type: string; source: string }[],
+  selection: EventSelection,
+  now: Date,
+): Promise<Map<string, Enrolled[]>> {
+  const campaigns = new Map<string, LoadedCampaign>();
+  for (const event of events) for (const campaign of catalog.listeningTo(event)) campaigns.set(campaign.id, campaign);
+  const result = new Map<string, Enrolled[]>();
+  for (const campaign of campaigns.values()) {
+    const { trigger } = campaign.definition;
+    if (!isEventTrigger(trigger)) continue;
+    const scope = new SqlScope(now);
+    const enrolled = await run(db, enrollSql(campaign, eventCandidatesSql(trigger, selection, scope), scope));
+    if (enrolled.length > 0) result.set(campaign.id, enrolled);
+  }
+  return result;
+}

@@ -1,0 +1,59 @@
+import { sql } from "drizzle-orm";
+import { type Db, queryRows } from "../../db/index.js";
+import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
+import { conditionSql, propertiesSql, SqlScope } from "../compile/index.js";
+import type { EventSelection } from "../compile/trigger-sql.js";
+
+function selectionSql(selection: EventSelection) {
+  return "ids" in selection
+    ? sql`e.id = any(array(select jsonb_array_elements_text(${JSON.stringify(selection.ids)}::jsonb)::bigint))`
+    : sql`e.received_at >= ${selection.receivedSince.toISOString()}::timestamptz`;
+}
+
+/**
+ * Ends active enrollments whose exit goal event arrived (after they entered): the card was
+ * updated, the invoice was paid, the customer logged in. Returns how many ended, per campaign.
+ */
+export async function exitOnEvents(db: Db, catalog: CampaignCatalog, names: Iterable<string>, selection: EventSelection, now: Date): Promise<Map<string, number>> {
+  const ended = new Map<string, number>();
+  for (const name of new Set(names)) {
+    for (const { campaign, goals } of catalog.exitingOn(name)) {
+      const scope = new SqlScope(now);
+      const matches = sql.join(
+        goals.map((goal) => sql`(${propertiesSql(goal.where, sql`e.properties`, scope)})`),
+        sql` or `,
+      );
+      const rows = await queryRows<{ id: number }>(
+        db,
+        sql`
+          update enrollments en set status = 'exited', ended_at = ${now.toISOString()}::timestamptz,
+            end_reason = 'goal: ' || e.name, goal_reached_at = e.occurred_at
+          from events e
+          where ${selectionSql(selection)} and e.name = ${name} and (${matches})
+            and en.campaign_id = ${campaign.id} and en.status = 'active'
+            and en.customer_id = e.customer_id and e.occurred_at >= en.entered_at
+          returning en.id`,
+      );
+      if (rows.length > 0) ended.set(campaign.id, (ended.get(campaign.id) ?? 0) + rows.length);
+    }
+  }
+  return ended;
+}
+
+/** Ends active enrollments whose exit condition now holds (checked by the scan). */
+export async function exitOnConditions(db: Db, campaign: LoadedCampaign, now: Date): Promise<number> {
+  const goals = campaign.definition.exit.flatMap((goal) => ("condition" in goal ? [goal.condition] : []));
+  if (goals.length === 0) return 0;
+  const scope = new SqlScope(now);
+  const holds = sql.join(goals.map((goal) => conditionSql(goal, scope)), sql` or `);
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`
+      update enrollments en set status = 'exited', ended_at = ${now.toISOString()}::timestamptz,
+        end_reason = 'goal: condition', goal_reached_at = ${now.toISOString()}::timestamptz
+      from customers c ${scope.joins()}
+      where en.campaign_id = ${campaign.id} and en.status = 'active' and c.id = en.customer_id and (${holds})
+      returning en.id`,
+  );
+  return rows.length;
+}

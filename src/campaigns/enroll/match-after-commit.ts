@@ -1,0 +1,29 @@
+import type { Logger } from "pino";
+import type { Db } from "../../db/index.js";
+import type { Clock } from "../../time/index.js";
+import type { CampaignCatalog } from "../catalog.js";
+import { matchEvents } from "./match-events.js";
+
+/** What matching after a commit needs (a subset of the process's Deps). */
+export interface MatchDeps {
+  db: Db;
+  campaigns: CampaignCatalog;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Right after events are committed: end enrollments whose goal arrived, start the ones the
+ * events trigger. A failure here loses nothing (the events are stored and the sweep job matches
+ * them again), so it is logged rather than turned into an error for the client.
+ */
+export async function matchAfterCommit(deps: MatchDeps, events: Parameters<typeof matchEvents>[2]): Promise<void> {
+  if (events.length === 0) return;
+  try {
+    const { exited, enrolled } = await matchEvents(deps.db, deps.campaigns, events, deps.clock.now());
+    for (const [campaign, list] of enrolled) deps.logger.info({ campaign, enrolled: list.length }, "enrolled from events");
+    for (const [campaign, count] of exited) deps.logger.info({ campaign, exited: count }, "exit goals reached");
+  } catch (error) {
+    deps.logger.error({ err: error }, "matching events to campaigns failed; the sweep will retry");
+  }
+}

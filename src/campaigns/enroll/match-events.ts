@@ -1,0 +1,45 @@
+import { sql } from "drizzle-orm";
+import { type Db, queryRows } from "../../db/index.js";
+import type { CampaignCatalog } from "../catalog.js";
+import type { EventSelection } from "../compile/index.js";
+import { type Enrolled, enrollFromEvents } from "./enroll.js";
+import { exitOnEvents } from "./exits.js";
+
+export interface MatchResult {
+  /** Enrollments ended because their exit goal arrived, per campaign. */
+  exited: Map<string, number>;
+  enrolled: Map<string, Enrolled[]>;
+}
+
+/**
+ * What just-stored events mean for campaigns: exit goals first (an enrollment whose goal arrived
+ * ends), then event triggers. Called right after ingestion commits; the periodic sweep calls it
+ * again for recent events, and the unique indexes make the second pass a no-op.
+ */
+export async function matchEvents(
+  db: Db,
+  catalog: CampaignCatalog,
+  events: readonly { id: number; name: string; type: string; source?: string; customerId: number | null }[],
+  now: Date,
+): Promise<MatchResult> {
+  const relevant = events.filter((event) => event.customerId !== null);
+  if (relevant.length === 0) return { exited: new Map(), enrolled: new Map() };
+  const selection: EventSelection = { ids: relevant.map((event) => event.id) };
+  const described = relevant.map((event) => ({ name: event.name, type: event.type, source: event.source ?? "segment" }));
+  const exited = await exitOnEvents(db, catalog, described.map((event) => event.name), selection, now);
+  const enrolled = await enrollFromEvents(db, catalog, described, selection, now);
+  return { exited, enrolled };
+}
+
+/** The safety net: matches every event received since `since` (a crash between commit and match loses nothing). */
+export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since: Date, now: Date): Promise<MatchResult> {
+  const kinds = await queryRows<{ name: string; type: string; source: string }>(
+    db,
+    sql`select distinct name, type::text as type, source from events where received_at >= ${since.toISOString()}::timestamptz and customer_id is not null`,
+  );
+  if (kinds.length === 0) return { exited: new Map(), enrolled: new Map() };
+  const selection: EventSelection = { receivedSince: since };
+  const exited = await exitOnEvents(db, catalog, kinds.map((kind) => kind.name), selection, now);
+  const enrolled = await enrollFromEvents(db, catalog, kinds, selection, now);
+  return { exited, enrolled };
+}

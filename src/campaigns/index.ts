@@ -1,0 +1,10 @@
+export { ACTIVITY_TYPES, CampaignCatalog, type LoadedCampaign } from "./catalog.js";
+export * from "./definition/index.js";
+export { dryRun, type DryRun } from "./dry-run.js";
+export { enrollFromEvents, scanCampaign, type Enrolled } from "./enroll/enroll.js";
+export { exitOnConditions, exitOnEvents } from "./enroll/exits.js";
+export { matchAfterCommit, type MatchDeps } from "./enroll/match-after-commit.js";
+export { matchEvents, sweepRecentEvents, type MatchResult } from "./enroll/match-events.js";
+export { loadCampaigns } from "./load/load-campaigns.js";
+export { formatProblem, parseCampaignFile, type CampaignFileProblem } from "./load/parse-campaign-file.js";
+export { readCampaignFolders, type CampaignFolder } from "./load/read-campaign-folders.js";

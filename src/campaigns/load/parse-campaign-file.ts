@@ -1,0 +1,62 @@
+import { LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { formatPath } from "../../validation/index.js";
+import { Campaign } from "../definition/index.js";
+import { locate } from "./yaml-locations.js";
+
+/** A problem in a campaign file, where a marketer can find it. */
+export interface CampaignFileProblem {
+  file: string;
+  line: number;
+  column: number;
+  /** The setting concerned, e.g. `trigger.within` or `steps[2].then`. */
+  path: string;
+  message: string;
+}
+
+export type ParsedCampaignFile = { type: "ok"; campaign: Campaign } | { type: "invalid"; problems: CampaignFileProblem[] };
+
+/** zod's messages, said so that someone editing YAML knows what to do. */
+function explain(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `unknown setting "${key}" (check its spelling and indentation)`);
+  if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
+    const last = issue.path[issue.path.length - 1];
+    return [`"${String(last ?? "value")}" is required`];
+  }
+  return [issue.message];
+}
+
+/**
+ * Parses and validates one campaign file. Every problem is reported with its line: YAML syntax
+ * errors, unknown settings (typos must not silently do nothing), wrong values, broken step links.
+ */
+export function parseCampaignFile(file: string, text: string): ParsedCampaignFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      type: "invalid",
+      problems: doc.errors.map((error) => {
+        const position = error.linePos?.[0] ?? { line: 1, col: 1 };
+        return { file, line: position.line, column: position.col, path: "(file)", message: `YAML: ${error.message.split("\n")[0]}` };
+      }),
+    };
+  }
+  const parsed = Campaign.safeParse(doc.toJS());
+  if (parsed.success) return { type: "ok", campaign: parsed.data };
+  const problems: CampaignFileProblem[] = [];
+  for (const issue of parsed.error.issues) {
+    const messages = explain(issue);
+    messages.forEach((message, index) => {
+      const key = issue.code === "unrecognized_keys" ? issue.keys[index] : undefined;
+      const { line, column } = locate(doc, lineCounter, issue.path, key);
+      problems.push({ file, line, column, path: formatPath(key ? [...issue.path, key] : issue.path), message });
+    });
+  }
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { type: "invalid", problems };
+}
+
+export function formatProblem(problem: CampaignFileProblem): string {
+  return `${problem.file}:${problem.line}:${problem.column}: ${problem.path === "(body)" ? "" : `${problem.path}: `}${problem.message}`;
+}
