@@ -1,0 +1,186 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { matchEvents, sweepRecentEvents } from "../src/campaigns/index.js";
+import { queryRows } from "../src/db/index.js";
+import { createJobHandlers } from "../src/runtime/index.js";
+import { FixedClock } from "../src/time/index.js";
+import { enrolled, enrollments, resetState, scan } from "./helpers/campaigns.js";
+import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
+import { campaignYaml } from "./helpers/yaml.js";
+
+const NOW = new Date("2026-12-01T12:00:00Z");
+const DAY = 86_400_000;
+
+describe("enrollment", () => {
+  let harness: Harness;
+  const clock = new FixedClock(NOW);
+  beforeAll(async () => {
+    harness = await startHarness({
+      clock,
+      campaigns: {
+        dunning: campaignYaml("dunning", { type: "payment_failed" }, "reentry: always\nexit:\n  - event: invoice_paid\n  - event: subscription_canceled"),
+        quiet: campaignYaml("quiet", { type: "inactive", for: "P14D" }, "reentry:\n  after: P30D"),
+        "quiet-once": campaignYaml("quiet-once", { type: "inactive", for: "P14D" }),
+        "vip-quiet": campaignYaml(
+          "vip-quiet",
+          { type: "inactive", for: "P14D" },
+          `audience:
+  all:
+    - attribute: subscription.status
+      in: [active, trialing]
+    - attribute: subscription.mrr
+      gte: 10000
+    - not:
+        attribute: traits.role
+        equals: intern
+exit:
+  - condition:
+      attribute: subscription.status
+      equals: canceled`,
+        ),
+      },
+    });
+    expect(harness.deps.campaigns.invalid()).toEqual([]);
+  });
+  afterAll(async () => {
+    await harness.stop();
+  });
+  beforeEach(async () => {
+    clock.set(NOW);
+    await resetState(harness);
+  });
+
+  const put = (id: string, body: unknown) =>
+    fetch(`${harness.url}/api/customers/${id}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const lastSeen = (userId: string, daysAgo: number) =>
+    post(harness, "/v1/track", { userId, event: "Logged In", timestamp: new Date(NOW.getTime() - daysAgo * DAY).toISOString() });
+
+  it("the same event delivered twice enrolls once", async () => {
+    const event = { userId: "u1", event: "payment_failed", messageId: "evt-1" };
+    await post(harness, "/v1/track", event);
+    await post(harness, "/v1/track", event);
+    await post(harness, "/v1/batch", { batch: [{ type: "track", ...event }, { type: "track", ...event }] });
+    expect(await enrolled(harness, "dunning")).toEqual(["u1"]);
+  });
+
+  it("a second moment while the first enrollment is active does not enroll again", async () => {
+    await post(harness, "/v1/batch", {
+      batch: [
+        { type: "track", userId: "u1", event: "payment_failed", messageId: "a" },
+        { type: "track", userId: "u1", event: "payment_failed", messageId: "b" },
+      ],
+    });
+    await post(harness, "/v1/track", { userId: "u1", event: "payment_failed", messageId: "c" });
+    expect(await enrolled(harness, "dunning")).toEqual(["u1"]);
+  });
+
+  it("overlapping scans enroll each customer once", async () => {
+    for (let i = 0; i < 20; i++) await lastSeen(`quiet-${i}`, 20);
+    const campaign = harness.deps.campaigns.get("quiet")!;
+    const { scanCampaign } = await import("../src/campaigns/index.js");
+    const results = await Promise.all(Array.from({ length: 6 }, () => scanCampaign(harness.deps.db, campaign, NOW)));
+    expect(results.reduce((sum, r) => sum + r.length, 0)).toBe(20);
+    expect((await enrolled(harness, "quiet")).length).toBe(20);
+  });
+
+  it("the immediate match and the safety sweep finding the same events enroll once", async () => {
+    await post(harness, "/v1/batch", {
+      batch: Array.from({ length: 10 }, (_, i) => ({ type: "track", userId: `p${i}`, event: "payment_failed" })),
+    });
+    const events = await queryRows<{ id: number; name: string; type: string; customerId: number }>(
+      harness.deps.db,
+      sql`select id::int, name, type::text, customer_id::int as "customerId" from events`,
+    );
+    const [a, b, c] = await Promise.all([
+      matchEvents(harness.deps.db, harness.deps.campaigns, events, NOW),
+      sweepRecentEvents(harness.deps.db, harness.deps.campaigns, new Date(NOW.getTime() - 60_000), NOW),
+      sweepRecentEvents(harness.deps.db, harness.deps.campaigns, new Date(NOW.getTime() - 60_000), NOW),
+    ]);
+    expect([a, b, c].map((r) => r.enrolled.get("dunning")?.length ?? 0)).toEqual([0, 0, 0]);
+    expect((await enrolled(harness, "dunning")).length).toBe(10);
+  });
+
+  it("the sweep enrolls what the immediate match missed (a process died between commit and match)", async () => {
+    // Stored without matching: as if the API process died right after its commit.
+    const { ingestEvents, parseSegmentMessage } = await import("../src/ingest/index.js");
+    const parsed = parseSegmentMessage("track", { userId: "orphan", event: "payment_failed" }, NOW);
+    if (parsed.type !== "ok") throw new Error("unexpected");
+    await ingestEvents(harness.deps.db, [parsed.value], NOW);
+    expect(await enrolled(harness, "dunning")).toEqual([]);
+    clock.advance(60_000);
+    expect(await createJobHandlers(harness.deps)["sweep-events"]({})).toMatchObject({ enrolled: 1 });
+    expect(await enrolled(harness, "dunning")).toEqual(["orphan"]);
+  });
+
+  it("re-entry never / after / always", async () => {
+    await lastSeen("u1", 20);
+    expect(await scan(harness, "quiet")).toEqual(["u1"]);
+    expect(await scan(harness, "quiet-once")).toEqual(["u1"]);
+    await harness.deps.db.execute(sql`update enrollments set status = 'completed', ended_at = ${NOW.toISOString()}::timestamptz`);
+    // A new quiet spell 10 days later: a new moment, but inside the 30-day re-entry period.
+    await lastSeen("u1", 0);
+    clock.set(new Date(NOW.getTime() + 15 * DAY));
+    expect(await scan(harness, "quiet")).toEqual([]);
+    expect(await scan(harness, "quiet-once")).toEqual([]);
+    clock.set(new Date(NOW.getTime() + 31 * DAY));
+    expect(await scan(harness, "quiet")).toEqual(["u1"]);
+    expect(await scan(harness, "quiet-once")).toEqual([]);
+    expect((await enrollments(harness, "quiet")).map((r) => r.trigger_key)).toHaveLength(2);
+  });
+
+  it("re-entry always: a new moment after the last enrollment ended, never the same moment twice", async () => {
+    await post(harness, "/v1/track", { userId: "u1", event: "payment_failed", messageId: "first" });
+    await harness.deps.db.execute(sql`update enrollments set status = 'completed'`);
+    await post(harness, "/v1/track", { userId: "u1", event: "payment_failed", messageId: "second" });
+    expect((await enrollments(harness, "dunning")).map((r) => r.status)).toEqual(["completed", "active"]);
+    const all = await queryRows<{ id: number; name: string; type: string; customerId: number }>(
+      harness.deps.db,
+      sql`select id::int, name, type::text, customer_id::int as "customerId" from events`,
+    );
+    await harness.deps.db.execute(sql`update enrollments set status = 'completed'`);
+    await matchEvents(harness.deps.db, harness.deps.campaigns, all, NOW);
+    expect((await enrollments(harness, "dunning")).length).toBe(2);
+  });
+
+  it("audience: subscription, MRR and traits decide who qualifies", async () => {
+    await put("vip", { subscription: { status: "active", mrrMinor: 20000 }, traits: { role: "owner" } });
+    await put("small", { subscription: { status: "active", mrrMinor: 900 } });
+    await put("vip-intern", { subscription: { status: "active", mrrMinor: 20000 }, traits: { role: "intern" } });
+    await put("vip-gone", { subscription: { status: "canceled", mrrMinor: 20000 } });
+    for (const id of ["vip", "small", "vip-intern", "vip-gone"]) await lastSeen(id, 20);
+    expect(await scan(harness, "vip-quiet")).toEqual(["vip"]);
+  });
+
+  it("exit goals: an exit event ends the enrollment; an exit condition is checked by the scan job", async () => {
+    await post(harness, "/v1/track", { userId: "payer", event: "payment_failed" });
+    await post(harness, "/v1/track", { userId: "payer", event: "invoice_paid" });
+    expect(await enrollments(harness, "dunning")).toMatchObject([{ customer: "payer", status: "exited", end_reason: "goal: invoice_paid" }]);
+
+    await put("vip", { subscription: { status: "active", mrrMinor: 20000 } });
+    await lastSeen("vip", 20);
+    expect(await scan(harness, "vip-quiet")).toEqual(["vip"]);
+    await put("vip", { subscription: { status: "canceled" } });
+    const results = (await createJobHandlers(harness.deps)["scan-campaigns"]({})) as Record<string, { exited: number }>;
+    expect(results["vip-quiet"]).toMatchObject({ exited: 1 });
+    expect(await enrollments(harness, "vip-quiet")).toMatchObject([{ status: "exited", end_reason: "goal: condition" }]);
+  });
+
+  it("records the campaign version, and an edit makes a new version", async () => {
+    await lastSeen("u1", 20);
+    await scan(harness, "quiet-once");
+    const before = harness.deps.campaigns.get("quiet-once")!;
+    expect((await enrollments(harness, "quiet-once"))[0]!.campaign_version_id).toBe(before.versionId);
+    await harness.setCampaign("quiet-once", campaignYaml("quiet-once", { type: "inactive", for: "P21D" }));
+    const after = harness.deps.campaigns.get("quiet-once")!;
+    expect(after.versionId).not.toBe(before.versionId);
+    const versions = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from campaign_versions where campaign_id = 'quiet-once'`);
+    expect(versions[0]!.n).toBe(2);
+    // Reloading the same files records nothing new.
+    await harness.setCampaign("quiet-once", campaignYaml("quiet-once", { type: "inactive", for: "P21D" }));
+    expect(harness.deps.campaigns.get("quiet-once")!.versionId).toBe(after.versionId);
+  });
+});
