@@ -32,13 +32,13 @@ function explain(issue: z.core.$ZodIssue): string[] {
  */
 export function parseCampaignFile(file: string, text: string): ParsedCampaignFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     return {
       type: "invalid",
       problems: doc.errors.map((error) => {
         const position = error.linePos?.[0] ?? { line: 1, col: 1 };
-        return { file, line: position.line, column: position.col, path: "(file)", message: `YAML: ${error.message.split("\n")[0]}` };
+        return { file, line: position.line, column: position.col, path: "(file)", message: `YAML: ${error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}` };
       }),
     };
   }
@@ -58,5 +58,6 @@ export function parseCampaignFile(file: string, text: string): ParsedCampaignFil
 }
 
 export function formatProblem(problem: CampaignFileProblem): string {
-  return `${problem.file}:${problem.line}:${problem.column}: ${problem.path === "(body)" ? "" : `${problem.path}: `}${problem.message}`;
+  const where = problem.path === "(file)" || problem.path === "(body)" ? "" : `${problem.path}: `;
+  return `${problem.file}:${problem.line}:${problem.column}: ${where}${problem.message}`;
 }
