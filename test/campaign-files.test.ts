@@ -55,7 +55,7 @@ describe("campaign file validation", () => {
       equals: active
     then: final-notice
 `;
-    expect(problemsOf(text)).toEqual([{ line: 16, path: "steps[1].then", message: 'step "final-notice" does not exist; steps are notice, check' }]);
+    expect(problemsOf(text)).toEqual([{ line: 16, path: "steps[1].then", message: 'step "final-notice" does not exist; steps are notice, check (or end)' }]);
   });
 
   it("refuses a condition that does not fit its attribute, and a missing setting", () => {
@@ -125,5 +125,14 @@ describe("loading campaign folders", () => {
     expect(body.invalid[0]!.messages[0]).toMatch(/broken\/campaign\.yaml:6:11: trigger\.within: expected an ISO-8601 duration/);
     const dry = await fetch(`${harness.url}/api/campaigns/broken/dry-run`, { headers: { authorization: `Bearer ${harness.config.apiKeys[0]}` } });
     expect(dry.status).toBe(409);
+  });
+});
+
+describe("the starter campaigns in templates/", () => {
+  it("are all valid", async () => {
+    const folders = await readCampaignFolders(new URL("../templates", import.meta.url).pathname);
+    const invalid = folders.flatMap((f) => (f.type === "invalid" ? f.problems.map(formatProblem) : []));
+    expect(invalid).toEqual([]);
+    expect(folders.map((f) => f.id)).toEqual(["cancel-save", "card-expiring", "onboarding-nudge", "welcome-back", "winback-inactive"]);
   });
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { IsoDuration } from "../../time/index.js";
 import { Condition, PropertyCondition } from "./condition.js";
-import { Step } from "./step.js";
+import { END, Step } from "./step.js";
 import { Trigger } from "./trigger.js";
 
 const Slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "use lower-case letters, digits, '-' and '_'").max(64);
@@ -52,18 +52,22 @@ export const Campaign = z
       }
       seen.set(step.id, index);
     });
+    if (seen.has(END)) {
+      ctx.addIssue({ code: "custom", path: ["steps", seen.get(END)!, "id"], message: `"${END}" is reserved: it means the end of the campaign` });
+    }
     campaign.steps.forEach((step, index) => {
-      if (step.type !== "branch") return;
-      for (const key of ["then", "else"] as const) {
-        const target = step[key];
+      const links = step.type === "branch" ? (["then", "else"] as const) : (["next"] as const);
+      for (const key of links) {
+        const target = (step as Record<string, unknown>)[key] as string | undefined;
+        if (target === END) continue;
         if (target !== undefined && !seen.has(target)) {
           ctx.addIssue({
             code: "custom",
             path: ["steps", index, key],
-            message: `step "${target}" does not exist; steps are ${[...seen.keys()].join(", ")}`,
+            message: `step "${target}" does not exist; steps are ${[...seen.keys()].join(", ")} (or ${END})`,
           });
         } else if (target === step.id) {
-          ctx.addIssue({ code: "custom", path: ["steps", index, key], message: "a branch cannot go to itself" });
+          ctx.addIssue({ code: "custom", path: ["steps", index, key], message: "a step cannot go to itself" });
         }
       }
     });

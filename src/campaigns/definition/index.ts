@@ -1,5 +1,5 @@
 export { ATTRIBUTES, attributeKind, OPERATORS, TRAIT_PREFIX, type AttributeKind, type Operator } from "./attributes.js";
 export { Campaign, ExitGoal, Reentry } from "./campaign.js";
 export { AttributeCondition, Condition, CountComparison, EventCountCondition, operatorOf, PropertyCondition } from "./condition.js";
-export { BranchStep, EmailStep, Step, StepId, WaitStep, WebhookStep } from "./step.js";
+export { BranchStep, EmailStep, END, Step, StepId, WaitStep, WebhookStep } from "./step.js";
 export { EVENT_TRIGGERS, isEventTrigger, Trigger, type EventTrigger, type ScanTrigger, type TriggerType } from "./trigger.js";
