@@ -27,9 +27,12 @@ describe("dry run", () => {
         { type: "identify", userId: "gone-quiet", traits: { email: "quiet@example.com", plan_tier: "paid" } },
         { type: "track", userId: "gone-quiet", event: "Logged In", timestamp: at(20) },
         { type: "identify", userId: "also-quiet", traits: { plan_tier: "paid" } },
-        { type: "track", userId: "also-quiet", event: "Logged In", timestamp: at(30) },
+        { type: "track", userId: "also-quiet", event: "Logged In", timestamp: at(18) },
         { type: "identify", userId: "free-quiet", traits: { plan_tier: "free" } },
-        { type: "track", userId: "free-quiet", event: "Logged In", timestamp: at(30) },
+        { type: "track", userId: "free-quiet", event: "Logged In", timestamp: at(18) },
+        // Quiet for a year: gone long before this campaign's lookback, so not written to.
+        { type: "identify", userId: "long-gone", traits: { plan_tier: "paid" } },
+        { type: "track", userId: "long-gone", event: "Logged In", timestamp: at(365) },
         { type: "track", userId: "active", event: "Logged In", timestamp: at(1) },
       ],
     });

@@ -121,14 +121,14 @@ exit:
     expect(await scan(harness, "quiet")).toEqual(["u1"]);
     expect(await scan(harness, "quiet-once")).toEqual(["u1"]);
     await harness.deps.db.execute(sql`update enrollments set status = 'completed', ended_at = ${NOW.toISOString()}::timestamptz`);
-    // A new quiet spell 10 days later: a new moment, but inside the 30-day re-entry period.
-    await lastSeen("u1", 0);
-    clock.set(new Date(NOW.getTime() + 15 * DAY));
-    expect(await scan(harness, "quiet")).toEqual([]);
+    // Back on day 15, then quiet again: a new moment, first seen by the scan on day 29.
+    await post(harness, "/v1/track", { userId: "u1", event: "Logged In", timestamp: new Date(NOW.getTime() + 15 * DAY).toISOString() });
+    clock.set(new Date(NOW.getTime() + 29 * DAY));
+    expect(await scan(harness, "quiet")).toEqual([]); // inside the 30-day re-entry period
     expect(await scan(harness, "quiet-once")).toEqual([]);
     clock.set(new Date(NOW.getTime() + 31 * DAY));
     expect(await scan(harness, "quiet")).toEqual(["u1"]);
-    expect(await scan(harness, "quiet-once")).toEqual([]);
+    expect(await scan(harness, "quiet-once")).toEqual([]); // never
     expect((await enrollments(harness, "quiet")).map((r) => r.trigger_key)).toHaveLength(2);
   });
 

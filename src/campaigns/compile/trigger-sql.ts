@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { ACTIVITY_TYPES } from "../catalog.js";
 import type { EventTrigger, ScanTrigger } from "../definition/index.js";
-import { CUSTOMER_SINCE, propertiesSql } from "./condition-sql.js";
+import { propertiesSql } from "./condition-sql.js";
 import { duration, type SqlScope, textList } from "./scope.js";
 
 /**
@@ -42,28 +42,45 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
           and pm.expires_on <= ((${now} + ${duration(trigger.within)}) at time zone 'UTC')::date`;
 
     case "inactive": {
+      // The moment is crossing the threshold: last activity in (threshold - lookback, threshold].
+      // Both halves are index range scans, so a scan costs what that window holds, not the customer base.
       const threshold = sql`(${now} - ${duration(trigger.for)})`;
-      if (!trigger.activity) {
-        // Any activity: last_seen_at is kept by ingestion and indexed.
-        return sql`
-          select c.id as customer_id, jsonb_build_object(
-              'lastActivityAt', c.last_seen_at,
-              'inactiveDays', floor(extract(epoch from ${now} - coalesce(c.last_seen_at, c.signed_up_at, c.created_at)) / 86400)) as facts,
-            'inactive:' || coalesce(c.last_seen_at::text, 'never') as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
-          from customers c
-          where c.last_seen_at <= ${threshold}
-             or (c.last_seen_at is null and coalesce(c.signed_up_at, c.created_at) <= ${threshold})`;
-      }
-      return sql`
-        select c.id as customer_id, jsonb_build_object(
-            'lastActivityAt', la.at, 'activity', ${JSON.stringify(trigger.activity)}::jsonb,
-            'inactiveDays', floor(extract(epoch from ${now} - coalesce(la.at, c.signed_up_at, c.created_at)) / 86400)) as facts,
-          'inactive:' || coalesce(la.at::text, 'never') as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+      const earliest = sql`(${threshold} - ${duration(trigger.lookback)})`;
+      const facts = (lastActivity: SQL, since: SQL) => sql`jsonb_build_object(
+          'lastActivityAt', ${lastActivity},
+          'inactiveDays', floor(extract(epoch from ${now} - ${since}) / 86400)${
+            trigger.activity ? sql`, 'activity', ${JSON.stringify(trigger.activity)}::jsonb` : sql``
+          })`;
+      const neverActive = trigger.activity
+        ? sql`not exists (select 1 from events ev where ev.customer_id = c.id and ev.name = any(${textList(trigger.activity)}))`
+        : sql`c.last_seen_at is null`;
+      const signedUpInWindow = sql`
+        select c.id as customer_id, ${facts(sql`null::timestamptz`, sql`coalesce(c.signed_up_at, c.created_at)`)} as facts,
+          'inactive:never' as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
         from customers c
-        cross join lateral (
-          select max(ev.occurred_at) as at from events ev
-          where ev.customer_id = c.id and ev.name = any(${textList(trigger.activity)})) la
-        where coalesce(la.at, coalesce(c.signed_up_at, c.created_at)) <= ${threshold}`;
+        where ((c.signed_up_at > ${earliest} and c.signed_up_at <= ${threshold})
+            or (c.signed_up_at is null and c.created_at > ${earliest} and c.created_at <= ${threshold}))
+          and ${neverActive}`;
+      if (!trigger.activity) {
+        return sql`
+          select c.id as customer_id, ${facts(sql`c.last_seen_at`, sql`c.last_seen_at`)} as facts,
+            'inactive:' || c.last_seen_at::text as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+          from customers c
+          where c.last_seen_at > ${earliest} and c.last_seen_at <= ${threshold}
+          union all ${signedUpInWindow}`;
+      }
+      const names = textList(trigger.activity);
+      return sql`
+        select la.customer_id, ${facts(sql`la.at`, sql`la.at`)} as facts,
+          'inactive:' || la.at::text as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+        from (
+          select ev.customer_id, max(ev.occurred_at) as at from events ev
+          where ev.name = any(${names}) and ev.customer_id is not null
+            and ev.occurred_at > ${earliest} and ev.occurred_at <= ${threshold}
+          group by ev.customer_id) la
+        where not exists (
+          select 1 from events ev where ev.customer_id = la.customer_id and ev.name = any(${names}) and ev.occurred_at > ${threshold})
+        union all ${signedUpInWindow}`;
     }
 
     case "usage_drop": {
@@ -117,14 +134,26 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
           and not exists (select 1 from events ev where ev.customer_id = c.id and ev.name = ${trigger.activation_event})`;
     }
 
-    case "tenure":
+    case "tenure": {
+      // Customers whose first subscription (else sign-up) crossed `at` within the lookback:
+      // index range scans on subscriptions.started_at and customers.signed_up_at / created_at.
+      const latest = sql`(${now} - ${duration(trigger.at)})`;
+      const earliest = sql`(${latest} - ${duration(trigger.lookback)})`;
+      const facts = (since: SQL) => sql`jsonb_build_object('customerSince', ${since}, 'tenure', ${trigger.at}::text)`;
       return sql`
-        select c.id as customer_id, jsonb_build_object('customerSince', t.since, 'tenure', ${trigger.at}::text) as facts,
+        select s1.customer_id, ${facts(sql`s1.started_at`)} as facts,
           'tenure:' || ${trigger.at}::text as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+        from subscriptions s1
+        where s1.started_at > ${earliest} and s1.started_at <= ${latest}
+          and not exists (select 1 from subscriptions s2 where s2.customer_id = s1.customer_id and s2.started_at < s1.started_at)
+        union all
+        select c.id, ${facts(sql`coalesce(c.signed_up_at, c.created_at)`)},
+          'tenure:' || ${trigger.at}::text, null::bigint, ${now}
         from customers c
-        cross join lateral (select ${CUSTOMER_SINCE} as since) t
-        where t.since + ${duration(trigger.at)} <= ${now}
-          and t.since + ${duration(trigger.at)} > ${now} - ${duration(trigger.lookback)}`;
+        where ((c.signed_up_at > ${earliest} and c.signed_up_at <= ${latest})
+            or (c.signed_up_at is null and c.created_at > ${earliest} and c.created_at <= ${latest}))
+          and not exists (select 1 from subscriptions s2 where s2.customer_id = c.id and s2.started_at is not null)`;
+    }
 
     case "low_engagement": {
       const names = trigger.activity ? sql` and e.name = any(${textList(trigger.activity)})` : sql``;

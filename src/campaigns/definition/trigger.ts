@@ -21,8 +21,17 @@ export const Trigger = z.discriminatedUnion(
     z.strictObject({ type: z.literal("card_expiring"), within: IsoDuration }),
     /** A payment failed (billing sends the `payment_failed` event). */
     z.strictObject({ type: z.literal("payment_failed"), event: EventName.default("payment_failed") }),
-    /** No activity for `for`: any event, or only the `activity` events when listed. */
-    z.strictObject({ type: z.literal("inactive"), for: IsoDuration, activity: z.array(EventName).min(1).optional() }),
+    /**
+     * No activity for `for`: any event, or only the `activity` events when listed. Customers who went
+     * quiet (or signed up without ever being active) within `lookback` before that are looked at,
+     * so a new campaign does not write to people gone for years. Default lookback P7D.
+     */
+    z.strictObject({
+      type: z.literal("inactive"),
+      for: IsoDuration,
+      activity: z.array(EventName).min(1).optional(),
+      lookback: IsoDuration.default("P7D"),
+    }),
     /** `event` happened at least `min_before` times in the window before last, and fell by `drop` in the last one. */
     z.strictObject({
       type: z.literal("usage_drop"),

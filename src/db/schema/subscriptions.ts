@@ -48,6 +48,8 @@ export const subscriptions = pgTable(
     index("subscriptions_live_idx")
       .on(t.customerId)
       .where(sql`${t.status} in ('trialing', 'active', 'past_due', 'unpaid', 'paused')`),
+    // The tenure trigger looks up subscriptions that started in a window.
+    index("subscriptions_started_at_idx").on(t.startedAt),
     index("subscriptions_paused_idx").on(t.pausedAt).where(sql`${t.status} = 'paused'`),
   ],
 );
