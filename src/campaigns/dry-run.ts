@@ -7,7 +7,7 @@ export interface DryRun {
   campaignId: string;
   /** How many customers would enter if the campaign ran now. */
   wouldEnter: number;
-  /** For event triggers: counted over the events received in `eventWindow`. */
+  /** `scan`: as the scan would run now; `recent-events`: over the events received in the last hour. */
   basis: "scan" | "recent-events";
   sample: { customerId: string; email: string | null; facts: Record<string, unknown>; moment: string }[];
 }
@@ -19,7 +19,7 @@ export interface DryRun {
 export async function dryRun(db: Db, campaign: LoadedCampaign, now: Date, options: { sample?: number; eventWindowMs?: number } = {}): Promise<DryRun> {
   const scope = new SqlScope(now);
   const { trigger } = campaign.definition;
-  const eventWindowMs = options.eventWindowMs ?? 86_400_000;
+  const eventWindowMs = options.eventWindowMs ?? 3_600_000;
   const candidates = isEventTrigger(trigger)
     ? eventCandidatesSql(trigger, { receivedSince: new Date(now.getTime() - eventWindowMs) }, scope)
     : scanCandidatesSql(trigger, scope);

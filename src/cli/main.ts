@@ -163,7 +163,7 @@ program
       const result = await dryRun(database.db, campaign, new Date(), { sample: Number.parseInt(options.sample, 10) || 10 });
       if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else {
-        const basis = result.basis === "scan" ? "if the scan ran now" : "from the events of the last 24 hours";
+        const basis = result.basis === "scan" ? "if the scan ran now" : "from the events of the last hour";
         process.stdout.write(`${result.wouldEnter} customer(s) would enter ${id} ${basis}.\n`);
         for (const entry of result.sample) {
           process.stdout.write(`  ${entry.customerId}${entry.email ? ` <${entry.email}>` : ""}  ${JSON.stringify(entry.facts)}\n`);
