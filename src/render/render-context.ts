@@ -1,0 +1,95 @@
+import { z } from "zod";
+
+/**
+ * Everything a template may use. Templates are compiled in strict mode against this shape: a
+ * variable it does not have is an error at load, never a blank in a customer's inbox. Optional
+ * parts are present as null (`{{#if card}}…{{/if}}`), so a lookup inside them is still checked.
+ */
+export const RenderContext = z.object({
+  customer: z.object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    /** The first word of the name, or null. */
+    firstName: z.string().nullable(),
+    locale: z.string().nullable(),
+    timezone: z.string().nullable(),
+    plan: z.string().nullable(),
+    traits: z.record(z.string(), z.unknown()),
+  }),
+  subscription: z
+    .object({
+      status: z.string(),
+      plan: z.string().nullable(),
+      /** Formatted for the customer's locale, e.g. "€49.00". */
+      mrr: z.string(),
+      currency: z.string(),
+      currentPeriodEnd: z.string().nullable(),
+    })
+    .nullable(),
+  card: z
+    .object({
+      brand: z.string().nullable(),
+      last4: z.string().nullable(),
+      expMonth: z.number(),
+      expYear: z.number(),
+      /** e.g. "12/2026". */
+      expiry: z.string(),
+    })
+    .nullable(),
+  campaign: z.object({ id: z.string(), name: z.string(), category: z.string() }),
+  /** The facts that made the customer enter (cardExpiresOn, inactiveDays…). */
+  facts: z.record(z.string(), z.unknown()),
+  company: z.object({ name: z.string(), url: z.string() }),
+  links: z.object({
+    unsubscribe: z.string(),
+    /** Where the customer manages billing (PUBLIC_URL unless configured). */
+    billing: z.string(),
+    app: z.string(),
+  }),
+});
+export type RenderContext = z.infer<typeof RenderContext>;
+
+/**
+ * A record that has every key: traits and facts are free-form (what the application sends, what
+ * the trigger found), so a template may name any of them. At send time a missing one is an error
+ * for that customer; guard optional ones with `{{#if customer.traits.x}}`.
+ */
+export function anyKeys(known: Record<string, unknown>): Record<string, unknown> {
+  return new Proxy(known, {
+    has: () => true,
+    get: (target, key) => (typeof key === "string" && !(key in target) ? `sample ${key}` : Reflect.get(target, key)),
+  });
+}
+
+/** The sample context with free-form parts open to any key: what templates are checked against at load. */
+export function validationContext(): RenderContext {
+  const context = sampleContext();
+  return { ...context, customer: { ...context.customer, traits: anyKeys(context.customer.traits) }, facts: anyKeys(context.facts) };
+}
+
+/** Realistic data for previews and for checking templates at load: every optional part filled. */
+export function sampleContext(overrides: { campaign?: RenderContext["campaign"]; company?: RenderContext["company"] } = {}): RenderContext {
+  return {
+    customer: {
+      id: "user-42",
+      email: "grace@example.com",
+      name: "Grace Hopper",
+      firstName: "Grace",
+      locale: "en",
+      timezone: "Europe/Stockholm",
+      plan: "pro",
+      traits: { company: "Analytical Engines", seats: 12 },
+    },
+    subscription: { status: "active", plan: "pro", mrr: "$49.00", currency: "USD", currentPeriodEnd: "December 22, 2026" },
+    card: { brand: "visa", last4: "4242", expMonth: 12, expYear: 2026, expiry: "12/2026" },
+    campaign: overrides.campaign ?? { id: "sample", name: "Sample", category: "winback" },
+    facts: { cardExpiresOn: "2026-12-31", daysUntilExpiry: 30, inactiveDays: 14, lastActivityAt: "2026-11-08T09:00:00Z" },
+    company: overrides.company ?? { name: "Acme", url: "https://acme.example" },
+    links: {
+      unsubscribe: "https://acme.example/unsubscribe/sample-token",
+      billing: "https://acme.example/billing",
+      app: "https://acme.example",
+    },
+  };
+}
