@@ -136,3 +136,42 @@ describe("the starter campaigns in templates/", () => {
     expect(folders.map((f) => f.id)).toEqual(["cancel-save", "card-expiring", "onboarding-nudge", "welcome-back", "winback-inactive"]);
   });
 });
+
+describe("a campaign's emails are checked when it loads", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "rekindle-emails-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a campaign whose email names a variable the render context lacks, at that file and line", async () => {
+    await writeCampaign(dir, "card-expiring", VALID, {
+      "notice.mjml": "---\nsubject: Hi {{customer.firstName}}\n---\n<mjml>\n  <mj-body>\n    <mj-section><mj-column><mj-text>{{card.lastFour}}</mj-text></mj-column></mj-section>\n  </mj-body>\n</mjml>\n",
+    });
+    const [folder] = await readCampaignFolders(dir, dir);
+    expect(folder!.type === "invalid" && folder!.problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^card-expiring\/notice\.mjml:6:1: "lastFour" not defined/),
+    ]);
+  });
+
+  it("refuses a campaign whose step names an email that does not exist, at the step", async () => {
+    await writeCampaign(dir, "card-expiring", VALID.replace("template: notice", "template: notise"), { "notise.mjml": "" });
+    const { unlink } = await import("node:fs/promises");
+    await unlink(join(dir, "card-expiring", "notise.mjml"));
+    const [folder] = await readCampaignFolders(dir, dir);
+    expect(folder!.type === "invalid" && folder!.problems.map(formatProblem)).toEqual([
+      "card-expiring/campaign.yaml:10:15: steps[0].template: template notise has no notise.mjml beside campaign.yaml",
+    ]);
+  });
+
+  it("gives every email a new version when a shared partial changes", async () => {
+    await writeCampaign(dir, "card-expiring", VALID);
+    const before = (await readCampaignFolders(dir, dir))[0]!.contentHash;
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    await mkdir(join(dir, "_partials"), { recursive: true });
+    await writeFile(join(dir, "_partials", "footer.mjml"), "<mj-section><mj-column><mj-text>Bye</mj-text></mj-column></mj-section>");
+    expect((await readCampaignFolders(dir, dir))[0]!.contentHash).not.toBe(before);
+  });
+});

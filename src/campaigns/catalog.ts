@@ -1,5 +1,6 @@
 import type { Campaign, ExitGoal } from "./definition/index.js";
 import { isEventTrigger } from "./definition/index.js";
+import type { TemplateSet } from "./load/compile-campaign-templates.js";
 import type { CampaignFileProblem } from "./load/parse-campaign-file.js";
 
 /** A valid campaign as this process runs it. */
@@ -9,6 +10,8 @@ export interface LoadedCampaign {
   contentHash: string;
   definition: Campaign;
   directory: string;
+  /** The campaign's emails, compiled once for this version. */
+  templates: TemplateSet;
 }
 
 /** Event types that count as a customer being active (not state changes reported by billing or the API). */

@@ -6,5 +6,6 @@ export { exitOnConditions, exitOnEvents } from "./enroll/exits.js";
 export { matchAfterCommit, type MatchDeps } from "./enroll/match-after-commit.js";
 export { matchEvents, sweepRecentEvents, type MatchResult } from "./enroll/match-events.js";
 export { loadCampaigns } from "./load/load-campaigns.js";
+export { type TemplateSet } from "./load/compile-campaign-templates.js";
 export { formatProblem, parseCampaignFile, type CampaignFileProblem } from "./load/parse-campaign-file.js";
 export { readCampaignFolders, type CampaignFolder } from "./load/read-campaign-folders.js";

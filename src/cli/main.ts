@@ -159,7 +159,7 @@ program
     }
     const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
     try {
-      const campaign = { id, versionId: 0, contentHash: folder.contentHash, definition: folder.campaign, directory: folder.directory };
+      const campaign = { id, versionId: 0, contentHash: folder.contentHash, definition: folder.campaign, directory: folder.directory, templates: folder.templates };
       const result = await dryRun(database.db, campaign, new Date(), { sample: Number.parseInt(options.sample, 10) || 10 });
       if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else {

@@ -77,9 +77,27 @@ export async function startHarness(
   };
 }
 
-export async function writeCampaign(templatesDir: string, id: string, yaml: string): Promise<void> {
+/** A plain email for tests: every template a test campaign names gets one unless the test brings its own. */
+export const TEST_EMAIL = `---
+subject: "{{campaign.name}} for {{customer.email}}"
+---
+<mjml>
+  <mj-body>
+    <mj-section>
+      <mj-column>
+        <mj-text>Hello {{customer.email}}</mj-text>
+      </mj-column>
+    </mj-section>
+  </mj-body>
+</mjml>
+`;
+
+export async function writeCampaign(templatesDir: string, id: string, yaml: string, files: Record<string, string> = {}): Promise<void> {
   await mkdir(join(templatesDir, id), { recursive: true });
   await writeFile(join(templatesDir, id, "campaign.yaml"), yaml);
+  const named = [...yaml.matchAll(/^\s*template:\s*([a-z0-9_-]+)\s*$/gm)].map((m) => `${m[1]}.mjml`);
+  for (const name of named) if (!(name in files)) await writeFile(join(templatesDir, id, name), TEST_EMAIL);
+  for (const [name, text] of Object.entries(files)) await writeFile(join(templatesDir, id, name), text);
 }
 
 /** Basic auth the way Segment libraries send it. */

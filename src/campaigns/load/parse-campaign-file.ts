@@ -57,6 +57,13 @@ export function parseCampaignFile(file: string, text: string): ParsedCampaignFil
   return { type: "invalid", problems };
 }
 
+/** The line and column of a setting in a campaign file, e.g. `["steps", 2, "template"]`. */
+export function locateInCampaignFile(text: string, path: (string | number)[]): { line: number; column: number } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  return locate(doc, lineCounter, path);
+}
+
 export function formatProblem(problem: CampaignFileProblem): string {
   const where = problem.path === "(file)" || problem.path === "(body)" ? "" : `${problem.path}: `;
   return `${problem.file}:${problem.line}:${problem.column}: ${where}${problem.message}`;

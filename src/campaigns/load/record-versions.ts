@@ -32,7 +32,7 @@ export async function recordVersions(db: Db, folders: CampaignFolder[], now: Dat
         target: campaigns.id,
         set: { currentVersionId: version!.id, enabled: folder.campaign.enabled, loadError: sql`null`, updatedAt: now },
       });
-    loaded.push({ id: folder.id, versionId: version!.id, contentHash: folder.contentHash, definition: folder.campaign, directory: folder.directory });
+    loaded.push({ id: folder.id, versionId: version!.id, contentHash: folder.contentHash, definition: folder.campaign, directory: folder.directory, templates: folder.templates });
   }
   return loaded;
 }
