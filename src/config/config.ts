@@ -62,6 +62,18 @@ export const Environment = z.object({
   TEMPLATES_DIR: z.string().min(1).default("templates"),
   /** How often scan-driven triggers (card expiring, inactivity...) are evaluated. Default `PT1M`. */
   SCAN_INTERVAL: IsoDuration.default("PT1M"),
+  /** Time zone for customers whose own is unknown (waits until a local time, quiet hours). Default `UTC`. */
+  DEFAULT_TIMEZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "expected an IANA time zone such as Europe/Stockholm")
+    .default("UTC"),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Jobs one worker process runs at once. Default 10. */
@@ -87,6 +99,7 @@ export interface Config {
   usingDevelopmentKeys: boolean;
   dataDir: string;
   campaigns: { templatesDir: string; scanInterval: string };
+  delivery: { defaultTimeZone: string };
   logLevel: Environment["LOG_LEVEL"];
   worker: { concurrency: number };
   eventRetention: string;
@@ -146,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     usingDevelopmentKeys: e.WRITE_KEYS === undefined || e.API_KEYS === undefined,
     dataDir: e.DATA_DIR,
     campaigns: { templatesDir: e.TEMPLATES_DIR, scanInterval: e.SCAN_INTERVAL },
+    delivery: { defaultTimeZone: e.DEFAULT_TIMEZONE },
     logLevel: e.LOG_LEVEL,
     worker: { concurrency: e.WORKER_CONCURRENCY },
     eventRetention: e.EVENT_RETENTION,

@@ -24,7 +24,7 @@ export function createJobHandlers(deps: Deps): JobHandlers {
       const results: Record<string, { enrolled: number; exited: number }> = {};
       for (const campaign of deps.campaigns.running()) {
         const exited = await exitOnConditions(deps.db, campaign, now);
-        const enrolled = isEventTrigger(campaign.definition.trigger) ? [] : await scanCampaign(deps.db, campaign, now);
+        const enrolled = isEventTrigger(campaign.definition.trigger) ? [] : await scanCampaign(deps.db, campaign, now, deps.config.delivery.defaultTimeZone);
         results[campaign.id] = { enrolled: enrolled.length, exited };
         if (enrolled.length > 0 || exited > 0) deps.logger.info({ campaign: campaign.id, enrolled: enrolled.length, exited }, "scan");
       }
@@ -32,7 +32,7 @@ export function createJobHandlers(deps: Deps): JobHandlers {
     },
     "sweep-events": async () => {
       const now = deps.clock.now();
-      const { enrolled, exited } = await sweepRecentEvents(deps.db, deps.campaigns, new Date(now.getTime() - SWEEP_WINDOW_MS), now);
+      const { enrolled, exited } = await sweepRecentEvents(deps.db, deps.campaigns, new Date(now.getTime() - SWEEP_WINDOW_MS), now, deps.config.delivery.defaultTimeZone);
       const total = [...enrolled.values()].reduce((sum, list) => sum + list.length, 0);
       if (total > 0) deps.logger.warn({ enrolled: total }, "the sweep enrolled customers the immediate match missed");
       return { enrolled: total, exited: [...exited.values()].reduce((a, b) => a + b, 0) };

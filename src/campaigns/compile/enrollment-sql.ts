@@ -1,7 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { LoadedCampaign } from "../catalog.js";
-import type { Reentry } from "../definition/index.js";
+import { planFrom, type Reentry } from "../definition/index.js";
 import { conditionSql } from "./condition-sql.js";
+import { scheduleCtes } from "./schedule-sql.js";
 import { duration, type SqlScope } from "./scope.js";
 
 /**
@@ -29,19 +30,23 @@ export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: S
  * One statement that enrolls every qualifying candidate: set-based, idempotent (ON CONFLICT DO
  * NOTHING against the unique indexes), one enrollment per customer (their earliest moment).
  */
-export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope): SQL {
+export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, defaultTimeZone: string): SQL {
   const { from, where } = qualifiedSql(campaign, candidates, scope);
-  const firstStep = campaign.definition.steps[0]!.id;
+  const plan = planFrom(campaign.definition, campaign.definition.steps[0]!.id);
+  // The enrollments and their first outbox rows, in one statement.
   return sql`
-    insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id,
-                             matched_facts, trigger_key, trigger_event_id, entered_at)
-    select distinct on (c.id) ${campaign.id}, ${campaign.versionId}, c.id, 'active', ${firstStep},
-           m.facts, m.trigger_key, m.trigger_event_id, ${scope.nowSql()}
-    from ${from}
-    where ${where}
-    order by c.id, m.sort_at, m.trigger_key
-    on conflict do nothing
-    returning id, customer_id, trigger_key`;
+    with enrolled as (
+      insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id,
+                               matched_facts, trigger_key, trigger_event_id, entered_at)
+      select distinct on (c.id) ${campaign.id}, ${campaign.versionId}, c.id, 'active', ${plan.target?.id ?? null},
+             m.facts, m.trigger_key, m.trigger_event_id, ${scope.nowSql()}
+      from ${from}
+      where ${where}
+      order by c.id, m.sort_at, m.trigger_key
+      on conflict do nothing
+      returning id, customer_id, trigger_key),
+    ${scheduleCtes(campaign, plan, scope.nowSql(), defaultTimeZone, { updateEnrollments: false })}
+    select id, customer_id, trigger_key from enrolled`;
 }
 
 /** The same selection without enrolling: how many, and a sample with the facts. */

@@ -2,3 +2,4 @@ export { conditionSql, propertiesSql } from "./condition-sql.js";
 export { dryRunSql, enrollSql } from "./enrollment-sql.js";
 export { SqlScope } from "./scope.js";
 export { eventCandidatesSql, scanCandidatesSql, type EventSelection } from "./trigger-sql.js";
+export { dueSql, scheduleCtes } from "./schedule-sql.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { IsoDuration } from "../../time/index.js";
 import { Condition, PropertyCondition } from "./condition.js";
+import { findLoop } from "./flow.js";
 import { END, Step } from "./step.js";
 import { Trigger } from "./trigger.js";
 
@@ -45,6 +46,9 @@ export const Campaign = z
     steps: z.array(Step).min(1, "a campaign needs at least one step"),
   })
   .superRefine((campaign, ctx) => {
+    if (campaign.steps.length > 0 && campaign.steps.every((step) => step.type === "wait")) {
+      ctx.addIssue({ code: "custom", path: ["steps"], message: "a campaign needs at least one email, webhook or branch step" });
+    }
     const seen = new Map<string, number>();
     campaign.steps.forEach((step, index) => {
       if (seen.has(step.id)) {
@@ -71,5 +75,10 @@ export const Campaign = z
         }
       }
     });
+    const loop = findLoop(campaign as Campaign);
+    if (loop) {
+      const index = campaign.steps.findIndex((s) => s.id === loop[0]);
+      ctx.addIssue({ code: "custom", path: ["steps", index], message: `the steps form a loop (${loop.join(" → ")}); each step runs at most once per customer` });
+    }
   });
 export type Campaign = z.infer<typeof Campaign>;

@@ -16,11 +16,11 @@ async function run(db: Db, statement: SQL): Promise<Enrolled[]> {
 }
 
 /** Runs one scan-triggered campaign: one INSERT … SELECT that enrolls everyone who qualifies now. */
-export async function scanCampaign(db: Db, campaign: LoadedCampaign, now: Date): Promise<Enrolled[]> {
+export async function scanCampaign(db: Db, campaign: LoadedCampaign, now: Date, defaultTimeZone = "UTC"): Promise<Enrolled[]> {
   const { trigger } = campaign.definition;
   if (isEventTrigger(trigger)) return [];
   const scope = new SqlScope(now);
-  return run(db, enrollSql(campaign, scanCandidatesSql(trigger, scope), scope));
+  return run(db, enrollSql(campaign, scanCandidatesSql(trigger, scope), scope, defaultTimeZone));
 }
 
 /**
@@ -33,6 +33,7 @@ export async function enrollFromEvents(
   events: readonly { name: string; type: string; source: string }[],
   selection: EventSelection,
   now: Date,
+  defaultTimeZone = "UTC",
 ): Promise<Map<string, Enrolled[]>> {
   const campaigns = new Map<string, LoadedCampaign>();
   for (const event of events) for (const campaign of catalog.listeningTo(event)) campaigns.set(campaign.id, campaign);
@@ -41,7 +42,7 @@ export async function enrollFromEvents(
     const { trigger } = campaign.definition;
     if (!isEventTrigger(trigger)) continue;
     const scope = new SqlScope(now);
-    const enrolled = await run(db, enrollSql(campaign, eventCandidatesSql(trigger, selection, scope), scope));
+    const enrolled = await run(db, enrollSql(campaign, eventCandidatesSql(trigger, selection, scope), scope, defaultTimeZone));
     if (enrolled.length > 0) result.set(campaign.id, enrolled);
   }
   return result;

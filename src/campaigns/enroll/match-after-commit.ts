@@ -10,6 +10,7 @@ export interface MatchDeps {
   campaigns: CampaignCatalog;
   clock: Clock;
   logger: Logger;
+  config: { delivery: { defaultTimeZone: string } };
 }
 
 /**
@@ -20,7 +21,7 @@ export interface MatchDeps {
 export async function matchAfterCommit(deps: MatchDeps, events: Parameters<typeof matchEvents>[2]): Promise<void> {
   if (events.length === 0) return;
   try {
-    const { exited, enrolled } = await matchEvents(deps.db, deps.campaigns, events, deps.clock.now());
+    const { exited, enrolled } = await matchEvents(deps.db, deps.campaigns, events, deps.clock.now(), deps.config.delivery.defaultTimeZone);
     for (const [campaign, list] of enrolled) deps.logger.info({ campaign, enrolled: list.length }, "enrolled from events");
     for (const [campaign, count] of exited) deps.logger.info({ campaign, exited: count }, "exit goals reached");
   } catch (error) {

@@ -21,18 +21,19 @@ export async function matchEvents(
   catalog: CampaignCatalog,
   events: readonly { id: number; name: string; type: string; source?: string; customerId: number | null }[],
   now: Date,
+  defaultTimeZone = "UTC",
 ): Promise<MatchResult> {
   const relevant = events.filter((event) => event.customerId !== null);
   if (relevant.length === 0) return { exited: new Map(), enrolled: new Map() };
   const selection: EventSelection = { ids: relevant.map((event) => event.id) };
   const described = relevant.map((event) => ({ name: event.name, type: event.type, source: event.source ?? "segment" }));
   const exited = await exitOnEvents(db, catalog, described.map((event) => event.name), selection, now);
-  const enrolled = await enrollFromEvents(db, catalog, described, selection, now);
+  const enrolled = await enrollFromEvents(db, catalog, described, selection, now, defaultTimeZone);
   return { exited, enrolled };
 }
 
 /** The safety net: matches every event received since `since` (a crash between commit and match loses nothing). */
-export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since: Date, now: Date): Promise<MatchResult> {
+export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since: Date, now: Date, defaultTimeZone = "UTC"): Promise<MatchResult> {
   const kinds = await queryRows<{ name: string; type: string; source: string }>(
     db,
     sql`select distinct name, type::text as type, source from events where received_at >= ${since.toISOString()}::timestamptz and customer_id is not null`,
@@ -40,6 +41,6 @@ export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since:
   if (kinds.length === 0) return { exited: new Map(), enrolled: new Map() };
   const selection: EventSelection = { receivedSince: since };
   const exited = await exitOnEvents(db, catalog, kinds.map((kind) => kind.name), selection, now);
-  const enrolled = await enrollFromEvents(db, catalog, kinds, selection, now);
+  const enrolled = await enrollFromEvents(db, catalog, kinds, selection, now, defaultTimeZone);
   return { exited, enrolled };
 }

@@ -12,12 +12,15 @@ export const messageStatus = pgEnum("message_status", [
   "failed",
   "skipped",
   "uncertain",
+  /** A step that sends nothing (a branch) has been carried out. */
+  "done",
 ]);
 export type MessageStatus = (typeof messageStatus.enumValues)[number];
 
 /**
- * The outbox: one row per (enrollment, step), unique, so a step can never be sent twice.
- * A dispatcher hands rows that fall due to the queue; the row, not Redis, is the truth.
+ * The outbox: one row per (enrollment, step), unique, so a step can never be sent twice (campaign
+ * steps form no loops). Waits are not rows: they are folded into the `due_at` of the step after
+ * them. A dispatcher hands rows that fall due to the queue; the row, not Redis, is the truth.
  */
 export const messages = pgTable(
   "messages",
@@ -27,6 +30,8 @@ export const messages = pgTable(
       .notNull()
       .references(() => enrollments.id, { onDelete: "cascade" }),
     stepId: text("step_id").notNull(),
+    /** What the step does: `email`, `webhook` or `branch` (waits are folded into `due_at`). */
+    kind: text("kind").notNull().default("email"),
     campaignVersionId: bigint("campaign_version_id", { mode: "number" })
       .notNull()
       .references(() => campaignVersions.id),

@@ -1,0 +1,92 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseCampaignFile } from "../src/campaigns/index.js";
+import { queryRows } from "../src/db/index.js";
+import { FixedClock } from "../src/time/index.js";
+import { resetState } from "./helpers/campaigns.js";
+import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
+
+const NOW = new Date("2026-12-01T12:00:00Z");
+
+const MORNING = `id: morning
+name: Morning
+category: winback
+trigger:
+  type: payment_failed
+steps:
+  - id: wait-a-day
+    type: wait
+    duration: P1D
+    until: "09:00"
+  - id: hello
+    type: email
+    template: hello
+`;
+
+describe("the outbox", () => {
+  let harness: Harness;
+  const clock = new FixedClock(NOW);
+  beforeAll(async () => {
+    harness = await startHarness({ clock, campaigns: { morning: MORNING } });
+    expect(harness.deps.campaigns.invalid()).toEqual([]);
+  });
+  afterAll(async () => {
+    await harness.stop();
+  });
+  beforeEach(async () => {
+    clock.set(NOW);
+    await resetState(harness);
+  });
+
+  const outbox = () =>
+    queryRows<{ customer: string; step_id: string; kind: string; status: string; due_at: string }>(
+      harness.deps.db,
+      sql`select c.external_id as customer, m.step_id, m.kind, m.status::text as status, m.due_at
+          from messages m join customers c on c.id = m.customer_id order by c.external_id`,
+    );
+
+  it("enrolling schedules the first step, with waits until a local time in the customer's time zone", async () => {
+    for (const [id, timezone] of [
+      ["new-york", "America/New_York"],
+      ["stockholm", "Europe/Stockholm"],
+      ["unknown", null],
+    ] as const) {
+      await fetch(`${harness.url}/api/customers/${id}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ email: `${id}@example.com`, timezone }),
+      });
+      await post(harness, "/v1/track", { userId: id, event: "payment_failed" });
+    }
+    const rows = await outbox();
+    expect(rows.map((r) => [r.customer, r.step_id, r.kind, r.status, new Date(r.due_at).toISOString()])).toEqual([
+      // A day later is 2 Dec 12:00 UTC: 07:00 in New York (so 09:00 that day), 13:00 in Stockholm (so 09:00 the next day).
+      ["new-york", "hello", "email", "scheduled", "2026-12-02T14:00:00.000Z"],
+      ["stockholm", "hello", "email", "scheduled", "2026-12-03T08:00:00.000Z"],
+      ["unknown", "hello", "email", "scheduled", "2026-12-03T09:00:00.000Z"],
+    ]);
+  });
+
+  it("gets daylight-saving days right", async () => {
+    clock.set(new Date("2026-03-07T12:00:00Z")); // New York moves to EDT on 8 March
+    await fetch(`${harness.url}/api/customers/dst`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ email: "dst@example.com", timezone: "America/New_York" }),
+    });
+    await post(harness, "/v1/track", { userId: "dst", event: "payment_failed" });
+    expect(new Date((await outbox())[0]!.due_at).toISOString()).toBe("2026-03-08T13:00:00.000Z");
+  });
+});
+
+describe("campaign flow validation", () => {
+  it("refuses steps that loop", () => {
+    const looped = parseCampaignFile(
+      "f",
+      MORNING.replace('    until: "09:00"\n', '    until: "09:00"\n').replace("    template: hello\n", "    template: hello\n    next: wait-a-day\n"),
+    );
+    expect(looped.type === "invalid" && looped.problems.map((p) => p.message)).toEqual([
+      "the steps form a loop (wait-a-day → hello → wait-a-day); each step runs at most once per customer",
+    ]);
+  });
+});
