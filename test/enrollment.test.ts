@@ -112,7 +112,7 @@ exit:
     await ingestEvents(harness.deps.db, [parsed.value], NOW);
     expect(await enrolled(harness, "dunning")).toEqual([]);
     clock.advance(60_000);
-    expect(await createJobHandlers(harness.deps)["sweep-events"]({})).toMatchObject({ enrolled: 1 });
+    expect(await createJobHandlers(harness.deps)["sweep-events"]({}, { attempt: 1, maxAttempts: 1 })).toMatchObject({ enrolled: 1 });
     expect(await enrolled(harness, "dunning")).toEqual(["orphan"]);
   });
 
@@ -164,7 +164,7 @@ exit:
     await lastSeen("vip", 20);
     expect(await scan(harness, "vip-quiet")).toEqual(["vip"]);
     await put("vip", { subscription: { status: "canceled" } });
-    const results = (await createJobHandlers(harness.deps)["scan-campaigns"]({})) as Record<string, { exited: number }>;
+    const results = (await createJobHandlers(harness.deps)["scan-campaigns"]({}, { attempt: 1, maxAttempts: 1 })) as Record<string, { exited: number }>;
     expect(results["vip-quiet"]).toMatchObject({ exited: 1 });
     expect(await enrollments(harness, "vip-quiet")).toMatchObject([{ status: "exited", end_reason: "goal: condition" }]);
   });

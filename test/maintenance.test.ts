@@ -20,6 +20,7 @@ describe("the maintenance job", () => {
     expect(schedulers.map((s) => [s.key, s.every])).toEqual([["prune-events", 3_600_000]]);
     const campaignJobs = await harness.deps.queues.queue("campaigns").getJobSchedulers();
     expect(campaignJobs.map((s) => [s.key, s.every]).sort()).toEqual([
+      ["dispatch", 5_000],
       ["scan-campaigns", 60_000],
       ["sweep-events", 60_000],
     ]);

@@ -1,4 +1,5 @@
 export { ACTIVITY_TYPES, CampaignCatalog, type LoadedCampaign } from "./catalog.js";
+export { conditionSql, scheduleCtes, SqlScope } from "./compile/index.js";
 export * from "./definition/index.js";
 export { dryRun, type DryRun } from "./dry-run.js";
 export { enrollFromEvents, scanCampaign, type Enrolled } from "./enroll/enroll.js";

@@ -74,6 +74,18 @@ export const Environment = z.object({
       }
     }, "expected an IANA time zone such as Europe/Stockholm")
     .default("UTC"),
+  /** The company name emails sign with. Default: the display name of MAIL_FROM. */
+  COMPANY_NAME: z.string().min(1).max(100).optional(),
+  /** Links in emails: the product, and where customers manage billing. Default PUBLIC_URL. */
+  APP_URL: url(/^https?$/, "https://app.example.com").optional(),
+  BILLING_URL: url(/^https?$/, "https://app.example.com/billing").optional(),
+  /** How often due messages are handed to the send queue, and how far ahead. Defaults `PT5S`, `PT5M`. */
+  DISPATCH_INTERVAL: IsoDuration.default("PT5S"),
+  DISPATCH_HORIZON: IsoDuration.default("PT5M"),
+  /** Emails one worker process sends at once. Default 10. */
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
+  /** Tries for a transient SMTP failure (4xx, connection) before the message fails. Default 5. */
+  SEND_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Jobs one worker process runs at once. Default 10. */
@@ -99,7 +111,15 @@ export interface Config {
   usingDevelopmentKeys: boolean;
   dataDir: string;
   campaigns: { templatesDir: string; scanInterval: string };
-  delivery: { defaultTimeZone: string };
+  delivery: {
+    defaultTimeZone: string;
+    companyName: string;
+    links: { app: string; billing: string };
+    dispatchInterval: string;
+    dispatchHorizon: string;
+    sendConcurrency: number;
+    sendAttempts: number;
+  };
   logLevel: Environment["LOG_LEVEL"];
   worker: { concurrency: number };
   eventRetention: string;
@@ -159,7 +179,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     usingDevelopmentKeys: e.WRITE_KEYS === undefined || e.API_KEYS === undefined,
     dataDir: e.DATA_DIR,
     campaigns: { templatesDir: e.TEMPLATES_DIR, scanInterval: e.SCAN_INTERVAL },
-    delivery: { defaultTimeZone: e.DEFAULT_TIMEZONE },
+    delivery: {
+      defaultTimeZone: e.DEFAULT_TIMEZONE,
+      companyName: e.COMPANY_NAME ?? (e.MAIL_FROM.match(/^\s*"?([^"<]+?)"?\s*</)?.[1] ?? "Rekindle"),
+      links: {
+        app: e.APP_URL ?? (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+        billing: e.BILLING_URL ?? (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+      },
+      dispatchInterval: e.DISPATCH_INTERVAL,
+      dispatchHorizon: e.DISPATCH_HORIZON,
+      sendConcurrency: e.SEND_CONCURRENCY,
+      sendAttempts: e.SEND_ATTEMPTS,
+    },
     logLevel: e.LOG_LEVEL,
     worker: { concurrency: e.WORKER_CONCURRENCY },
     eventRetention: e.EVENT_RETENTION,

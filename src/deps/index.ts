@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { CampaignCatalog } from "../campaigns/index.js";
 import type { Config } from "../config/index.js";
 import type { Database, Db } from "../db/index.js";
+import type { Mailer } from "../mail/index.js";
 import type { Queues } from "../queue/index.js";
 import type { Clock } from "../time/index.js";
 
@@ -22,6 +23,8 @@ export interface Deps {
   clock: Clock;
   /** The campaigns this process runs; reloaded in place (`reloadCampaigns`). */
   campaigns: CampaignCatalog;
+  /** SMTP (pooled), or the log when SMTP_URL=log. */
+  mailer: Mailer;
   /** SECRET_KEY, or the one generated for development. */
   secretKey: string;
 }

@@ -7,6 +7,7 @@ import { campaignRoutes } from "./routes/campaigns.js";
 import { customerRoutes } from "./routes/customers.js";
 import { healthRoutes } from "./routes/health.js";
 import { segmentRoutes } from "./routes/segment.js";
+import { unsubscribeRoutes } from "./routes/unsubscribe.js";
 
 /** Builds the HTTP API (not yet listening): health, Segment ingestion, the REST API. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -33,7 +34,13 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     }
   });
 
+  // Unsubscribe forms and one-click POSTs (RFC 8058) come form-encoded.
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
   healthRoutes(app, deps);
+  unsubscribeRoutes(app, deps);
   segmentRoutes(app, deps);
   customerRoutes(app, deps);
   campaignRoutes(app, deps);

@@ -1,3 +1,3 @@
-export { isJobName, Jobs, QUEUE_NAMES, type JobHandlers, type JobName, type JobPayload, type QueueName } from "./jobs.js";
+export { isJobName, Jobs, QUEUE_NAMES, type JobAttempt, type JobHandlers, type JobName, type JobPayload, type QueueName } from "./jobs.js";
 export { Queues } from "./queues.js";
 export { Workers, type WorkersOptions } from "./workers.js";

@@ -24,6 +24,13 @@ export class Queues {
     await this.queue(job.queue).add(name, job.payload.parse(payload), options);
   }
 
+  /** Adds many jobs of one name in one round trip. */
+  async addBulk<N extends JobName>(name: N, jobs: { payload: JobPayload<N>; options?: JobsOptions }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const job = Jobs[name];
+    await this.queue(job.queue).addBulk(jobs.map((j) => ({ name, data: job.payload.parse(j.payload), ...(j.options && { opts: j.options }) })));
+  }
+
   /** Creates or updates a repeating job; safe to call from every process at every start. */
   async schedule<N extends JobName>(name: N, everyMs: number, payload: JobPayload<N>): Promise<void> {
     const job = Jobs[name];

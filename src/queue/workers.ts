@@ -1,12 +1,13 @@
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { isJobName, type JobHandlers, Jobs, QUEUE_NAMES } from "./jobs.js";
+import { isJobName, type JobHandlers, Jobs, QUEUE_NAMES, type QueueName } from "./jobs.js";
 
 export interface WorkersOptions {
   connection: Redis;
   prefix: string;
-  concurrency: number;
+  /** Jobs at once per queue (a number for all of them). */
+  concurrency: number | ((queue: QueueName) => number);
   handlers: JobHandlers;
   logger: Logger;
 }
@@ -21,11 +22,16 @@ export class Workers {
       if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
       const parsed = Jobs[job.name].payload.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed.error.message}`);
-      const handler = handlers[job.name] as (payload: unknown) => Promise<unknown>;
-      return handler(parsed.data);
+      const handler = handlers[job.name] as (payload: unknown, attempt: { attempt: number; maxAttempts: number }) => Promise<unknown>;
+      return handler(parsed.data, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
     };
     this.#workers = QUEUE_NAMES.map((name) => {
-      const worker = new Worker(name, process, { connection, prefix, concurrency, autorun: false });
+      const worker = new Worker(name, process, {
+        connection,
+        prefix,
+        concurrency: typeof concurrency === "number" ? concurrency : concurrency(name),
+        autorun: false,
+      });
       worker.on("failed", (job, error) => logger.warn({ queue: name, job: job?.name, jobId: job?.id, err: error }, "job failed"));
       worker.on("error", (error) => logger.error({ queue: name, err: error }, "worker error"));
       return worker;

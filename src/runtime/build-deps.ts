@@ -3,6 +3,7 @@ import { CampaignCatalog } from "../campaigns/index.js";
 import { type Config, resolveSecretKey } from "../config/index.js";
 import type { Deps } from "../deps/index.js";
 import { openDatabase } from "../db/index.js";
+import { createMailer } from "../mail/index.js";
 import { Queues } from "../queue/index.js";
 import { connectRedis, type RedisServer, redisSearchPath, resolveRedis } from "../redis/index.js";
 import { type Clock, systemClock } from "../time/index.js";
@@ -45,11 +46,13 @@ export async function buildDeps(config: Config, logger: Logger, options: { clock
     logger,
     clock: options.clock ?? systemClock,
     campaigns: new CampaignCatalog(),
+    mailer: createMailer(config.mail.smtpUrl, logger, { maxConnections: Math.min(config.delivery.sendConcurrency, 10) }),
     secretKey,
   };
   return {
     deps,
     async close() {
+      await deps.mailer.close().catch(() => {});
       await queues.close().catch(() => {});
       redis.disconnect();
       await database.close().catch(() => {});

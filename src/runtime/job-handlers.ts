@@ -1,4 +1,5 @@
 import { exitOnConditions, isEventTrigger, scanCampaign, sweepRecentEvents } from "../campaigns/index.js";
+import { dispatchDue, sendMessage } from "../delivery/index.js";
 import type { Deps } from "../deps/index.js";
 import { pruneEvents } from "../maintenance/index.js";
 import type { JobHandlers } from "../queue/index.js";
@@ -30,6 +31,16 @@ export function createJobHandlers(deps: Deps): JobHandlers {
       }
       return results;
     },
+    dispatch: async () => {
+      const result = await dispatchDue(deps);
+      if (result.dispatched > 0 || result.requeued > 0) deps.logger.debug(result, "dispatched");
+      return result;
+    },
+    "send-message": async ({ messageId }, attempt) => {
+      const outcome = await sendMessage(deps, messageId, attempt);
+      if (outcome.type === "failed") deps.logger.warn({ messageId, ...outcome }, "message failed");
+      return outcome;
+    },
     "sweep-events": async () => {
       const now = deps.clock.now();
       const { enrolled, exited } = await sweepRecentEvents(deps.db, deps.campaigns, new Date(now.getTime() - SWEEP_WINDOW_MS), now, deps.config.delivery.defaultTimeZone);
@@ -45,4 +56,5 @@ export async function scheduleJobs(deps: Deps): Promise<void> {
   await deps.queues.schedule("prune-events", HOUR, {});
   await deps.queues.schedule("scan-campaigns", durationMs(deps.config.campaigns.scanInterval), {});
   await deps.queues.schedule("sweep-events", MINUTE, {});
+  await deps.queues.schedule("dispatch", durationMs(deps.config.delivery.dispatchInterval), {});
 }

@@ -34,7 +34,7 @@ export async function startWorker(deps: Deps): Promise<Service> {
   const workers = new Workers({
     connection,
     prefix: deps.config.redis.prefix,
-    concurrency: deps.config.worker.concurrency,
+    concurrency: (queue) => (queue === "send" ? deps.config.delivery.sendConcurrency : deps.config.worker.concurrency),
     handlers: createJobHandlers(deps),
     logger: deps.logger,
   });

@@ -17,7 +17,7 @@ export const API_KEY = "test-api-key-0123456789abc";
 export interface Harness {
   deps: Deps;
   /** Writes (or rewrites) a campaign folder and reloads the campaigns. */
-  setCampaign(id: string, yaml: string): Promise<void>;
+  setCampaign(id: string, yaml: string, files?: Record<string, string>): Promise<void>;
   config: Config;
   /** Base URL of the running API, e.g. http://127.0.0.1:41234. */
   url: string;
@@ -59,8 +59,8 @@ export async function startHarness(
   services.push(api);
   return {
     deps: runtime.deps,
-    async setCampaign(id, yaml) {
-      await writeCampaign(templatesDir, id, yaml);
+    async setCampaign(id, yaml, files = {}) {
+      await writeCampaign(templatesDir, id, yaml, files);
       await reloadCampaigns(runtime.deps);
     },
     config,

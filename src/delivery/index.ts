@@ -1,0 +1,3 @@
+export { dispatchDue, sendJobId } from "./dispatch.js";
+export { RetryableSendError, sendMessage, type SendOutcome } from "./send-message.js";
+export { unsubscribeToken, verifyUnsubscribeToken } from "./unsubscribe-token.js";

@@ -1,0 +1,309 @@
+import { createHmac } from "node:crypto";
+import { type SQL, sql } from "drizzle-orm";
+import {
+  type ActionStep,
+  conditionSql,
+  following,
+  type LoadedCampaign,
+  planFrom,
+  scheduleCtes,
+  SqlScope,
+} from "../campaigns/index.js";
+import { type Db, queryRows, type Tx } from "../db/index.js";
+import type { Deps } from "../deps/index.js";
+import { classifySmtpError } from "../mail/index.js";
+import type { JobAttempt } from "../queue/index.js";
+import { chooseLocale, RenderError, renderTemplate } from "../render/index.js";
+import { buildRenderContext, type RecipientRow } from "./build-render-context.js";
+import { unsubscribeToken } from "./unsubscribe-token.js";
+
+/** What became of a message: expected outcomes are values; infrastructure faults are thrown. */
+export type SendOutcome =
+  | { type: "sent"; smtpMessageId: string }
+  | { type: "done"; next: string }
+  | { type: "skipped"; reason: string }
+  | { type: "deferred"; until: Date; reason: string }
+  | { type: "failed"; reason: string; detail?: string }
+  | { type: "not-ready"; status: string };
+
+/** Thrown for a transient failure so that the queue retries the job with backoff. */
+export class RetryableSendError extends Error {
+  override readonly name = "RetryableSendError";
+}
+
+/** A claimed email (or webhook) is this long in `sending`; past it, with no answer, it is uncertain. */
+const SENDING_LEASE = "PT2M";
+const UNAVAILABLE_RETRY_MS = 15 * 60_000;
+
+interface MessageRow extends RecipientRow {
+  id: number;
+  status: string;
+  kind: string;
+  step_id: string;
+  due_at: string;
+  attempts: number;
+  enrollment_id: number;
+  enrollment_status: string;
+  campaign_id: string;
+  matched_facts: Record<string, unknown>;
+}
+
+const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+
+async function lockMessage(tx: Tx, id: number): Promise<MessageRow | undefined> {
+  const [row] = await queryRows<MessageRow>(
+    tx,
+    sql`select m.id::int, m.status::text, m.kind, m.step_id, m.due_at, m.attempts, m.enrollment_id::int, m.customer_id::int,
+               en.status::text as enrollment_status, en.campaign_id, en.matched_facts,
+               c.external_id, c.email, c.name, c.locale, c.timezone, c.plan, c.traits
+        from messages m join enrollments en on en.id = m.enrollment_id join customers c on c.id = m.customer_id
+        where m.id = ${id} for update of m`,
+  );
+  return row;
+}
+
+async function finish(tx: Tx, id: number, status: "sent" | "failed" | "skipped" | "done", now: Date, outcome: Record<string, unknown>, extra: SQL = sql``): Promise<void> {
+  await tx.execute(sql`update messages set status = ${status}, lease_until = null, updated_at = ${at(now)},
+                         outcome = ${JSON.stringify(outcome)}::jsonb ${extra}
+                       where id = ${id}`);
+}
+
+async function defer(tx: Tx, id: number, until: Date, now: Date, outcome: Record<string, unknown>): Promise<void> {
+  await tx.execute(sql`update messages set status = 'scheduled', due_at = ${at(until)}, lease_until = null, updated_at = ${at(now)},
+                         outcome = ${JSON.stringify(outcome)}::jsonb
+                       where id = ${id}`);
+}
+
+/** Schedules what comes after a finished step (or completes the enrollment), in the caller's transaction. */
+async function advance(tx: Tx, campaign: LoadedCampaign, enrollmentId: number, nextStepId: string, now: Date, defaultTimeZone: string): Promise<void> {
+  const plan = planFrom(campaign.definition, nextStepId);
+  await tx.execute(sql`
+    with enrolled as (select id, customer_id from enrollments where id = ${enrollmentId} and status = 'active'),
+    ${scheduleCtes(campaign, plan, at(now), defaultTimeZone, { updateEnrollments: true })}
+    select 1`);
+}
+
+async function holds(db: Db, customerId: number, condition: Parameters<typeof conditionSql>[0], now: Date): Promise<boolean> {
+  const scope = new SqlScope(now);
+  const predicate = conditionSql(condition, scope);
+  const [row] = await queryRows<{ holds: boolean }>(db, sql`select coalesce((select ${predicate} from customers c ${scope.joins()} where c.id = ${customerId}), false) as holds`);
+  return row?.holds === true;
+}
+
+async function activePause(db: Db, customerId: number, campaignId: string, now: Date): Promise<{ id: number; until: string | null } | undefined> {
+  const [row] = await queryRows<{ id: number; until: string | null }>(
+    db,
+    sql`select id::int, until from pauses
+        where lifted_at is null and (until is null or until > ${at(now)})
+          and (scope = 'global' or (scope = 'customer' and customer_id = ${customerId}) or (scope = 'campaign' and campaign_id = ${campaignId}))
+        order by until desc nulls first limit 1`,
+  );
+  return row;
+}
+
+async function suppression(db: Db, email: string, category: string): Promise<string | undefined> {
+  const [row] = await queryRows<{ reason: string; category: string | null }>(
+    db,
+    sql`select reason::text, category from suppressions
+        where lifted_at is null and email = ${email.toLowerCase()} and (category is null or category = ${category}) limit 1`,
+  );
+  return row ? `${row.reason}${row.category ? ` (${row.category})` : ""}` : undefined;
+}
+
+function mailDomain(from: string): string {
+  return from.match(/@([^>\s]+)/)?.[1] ?? "rekindle.local";
+}
+
+/**
+ * Carries out one outbox row at its time. Everything is checked again against the current state
+ * first — enrollment still active, no exit goal met, no pause, address not suppressed — because
+ * the row may have waited days and its job minutes. An email is then claimed (`sending`,
+ * committed) before SMTP is called, so a crash can never send it twice: it leaves the row for the
+ * lease reclaimer to mark uncertain. The result and the next step are written in one transaction.
+ */
+export async function sendMessage(deps: Deps, messageId: number, attempt: JobAttempt): Promise<SendOutcome> {
+  const now = deps.clock.now();
+  const tz = deps.config.delivery.defaultTimeZone;
+
+  type Sendable = Extract<ActionStep, { type: "email" | "webhook" }>;
+  const claimed = await deps.db.transaction(async (tx): Promise<{ done: SendOutcome } | { row: MessageRow; campaign: LoadedCampaign; step: Sendable }> => {
+    const row = await lockMessage(tx, messageId);
+    if (!row) return { done: { type: "not-ready", status: "missing" } };
+    if (row.status !== "queued" && row.status !== "scheduled") return { done: { type: "not-ready", status: row.status } };
+    if (row.enrollment_status !== "active") {
+      await finish(tx, row.id, "skipped", now, { type: "enrollment_ended", status: row.enrollment_status });
+      return { done: { type: "skipped", reason: `enrollment ${row.enrollment_status}` } };
+    }
+    const campaign = deps.campaigns.get(row.campaign_id);
+    const step = campaign?.definition.steps.find((s) => s.id === row.step_id);
+    if (!campaign || !campaign.definition.enabled) {
+      // Invalid after an edit, or disabled: hold, do not drop.
+      const until = new Date(now.getTime() + UNAVAILABLE_RETRY_MS);
+      await defer(tx, row.id, until, now, { type: "campaign_unavailable", campaignId: row.campaign_id });
+      return { done: { type: "deferred", until, reason: "campaign unavailable" } };
+    }
+    if (!step || step.type === "wait") {
+      // The live version no longer has this step: the sequence ends here.
+      await finish(tx, row.id, "skipped", now, { type: "step_removed", stepId: row.step_id });
+      await tx.execute(sql`update enrollments set status = 'completed', ended_at = ${at(now)}, end_reason = 'step removed from campaign' where id = ${row.enrollment_id} and status = 'active'`);
+      return { done: { type: "skipped", reason: "step removed" } };
+    }
+    for (const goal of campaign.definition.exit) {
+      if ("condition" in goal && (await holds(tx, row.customer_id, goal.condition, now))) {
+        await tx.execute(sql`update enrollments set status = 'exited', ended_at = ${at(now)}, end_reason = 'goal: condition', goal_reached_at = ${at(now)}
+                             where id = ${row.enrollment_id} and status = 'active'`);
+        await finish(tx, row.id, "skipped", now, { type: "goal_reached" });
+        return { done: { type: "skipped", reason: "exit goal reached" } };
+      }
+    }
+    const pause = await activePause(tx, row.customer_id, row.campaign_id, now);
+    if (pause) {
+      const until = pause.until ? new Date(pause.until) : new Date(now.getTime() + UNAVAILABLE_RETRY_MS);
+      await defer(tx, row.id, until, now, { type: "paused", pauseId: pause.id });
+      return { done: { type: "deferred", until, reason: "paused" } };
+    }
+    if (step.type === "branch") {
+      const next = (await holds(tx, row.customer_id, step.if, now)) ? step.then : (step.else ?? following(campaign.definition, step.id));
+      await finish(tx, row.id, "done", now, { type: "branched", to: next });
+      await advance(tx, campaign, row.enrollment_id, next, now, tz);
+      return { done: { type: "done", next } };
+    }
+    if (step.type === "email") {
+      if (!row.email) {
+        await finish(tx, row.id, "skipped", now, { type: "no_address" });
+        await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
+        return { done: { type: "skipped", reason: "no email address" } };
+      }
+      const suppressed = await suppression(tx, row.email, campaign.definition.category);
+      if (suppressed) {
+        await finish(tx, row.id, "skipped", now, { type: "suppressed", detail: suppressed });
+        await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
+        return { done: { type: "skipped", reason: `suppressed: ${suppressed}` } };
+      }
+    }
+    // Committed before SMTP is called: whatever happens next, this row is not sent twice.
+    await tx.execute(sql`update messages set status = 'sending', attempts = attempts + 1, lease_until = ${at(now)} + ${SENDING_LEASE}::interval,
+                           to_address = ${row.email}, updated_at = ${at(now)}
+                         where id = ${row.id}`);
+    return { row, campaign, step };
+  });
+  if ("done" in claimed) return claimed.done;
+  const { row, campaign, step } = claimed;
+  const nextStep = following(campaign.definition, step.id);
+
+  const record = async (status: "sent" | "failed", outcome: Record<string, unknown>, extra: SQL = sql``) =>
+    deps.db.transaction(async (tx) => {
+      await finish(tx, row.id, status, deps.clock.now(), outcome, extra);
+      await advance(tx, campaign, row.enrollment_id, nextStep, deps.clock.now(), tz);
+    });
+  const retryOrFail = async (reason: string, detail: string): Promise<SendOutcome> => {
+    if (attempt.attempt < attempt.maxAttempts) {
+      const backoffMs = 30_000 * 2 ** (attempt.attempt - 1);
+      await deps.db.execute(sql`update messages set status = 'queued', lease_until = ${at(new Date(deps.clock.now().getTime() + backoffMs + 600_000))},
+                                  outcome = ${JSON.stringify({ type: "retrying", reason, detail, attempt: attempt.attempt })}::jsonb, updated_at = ${at(deps.clock.now())}
+                                where id = ${row.id}`);
+      throw new RetryableSendError(`${reason}: ${detail}`);
+    }
+    await record("failed", { type: "failed", reason, detail, attempts: attempt.attempt });
+    return { type: "failed", reason, detail };
+  };
+
+  if (step.type === "webhook") return sendWebhook(deps, row, campaign, step, record, retryOrFail);
+
+  // step.type === "email"
+  const variants = campaign.templates.get(step.template);
+  const template = variants ? chooseLocale(variants, row.locale) : undefined;
+  const publicUrl = deps.config.http.publicUrl;
+  let rendered;
+  try {
+    if (!template) throw new RenderError(`no template ${step.template}`);
+    const context = await buildRenderContext(deps.db, row, {
+      campaign: { id: campaign.id, name: campaign.definition.name, category: campaign.definition.category },
+      facts: row.matched_facts,
+      company: { name: deps.config.delivery.companyName, url: deps.config.delivery.links.app },
+      links: { unsubscribe: `${publicUrl}/unsubscribe/${unsubscribeToken(deps.secretKey, row.id)}`, billing: deps.config.delivery.links.billing, app: deps.config.delivery.links.app },
+      defaultTimeZone: tz,
+    });
+    rendered = renderTemplate(template, context);
+  } catch (error) {
+    if (!(error instanceof RenderError)) throw error;
+    await record("failed", { type: "render_failed", detail: error.message });
+    return { type: "failed", reason: "render_failed", detail: error.message };
+  }
+
+  const unsubscribeUrl = `${publicUrl}/unsubscribe/${unsubscribeToken(deps.secretKey, row.id)}`;
+  try {
+    const accepted = await deps.mailer.send({
+      from: deps.config.mail.from,
+      to: { name: row.name, address: row.email! },
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      messageId: `<rekindle.${row.id}@${mailDomain(deps.config.mail.from)}>`,
+      headers: {
+        "List-Unsubscribe": `<${unsubscribeUrl}>`,
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "X-Rekindle-Message": String(row.id),
+        "X-Rekindle-Campaign": campaign.id,
+      },
+    });
+    await record(
+      "sent",
+      { type: "sent" },
+      sql`, subject = ${rendered.subject}, smtp_message_id = ${accepted.messageId}, smtp_response = ${accepted.response}, sent_at = ${at(deps.clock.now())}`,
+    );
+    return { type: "sent", smtpMessageId: accepted.messageId };
+  } catch (error) {
+    if (error instanceof RetryableSendError) throw error;
+    const failure = classifySmtpError(error);
+    if (failure.type === "transient") return retryOrFail("smtp_transient", failure.message);
+    await deps.db.transaction(async (tx) => {
+      await finish(tx, row.id, "failed", deps.clock.now(), { type: "rejected", code: failure.code, detail: failure.message }, sql`, smtp_response = ${failure.message}`);
+      if (failure.recipientRejected) {
+        await tx.execute(sql`insert into suppressions (email, category, reason, detail, created_by, created_at)
+                             values (${row.email!.toLowerCase()}, null, 'bounce', ${failure.message.slice(0, 500)}, 'smtp', ${at(deps.clock.now())})
+                             on conflict do nothing`);
+      }
+      await advance(tx, campaign, row.enrollment_id, nextStep, deps.clock.now(), tz);
+    });
+    return { type: "failed", reason: "rejected", detail: failure.message };
+  }
+}
+
+async function sendWebhook(
+  deps: Deps,
+  row: MessageRow,
+  campaign: LoadedCampaign,
+  step: Extract<ActionStep, { type: "webhook" }>,
+  record: (status: "sent" | "failed", outcome: Record<string, unknown>, extra?: SQL) => Promise<void>,
+  retryOrFail: (reason: string, detail: string) => Promise<SendOutcome>,
+): Promise<SendOutcome> {
+  const body = JSON.stringify({
+    ...step.body,
+    campaign: { id: campaign.id, name: campaign.definition.name },
+    step: step.id,
+    customer: { id: row.external_id, email: row.email, name: row.name, plan: row.plan },
+    facts: row.matched_facts,
+    messageId: row.id,
+  });
+  const signature = createHmac("sha256", deps.secretKey).update(body).digest("hex");
+  let response: Response;
+  try {
+    response = await fetch(step.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-rekindle-signature": `sha256=${signature}`, "x-rekindle-message": String(row.id) },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    return retryOrFail("webhook_unreachable", (error as Error).message);
+  }
+  const detail = `HTTP ${response.status}`;
+  if (response.ok) {
+    await record("sent", { type: "sent" }, sql`, smtp_response = ${detail}, sent_at = ${at(deps.clock.now())}`);
+    return { type: "sent", smtpMessageId: detail };
+  }
+  if (response.status >= 500 || response.status === 408 || response.status === 429) return retryOrFail("webhook_transient", detail);
+  await record("failed", { type: "webhook_rejected", detail }, sql`, smtp_response = ${detail}`);
+  return { type: "failed", reason: "webhook_rejected", detail };
+}

@@ -1,0 +1,1 @@
+export { classifySmtpError, createMailer, type Accepted, type Mailer, type OutgoingEmail, type SmtpFailure } from "./mailer.js";

@@ -1,0 +1,80 @@
+import nodemailer, { type Transporter } from "nodemailer";
+import type { Logger } from "pino";
+
+/** One email as Rekindle hands it to SMTP. */
+export interface OutgoingEmail {
+  from: string;
+  to: { name: string | null; address: string };
+  subject: string;
+  html: string;
+  text: string;
+  messageId: string;
+  headers: Record<string, string>;
+}
+
+/** What the SMTP server said when it took the email. */
+export interface Accepted {
+  messageId: string;
+  response: string;
+}
+
+/** The port between delivery and SMTP (or the log, locally). */
+export interface Mailer {
+  send(email: OutgoingEmail): Promise<Accepted>;
+  close(): Promise<void>;
+}
+
+/**
+ * From SMTP_URL: a pooled SMTP transport (connections reused across emails), or, for `log`,
+ * nodemailer's JSON transport with each email logged (subject and recipient), so a laptop
+ * without a mail server still shows what would go out.
+ */
+export function createMailer(smtpUrl: string, logger: Logger, options: { maxConnections?: number } = {}): Mailer {
+  let transport: Transporter;
+  if (smtpUrl === "log") {
+    transport = nodemailer.createTransport({ jsonTransport: true });
+  } else {
+    const url = new URL(smtpUrl);
+    url.searchParams.set("pool", "true");
+    url.searchParams.set("maxConnections", String(options.maxConnections ?? 5));
+    transport = nodemailer.createTransport(url.toString());
+  }
+  return {
+    async send(email) {
+      const info = await transport.sendMail({
+        from: email.from,
+        to: email.to.name ? { name: email.to.name, address: email.to.address } : email.to.address,
+        subject: email.subject,
+        html: email.html,
+        text: email.text,
+        messageId: email.messageId,
+        headers: email.headers,
+      });
+      if (smtpUrl === "log") logger.info({ to: email.to.address, subject: email.subject, messageId: email.messageId }, "email (SMTP_URL=log: not sent)");
+      return { messageId: String(info.messageId ?? email.messageId), response: String((info as { response?: unknown }).response ?? "logged") };
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+/** How an SMTP failure should be treated. */
+export type SmtpFailure =
+  | { type: "transient"; code: number | null; message: string }
+  | { type: "permanent"; code: number; message: string; recipientRejected: boolean };
+
+const CONNECTION_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS", "ECONNREFUSED", "ECONNRESET", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "ETLS"]);
+
+/** 4xx and connection trouble may pass if tried again; 5xx will not. */
+export function classifySmtpError(error: unknown): SmtpFailure {
+  const e = error as { responseCode?: number; code?: string; command?: string; response?: string; message?: string; rejected?: unknown[] };
+  const message = String(e.response ?? e.message ?? error);
+  if (typeof e.responseCode === "number" && e.responseCode >= 500) {
+    const recipientRejected = e.command === "RCPT TO" || (Array.isArray(e.rejected) && e.rejected.length > 0) || [550, 551, 553].includes(e.responseCode);
+    return { type: "permanent", code: e.responseCode, message, recipientRejected };
+  }
+  if (typeof e.responseCode === "number") return { type: "transient", code: e.responseCode, message };
+  if (e.code && CONNECTION_CODES.has(e.code)) return { type: "transient", code: null, message };
+  return { type: "transient", code: null, message };
+}

@@ -1,0 +1,218 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { queryRows } from "../src/db/index.js";
+import { dispatchDue } from "../src/delivery/index.js";
+import { FixedClock } from "../src/time/index.js";
+import { resetState } from "./helpers/campaigns.js";
+import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
+import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
+
+const NOW = new Date("2026-12-01T12:00:00Z");
+const HOUR = 3_600_000;
+
+const DUNNING = `id: dunning
+name: Payment failed
+category: dunning
+trigger:
+  type: payment_failed
+exit:
+  - event: invoice_paid
+steps:
+  - id: first
+    type: email
+    template: first
+  - id: wait-an-hour
+    type: wait
+    duration: PT1H
+  - id: second
+    type: email
+    template: second
+`;
+const email = (subject: string, body: string) => `---
+subject: "${subject}"
+preheader: About your {{company.name}} payment
+---
+<mjml>
+  <mj-body>
+    <mj-section>
+      <mj-column>
+        <mj-text>${body}</mj-text>
+        <mj-button href="{{links.billing}}">Update payment</mj-button>
+        <mj-text><a href="{{links.unsubscribe}}">Unsubscribe</a></mj-text>
+      </mj-column>
+    </mj-section>
+  </mj-body>
+</mjml>
+`;
+const FILES = {
+  "first.mjml": email("{{customer.firstName}}, your payment failed", "Hi {{customer.firstName}}, we could not charge your {{card.brand}} ending {{card.last4}}."),
+  "first.sv.mjml": email("{{customer.firstName}}, din betalning gick inte igenom", "Hej {{customer.firstName}}, vi kunde inte dra pengar från ditt {{card.brand}}-kort som slutar på {{card.last4}}."),
+  "second.mjml": email("Reminder: your payment failed", "Hi {{customer.firstName}}, a reminder."),
+};
+
+describe("delivery, end to end", () => {
+  let harness: Harness;
+  let smtp: TestSmtp;
+  const clock = new FixedClock(NOW);
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    harness = await startHarness({ clock, worker: true, env: { SMTP_URL: smtp.url, MAIL_FROM: "Acme <billing@acme.example>", PUBLIC_URL: "https://rekindle.acme.example" } });
+    await harness.setCampaign("dunning", DUNNING, FILES);
+    expect(harness.deps.campaigns.invalid()).toEqual([]);
+  });
+  afterAll(async () => {
+    await harness.stop();
+    await smtp.close();
+  });
+  beforeEach(async () => {
+    clock.set(NOW);
+    smtp.received.length = 0;
+    smtp.behave(undefined);
+    await resetState(harness);
+  });
+
+  const customer = (id: string, body: Record<string, unknown>) =>
+    fetch(`${harness.url}/api/customers/${id}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const outbox = () =>
+    queryRows<{ step_id: string; status: string; due_at: string; smtp_message_id: string | null; subject: string | null; outcome: { type: string } | null }>(
+      harness.deps.db,
+      sql`select step_id, status::text, due_at, smtp_message_id, subject, outcome from messages order by id`,
+    );
+  const waitForStatus = async (status: string, count: number) => {
+    for (let i = 0; i < 200; i++) {
+      const rows = await outbox();
+      if (rows.filter((r) => r.status === status).length >= count) return rows;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no ${count} message(s) ${status}: ${JSON.stringify(await outbox())}`);
+  };
+
+  it("walks the steps on time: each email arrives once, personalised, in the customer's language", async () => {
+    await customer("sven", {
+      email: "sven@example.com",
+      name: "Sven Svensson",
+      locale: "sv-SE",
+      paymentMethod: { brand: "visa", last4: "4242", expMonth: 1, expYear: 2027 },
+    });
+    await post(harness, "/v1/track", { userId: "sven", event: "payment_failed" });
+    expect(await dispatchDue(harness.deps)).toMatchObject({ dispatched: 1 });
+    const [first] = await smtp.waitFor(1);
+    expect(first!.subject).toBe("Sven, din betalning gick inte igenom");
+    expect(first!.to).toMatchObject({ value: [{ address: "sven@example.com", name: "Sven Svensson" }] });
+    expect(first!.from).toMatchObject({ value: [{ address: "billing@acme.example", name: "Acme" }] });
+    expect(first!.html).toContain("Hej Sven, vi kunde inte dra pengar från ditt visa-kort som slutar på 4242.");
+    expect(first!.text).toContain("Hej Sven, vi kunde inte dra pengar från ditt visa-kort som slutar på 4242.");
+    const header = (name: string) => first!.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, "");
+    expect(header("list-unsubscribe")).toMatch(/^<https:\/\/rekindle\.acme\.example\/unsubscribe\/[0-9a-z]+\.[\w-]+>$/);
+    expect(header("list-unsubscribe-post")).toBe("List-Unsubscribe=One-Click");
+
+    let rows = await waitForStatus("sent", 1);
+    expect(rows.map((r) => [r.step_id, r.status])).toEqual([
+      ["first", "sent"],
+      ["second", "scheduled"],
+    ]);
+    expect(rows[0]!.smtp_message_id).toMatch(/^<rekindle\.\d+@acme\.example>$/);
+    expect(new Date(rows[1]!.due_at).toISOString()).toBe(new Date(NOW.getTime() + HOUR).toISOString());
+
+    // Not yet due: nothing more goes out.
+    expect(await dispatchDue(harness.deps)).toMatchObject({ dispatched: 0 });
+    clock.advance(HOUR);
+    expect(await dispatchDue(harness.deps)).toMatchObject({ dispatched: 1 });
+    await smtp.waitFor(2);
+    expect(smtp.received[1]!.subject).toBe("Reminder: your payment failed"); // no Swedish variant: the default
+    rows = await waitForStatus("sent", 2);
+    const [enrollment] = await queryRows<{ status: string; end_reason: string }>(harness.deps.db, sql`select status::text, end_reason from enrollments`);
+    expect(enrollment).toEqual({ status: "completed", end_reason: "completed" });
+    await dispatchDue(harness.deps);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.received).toHaveLength(2);
+  });
+
+  it("skips what is no longer needed: an exit goal reached while the email waited", async () => {
+    await customer("ada", { email: "ada@example.com", name: "Ada" });
+    await post(harness, "/v1/track", { userId: "ada", event: "payment_failed" });
+    await post(harness, "/v1/track", { userId: "ada", event: "invoice_paid" });
+    await dispatchDue(harness.deps);
+    const rows = await waitForStatus("skipped", 1);
+    expect(rows[0]!.outcome).toMatchObject({ type: "enrollment_ended", status: "exited" });
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it("fails (and says why) an email whose template needs data the customer lacks, and goes on", async () => {
+    await customer("no-card", { email: "no-card@example.com" });
+    await post(harness, "/v1/track", { userId: "no-card", event: "payment_failed" });
+    await dispatchDue(harness.deps);
+    const rows = await waitForStatus("failed", 1);
+    expect(rows[0]!.outcome).toMatchObject({ type: "render_failed" });
+    expect(rows[1]).toMatchObject({ step_id: "second", status: "scheduled" });
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it("never mails a suppressed address, and suppresses one the server rejects", async () => {
+    await customer("gone", { email: "gone@example.com", paymentMethod: { expMonth: 1, expYear: 2027 } });
+    smtp.behave((stage) => (stage === "rcpt" ? { code: 550, message: "5.1.1 No such user" } : undefined));
+    await post(harness, "/v1/track", { userId: "gone", event: "payment_failed" });
+    await dispatchDue(harness.deps);
+    const rows = await waitForStatus("failed", 1);
+    expect(rows[0]!.outcome).toMatchObject({ type: "rejected", code: 550 });
+    const suppressed = await queryRows<{ email: string; reason: string }>(harness.deps.db, sql`select email, reason::text from suppressions`);
+    expect(suppressed).toEqual([{ email: "gone@example.com", reason: "bounce" }]);
+    // The next step is skipped as suppressed, not sent.
+    smtp.behave(undefined);
+    clock.advance(HOUR);
+    await dispatchDue(harness.deps);
+    const after = await waitForStatus("skipped", 1);
+    expect(after[1]!.outcome).toMatchObject({ type: "suppressed" });
+    expect(smtp.received).toHaveLength(0);
+  });
+});
+
+describe("the unsubscribe link", () => {
+  let harness: Harness;
+  let smtp: TestSmtp;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    harness = await startHarness({ worker: true, env: { SMTP_URL: smtp.url } });
+    await harness.setCampaign("dunning", DUNNING, FILES);
+  });
+  afterAll(async () => {
+    await harness.stop();
+    await smtp.close();
+  });
+
+  it("GET shows a page and changes nothing; one-click POST unsubscribes from the category; a forged token is refused", async () => {
+    await fetch(`${harness.url}/api/customers/bo`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ email: "Bo@Example.com", name: "Bo", paymentMethod: { expMonth: 1, expYear: 2030 } }),
+    });
+    await post(harness, "/v1/track", { userId: "bo", event: "payment_failed" });
+    await dispatchDue(harness.deps);
+    const [mail] = await smtp.waitFor(1);
+    const link = mail!.headerLines.find((h) => h.key === "list-unsubscribe")!.line.match(/<(.+)>/)![1]!;
+    const path = new URL(link).pathname;
+
+    const shown = await fetch(`${harness.url}${path}`);
+    expect(shown.status).toBe(200);
+    expect(await shown.text()).toContain("Stop <strong>dunning</strong> emails");
+    const none = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from suppressions`);
+    expect(none[0]!.n).toBe(0);
+
+    const clicked = await fetch(`${harness.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+      redirect: "manual",
+    });
+    expect(clicked.status).toBe(200);
+    const rows = await queryRows<{ email: string; category: string; reason: string }>(harness.deps.db, sql`select email, category, reason::text from suppressions`);
+    expect(rows).toEqual([{ email: "bo@example.com", category: "dunning", reason: "unsubscribe" }]);
+
+    const forged = await fetch(`${harness.url}${path.slice(0, -2)}xx`, { method: "POST", body: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(forged.status).toBe(400);
+  });
+});

@@ -1,0 +1,66 @@
+import type { AddressInfo } from "node:net";
+import { type ParsedMail, simpleParser } from "mailparser";
+import { SMTPServer } from "smtp-server";
+
+/** What the test SMTP server answers: nothing (accept), or an SMTP error for a recipient or the data. */
+export type SmtpBehaviour = (stage: "rcpt" | "data", address: string) => { code: number; message: string } | undefined;
+
+export interface TestSmtp {
+  url: string;
+  received: ParsedMail[];
+  /** Attempts seen, accepted or not. */
+  attempts: number;
+  behave(behaviour: SmtpBehaviour | undefined): void;
+  /** Resolves once `count` emails have been received (or rejects after `timeoutMs`). */
+  waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
+  close(): Promise<void>;
+}
+
+/** A real SMTP server (smtp-server), receiving into memory and parsing with mailparser. */
+export async function startSmtp(): Promise<TestSmtp> {
+  const received: ParsedMail[] = [];
+  let behaviour: SmtpBehaviour | undefined;
+  let attempts = 0;
+  const fail = (result: { code: number; message: string }) => Object.assign(new Error(result.message), { responseCode: result.code });
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      attempts++;
+      const result = behaviour?.("rcpt", address.address);
+      callback(result ? fail(result) : undefined);
+    },
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          const result = behaviour?.("data", session.envelope.rcptTo[0]?.address ?? "");
+          if (result) return callback(fail(result));
+          received.push(mail);
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    get attempts() {
+      return attempts;
+    },
+    behave(next) {
+      behaviour = next;
+    },
+    async waitFor(count, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count) {
+        if (Date.now() > deadline) throw new Error(`expected ${count} email(s), received ${received.length}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return received;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
