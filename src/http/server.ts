@@ -34,13 +34,14 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     }
   });
 
-  // Unsubscribe forms and one-click POSTs (RFC 8058) come form-encoded.
-  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
-  });
-
   healthRoutes(app, deps);
-  unsubscribeRoutes(app, deps);
+  await app.register(async (scope) => {
+    // Unsubscribe forms and one-click POSTs (RFC 8058) come form-encoded; only these routes take that.
+    scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    });
+    unsubscribeRoutes(scope, deps);
+  });
   segmentRoutes(app, deps);
   customerRoutes(app, deps);
   campaignRoutes(app, deps);
