@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Temporal } from "temporal-polyfill";
 import { IsoDuration } from "../time/index.js";
 
 const commaList = z
@@ -86,6 +87,10 @@ export const Environment = z.object({
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(10),
   /** Tries for a transient SMTP failure (4xx, connection) before the message fails. Default 5. */
   SEND_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** The first wait before trying again; it doubles with each try. Default `PT30S`. */
+  SEND_BACKOFF: IsoDuration.default("PT30S"),
+  /** How long an email may sit claimed for SMTP; past it without an answer it is `uncertain`. Default `PT2M`. */
+  SEND_LEASE: IsoDuration.default("PT2M"),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Jobs one worker process runs at once. Default 10. */
@@ -119,6 +124,8 @@ export interface Config {
     dispatchHorizon: string;
     sendConcurrency: number;
     sendAttempts: number;
+    sendBackoffMs: number;
+    sendLease: string;
   };
   logLevel: Environment["LOG_LEVEL"];
   worker: { concurrency: number };
@@ -190,6 +197,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       dispatchHorizon: e.DISPATCH_HORIZON,
       sendConcurrency: e.SEND_CONCURRENCY,
       sendAttempts: e.SEND_ATTEMPTS,
+      sendBackoffMs: Math.round(Temporal.Duration.from(e.SEND_BACKOFF).total({ unit: "milliseconds" })),
+      sendLease: e.SEND_LEASE,
     },
     logLevel: e.LOG_LEVEL,
     worker: { concurrency: e.WORKER_CONCURRENCY },

@@ -5,8 +5,6 @@ import { claimDueMessages, reclaimExpired } from "./sql/dispatch-sql.js";
 /** A queued message not finished this long after it fell due goes back to the outbox. */
 const QUEUED_LEASE = "PT10M";
 const BATCH = 1_000;
-/** Transient SMTP failures wait 30 s, 1 min, 2 min… between tries. */
-const BACKOFF_MS = 30_000;
 
 export function sendJobId(messageId: number): string {
   // BullMQ job ids may not contain ':'.
@@ -36,7 +34,8 @@ export async function dispatchDue(deps: Deps): Promise<{ dispatched: number; req
           jobId: sendJobId(id),
           delay: Math.max(0, dueAt.getTime() - now.getTime()),
           attempts: deps.config.delivery.sendAttempts,
-          backoff: { type: "exponential", delay: BACKOFF_MS },
+          // Transient SMTP failures wait SEND_BACKOFF, then twice that, and so on.
+          backoff: { type: "exponential", delay: deps.config.delivery.sendBackoffMs },
           // Gone once done, so a message deferred and dispatched again can reuse its job id.
           removeOnComplete: true,
           removeOnFail: true,

@@ -31,8 +31,6 @@ export class RetryableSendError extends Error {
   override readonly name = "RetryableSendError";
 }
 
-/** A claimed email (or webhook) is this long in `sending`; past it, with no answer, it is uncertain. */
-const SENDING_LEASE = "PT2M";
 const UNAVAILABLE_RETRY_MS = 15 * 60_000;
 
 interface MessageRow extends RecipientRow {
@@ -182,7 +180,7 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
       }
     }
     // Committed before SMTP is called: whatever happens next, this row is not sent twice.
-    await tx.execute(sql`update messages set status = 'sending', attempts = attempts + 1, lease_until = ${at(now)} + ${SENDING_LEASE}::interval,
+    await tx.execute(sql`update messages set status = 'sending', attempts = attempts + 1, lease_until = ${at(now)} + ${deps.config.delivery.sendLease}::interval,
                            to_address = ${row.email}, updated_at = ${at(now)}
                          where id = ${row.id}`);
     return { row, campaign, step };
@@ -198,7 +196,7 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
     });
   const retryOrFail = async (reason: string, detail: string): Promise<SendOutcome> => {
     if (attempt.attempt < attempt.maxAttempts) {
-      const backoffMs = 30_000 * 2 ** (attempt.attempt - 1);
+      const backoffMs = deps.config.delivery.sendBackoffMs * 2 ** (attempt.attempt - 1);
       await deps.db.execute(sql`update messages set status = 'queued', lease_until = ${at(new Date(deps.clock.now().getTime() + backoffMs + 600_000))},
                                   outcome = ${JSON.stringify({ type: "retrying", reason, detail, attempt: attempt.attempt })}::jsonb, updated_at = ${at(deps.clock.now())}
                                 where id = ${row.id}`);

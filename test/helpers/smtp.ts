@@ -11,6 +11,8 @@ export interface TestSmtp {
   /** Attempts seen, accepted or not. */
   attempts: number;
   behave(behaviour: SmtpBehaviour | undefined): void;
+  /** While frozen, emails' data is read but never answered: the client hangs inside the SMTP call. */
+  freezeData(frozen: boolean): void;
   /** Resolves once `count` emails have been received (or rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
   close(): Promise<void>;
@@ -21,6 +23,7 @@ export async function startSmtp(): Promise<TestSmtp> {
   const received: ParsedMail[] = [];
   let behaviour: SmtpBehaviour | undefined;
   let attempts = 0;
+  let frozen = false;
   const fail = (result: { code: number; message: string }) => Object.assign(new Error(result.message), { responseCode: result.code });
   const server = new SMTPServer({
     authOptional: true,
@@ -32,6 +35,10 @@ export async function startSmtp(): Promise<TestSmtp> {
       callback(result ? fail(result) : undefined);
     },
     onData(stream, session, callback) {
+      if (frozen) {
+        stream.resume();
+        return;
+      }
       simpleParser(stream)
         .then((mail) => {
           const result = behaviour?.("data", session.envelope.rcptTo[0]?.address ?? "");
@@ -53,6 +60,9 @@ export async function startSmtp(): Promise<TestSmtp> {
     behave(next) {
       behaviour = next;
     },
+    freezeData(value) {
+      frozen = value;
+    },
     async waitFor(count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < count) {
@@ -61,6 +71,11 @@ export async function startSmtp(): Promise<TestSmtp> {
       }
       return received;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        // Frozen sessions would keep close() waiting; end them.
+        for (const connection of (server as unknown as { connections: Set<{ close(): void }> }).connections ?? []) connection.close();
+        server.close(() => resolve());
+      }),
   };
 }
