@@ -152,6 +152,32 @@ describe("delivery, end to end", () => {
     expect(smtp.received).toHaveLength(0);
   });
 
+  it("previews an email for the sample or a real customer, and test-sends it, audited", async () => {
+    await customer("sven", { email: "sven@example.com", name: "Sven Svensson", locale: "sv-SE", paymentMethod: { brand: "visa", last4: "4242", expMonth: 1, expYear: 2027 } });
+    const auth = { authorization: `Bearer ${API_KEY}` };
+    const sample = (await (await fetch(`${harness.url}/api/campaigns/dunning/steps/first/preview`, { headers: auth })).json()) as Record<string, string>;
+    expect(sample).toMatchObject({ customer: "sample", locale: null, subject: "Grace, your payment failed" });
+    const sven = (await (await fetch(`${harness.url}/api/campaigns/dunning/steps/first/preview?customer=sven`, { headers: auth })).json()) as Record<string, string>;
+    expect(sven).toMatchObject({ customer: "sven", locale: "sv", subject: "Sven, din betalning gick inte igenom" });
+    expect(sven.text).toContain("ditt visa-kort som slutar på 4242");
+    expect((await fetch(`${harness.url}/api/campaigns/dunning/steps/wait-an-hour/preview`, { headers: auth })).status).toBe(404);
+
+    const bad = await fetch(`${harness.url}/api/campaigns/dunning/steps/first/test-send`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ to: "nope" }) });
+    expect(bad.status).toBe(400);
+    const sent = await fetch(`${harness.url}/api/campaigns/dunning/steps/first/test-send`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ to: "marketer@acme.example", customer: "sven" }),
+    });
+    expect(sent.status).toBe(200);
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.subject).toBe("[Test] Sven, din betalning gick inte igenom");
+    const audit = await queryRows<{ action: string; target_id: string; after: Record<string, unknown> }>(harness.deps.db, sql`select action, target_id, after from audit_log`);
+    expect(audit).toEqual([{ action: "campaign.test_send", target_id: "dunning", after: { step: "first", to: "marketer@acme.example", customer: "sven" } }]);
+    expect(await queryRows(harness.deps.db, sql`select 1 from messages`)).toEqual([]);
+    await harness.deps.db.execute(sql`truncate audit_log`);
+  });
+
   it("never mails a suppressed address, and suppresses one the server rejects", async () => {
     await customer("gone", { email: "gone@example.com", paymentMethod: { expMonth: 1, expYear: 2027 } });
     smtp.behave((stage) => (stage === "rcpt" ? { code: 550, message: "5.1.1 No such user" } : undefined));

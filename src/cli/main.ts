@@ -176,4 +176,102 @@ program
     }
   });
 
+/** A campaign from the templates folder, with a database for what needs one; exits on problems. */
+async function withCampaign<T>(config: Config, id: string, work: (campaign: import("../campaigns/index.js").LoadedCampaign, db: import("../db/index.js").Db) => Promise<T>): Promise<T> {
+  const { formatProblem, readCampaignFolders } = await import("../campaigns/index.js");
+  const { openDatabase } = await import("../db/index.js");
+  const folder = (await readCampaignFolders(config.campaigns.templatesDir)).find((f) => f.id === id);
+  if (!folder) fail(new Error(`no campaign folder ${id} in ${config.campaigns.templatesDir}`));
+  if (folder.type === "invalid") {
+    process.stderr.write(`campaign ${id} is invalid:\n${folder.problems.map((p) => `  ${formatProblem(p)}`).join("\n")}\n`);
+    process.exit(1);
+  }
+  const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
+  try {
+    const campaign = { id, versionId: 0, contentHash: folder.contentHash, definition: folder.campaign, directory: folder.directory, templates: folder.templates };
+    return await work(campaign, database.db);
+  } finally {
+    await database.close();
+  }
+}
+
+program
+  .command("preview")
+  .description("render one email of a campaign as a customer will get it; writes the HTML and text, prints the subject")
+  .argument("<campaign>", "campaign id")
+  .argument("<step>", "email step id")
+  .option("--customer <id>", "render for this customer (their data and locale) instead of the sample")
+  .option("--locale <locale>", "render this locale variant")
+  .option("--out <dir>", "where to write <campaign>.<step>.html and .txt", ".rekindle/previews")
+  .action(async (id: string, stepId: string, options: { customer?: string; locale?: string; out: string }) => {
+    const config = configOrExit();
+    const { previewStep } = await import("../delivery/index.js");
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const result = await withCampaign(config, id, (campaign, db) =>
+      previewStep({ db, config }, campaign, stepId, { ...(options.customer && { customerId: options.customer }), ...(options.locale && { locale: options.locale }) }),
+    ).catch(fail);
+    if (result.type === "not_found") fail(new Error(result.what));
+    await mkdir(options.out, { recursive: true });
+    const base = join(options.out, `${id}.${stepId}${result.locale ? `.${result.locale}` : ""}`);
+    await writeFile(`${base}.html`, result.email.html);
+    await writeFile(`${base}.txt`, result.email.text);
+    process.stdout.write(`subject:   ${result.email.subject}\npreheader: ${result.email.preheader ?? ""}\nfor:       ${result.customer} (locale ${result.locale ?? "default"})\nwrote:     ${base}.html, ${base}.txt\n`);
+  });
+
+program
+  .command("test-send")
+  .description("send one email of a campaign to an address, marked as a test")
+  .argument("<campaign>", "campaign id")
+  .argument("<step>", "email step id")
+  .requiredOption("--to <address>", "where to send it")
+  .option("--customer <id>", "render for this customer instead of the sample")
+  .option("--locale <locale>", "render this locale variant")
+  .action(async (id: string, stepId: string, options: { to: string; customer?: string; locale?: string }) => {
+    const config = configOrExit();
+    const { testSend } = await import("../delivery/index.js");
+    const { createMailer } = await import("../mail/index.js");
+    const logger = createLogger(config.logLevel);
+    const mailer = createMailer(config.mail.smtpUrl, logger);
+    try {
+      const result = await withCampaign(config, id, (campaign, db) =>
+        testSend({ db, config, mailer }, campaign, stepId, options.to, { ...(options.customer && { customerId: options.customer }), ...(options.locale && { locale: options.locale }) }),
+      );
+      if (result.type === "not_found") fail(new Error(result.what));
+      process.stdout.write(`sent "${result.subject}" to ${options.to}: ${result.response}\n`);
+    } catch (error) {
+      fail(error);
+    } finally {
+      await mailer.close();
+    }
+  });
+
+program
+  .command("uncertain")
+  .description("list emails that may or may not have been sent (a worker stopped mid-SMTP); they are never resent on their own")
+  .option("--json", "print JSON")
+  .action(async (options: { json?: boolean }) => {
+    const config = configOrExit();
+    const { openDatabase, queryRows } = await import("../db/index.js");
+    const { sql } = await import("drizzle-orm");
+    const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
+    try {
+      const rows = await queryRows<{ id: number; customer: string; campaign: string; step: string; to_address: string | null; updated_at: string }>(
+        database.db,
+        sql`select m.id::int, c.external_id as customer, en.campaign_id as campaign, m.step_id as step, m.to_address, m.updated_at
+            from messages m join customers c on c.id = m.customer_id join enrollments en on en.id = m.enrollment_id
+            where m.status = 'uncertain' order by m.updated_at`,
+      );
+      if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      else {
+        process.stdout.write(`${rows.length} uncertain message(s)\n`);
+        for (const r of rows) process.stdout.write(`  #${r.id}  ${r.campaign}/${r.step}  to ${r.to_address ?? "?"} (customer ${r.customer}), since ${new Date(r.updated_at).toISOString()}\n`);
+      }
+    } catch (error) {
+      fail(error);
+    } finally {
+      await database.close();
+    }
+  });
+
 await program.parseAsync(process.argv);

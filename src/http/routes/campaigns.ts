@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { dryRun, formatProblem } from "../../campaigns/index.js";
+import { auditLog } from "../../db/index.js";
+import { previewStep, testSend } from "../../delivery/index.js";
 import type { Deps } from "../../deps/index.js";
 import { bearerToken, KeyRing, unauthorized } from "../auth.js";
 import { HttpError } from "../http-error.js";
@@ -12,9 +14,11 @@ const DryRunQuery = z.strictObject({
 /** Campaigns as loaded from their files: what runs, what was refused and why, and the dry run. */
 export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
   const apiKeys = new KeyRing(deps.config.apiKeys, "api-key");
-  const authenticate = (request: FastifyRequest) => {
+  const authenticate = (request: FastifyRequest): string => {
     const token = bearerToken(request.headers.authorization);
-    if (token === undefined || apiKeys.match(token) === undefined) throw unauthorized("Send an API key as `Authorization: Bearer <key>`.", "Bearer");
+    const name = token === undefined ? undefined : apiKeys.match(token);
+    if (name === undefined) throw unauthorized("Send an API key as `Authorization: Bearer <key>`.", "Bearer");
+    return name;
   };
   const campaignOr404 = (request: FastifyRequest) => {
     const { id } = request.params as { id: string };
@@ -61,4 +65,48 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
     return dryRun(deps.db, campaign, deps.clock.now(), { sample: query.data.sample });
   });
+
+  const stepOf = (request: FastifyRequest) => (request.params as { step: string }).step;
+
+  app.get("/api/campaigns/:id/steps/:step/preview", async (request) => {
+    authenticate(request);
+    const campaign = campaignOr404(request);
+    const query = PreviewQuery.safeParse(request.query);
+    if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
+    const result = await previewStep(deps, campaign, stepOf(request), { ...(query.data.customer && { customerId: query.data.customer }), ...(query.data.locale && { locale: query.data.locale }) });
+    if (result.type === "not_found") throw new HttpError(404, "not_found", `${result.what[0]!.toUpperCase()}${result.what.slice(1)}.`);
+    return { customer: result.customer, locale: result.locale, ...result.email };
+  });
+
+  app.post("/api/campaigns/:id/steps/:step/test-send", { bodyLimit: 4 * 1024 }, async (request) => {
+    const actor = authenticate(request);
+    const campaign = campaignOr404(request);
+    const body = TestSendBody.safeParse(request.body ?? {});
+    if (!body.success) throw HttpError.fromZod(body.error);
+    const result = await testSend(deps, campaign, stepOf(request), body.data.to, {
+      ...(body.data.customer && { customerId: body.data.customer }),
+      ...(body.data.locale && { locale: body.data.locale }),
+    });
+    if (result.type === "not_found") throw new HttpError(404, "not_found", `${result.what[0]!.toUpperCase()}${result.what.slice(1)}.`);
+    await deps.db.insert(auditLog).values({
+      actor,
+      action: "campaign.test_send",
+      targetType: "campaign",
+      targetId: campaign.id,
+      after: { step: stepOf(request), to: body.data.to, customer: body.data.customer ?? "sample" },
+      at: deps.clock.now(),
+    });
+    return { sent: true, to: body.data.to, subject: result.subject, messageId: result.messageId, response: result.response };
+  });
 }
+
+const PreviewQuery = z.strictObject({
+  customer: z.string().min(1).max(255).optional(),
+  locale: z.string().min(2).max(35).optional(),
+});
+
+const TestSendBody = z.strictObject({
+  to: z.email("expected an email address"),
+  customer: z.string().min(1).max(255).optional(),
+  locale: z.string().min(2).max(35).optional(),
+});

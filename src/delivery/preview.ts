@@ -1,0 +1,92 @@
+import { sql } from "drizzle-orm";
+import type { LoadedCampaign } from "../campaigns/index.js";
+import type { Config } from "../config/index.js";
+import { type Db, queryRows } from "../db/index.js";
+import type { Mailer } from "../mail/index.js";
+import { chooseLocale, type RenderContext, type RenderedEmail, renderTemplate, sampleContext } from "../render/index.js";
+import { buildRenderContext, type RecipientRow } from "./build-render-context.js";
+
+export type PreviewResult =
+  | { type: "ok"; email: RenderedEmail; locale: string | null; customer: string }
+  | { type: "not_found"; what: string };
+
+export interface PreviewDeps {
+  db: Db;
+  config: Config;
+}
+
+/**
+ * Renders one email step exactly as a customer would get it: for a real customer (their data, their
+ * locale, the facts of their latest enrollment in the campaign) or for the sample customer.
+ */
+export async function previewStep(
+  deps: PreviewDeps,
+  campaign: LoadedCampaign,
+  stepId: string,
+  options: { customerId?: string; locale?: string } = {},
+): Promise<PreviewResult> {
+  const step = campaign.definition.steps.find((s) => s.id === stepId);
+  if (!step || step.type !== "email") {
+    const emails = campaign.definition.steps.filter((s) => s.type === "email").map((s) => s.id);
+    return { type: "not_found", what: `no email step ${stepId} in ${campaign.id} (its emails: ${emails.join(", ")})` };
+  }
+  const variants = campaign.templates.get(step.template)!;
+  const links = {
+    unsubscribe: `${deps.config.http.publicUrl}/unsubscribe/preview`,
+    billing: deps.config.delivery.links.billing,
+    app: deps.config.delivery.links.app,
+  };
+  const company = { name: deps.config.delivery.companyName, url: deps.config.delivery.links.app };
+  const campaignInfo = { id: campaign.id, name: campaign.definition.name, category: campaign.definition.category };
+  let context: RenderContext;
+  let label: string;
+  if (options.customerId) {
+    const [recipient] = await queryRows<RecipientRow>(
+      deps.db,
+      sql`select id::int as customer_id, external_id, email, name, locale, timezone, plan, traits from customers where external_id = ${options.customerId}`,
+    );
+    if (!recipient) return { type: "not_found", what: `no customer ${options.customerId}` };
+    const [enrollment] = await queryRows<{ matched_facts: Record<string, unknown> }>(
+      deps.db,
+      sql`select matched_facts from enrollments where campaign_id = ${campaign.id} and customer_id = ${recipient.customer_id} order by entered_at desc limit 1`,
+    );
+    context = await buildRenderContext(deps.db, recipient, {
+      campaign: campaignInfo,
+      facts: enrollment?.matched_facts ?? sampleContext().facts,
+      company,
+      links,
+      defaultTimeZone: deps.config.delivery.defaultTimeZone,
+    });
+    label = options.customerId;
+  } else {
+    context = { ...sampleContext({ campaign: campaignInfo, company }), links };
+    label = "sample";
+  }
+  const locale = options.locale ?? context.customer.locale;
+  const template = chooseLocale(variants, locale)!;
+  const chosen = [...variants].find(([, t]) => t === template)?.[0] ?? null;
+  return { type: "ok", email: renderTemplate(template, { ...context, customer: { ...context.customer, locale } }), locale: chosen, customer: label };
+}
+
+/** Sends a preview to an address (subject marked as a test); nothing is recorded in the outbox. */
+export async function testSend(
+  deps: PreviewDeps & { mailer: Mailer },
+  campaign: LoadedCampaign,
+  stepId: string,
+  to: string,
+  options: { customerId?: string; locale?: string } = {},
+): Promise<{ type: "sent"; messageId: string; response: string; subject: string } | Extract<PreviewResult, { type: "not_found" }>> {
+  const preview = await previewStep(deps, campaign, stepId, options);
+  if (preview.type === "not_found") return preview;
+  const subject = `[Test] ${preview.email.subject}`;
+  const accepted = await deps.mailer.send({
+    from: deps.config.mail.from,
+    to: { name: null, address: to },
+    subject,
+    html: preview.email.html,
+    text: preview.email.text,
+    messageId: `<rekindle.test.${Date.now()}.${Math.random().toString(36).slice(2)}@${deps.config.mail.from.match(/@([^>\s]+)/)?.[1] ?? "rekindle.local"}>`,
+    headers: { "X-Rekindle-Test": `${campaign.id}/${stepId}` },
+  });
+  return { type: "sent", ...accepted, subject };
+}
