@@ -1,4 +1,6 @@
 import { Command } from "commander";
+import type { LoadedCampaign } from "../campaigns/index.js";
+import type { Db } from "../db/index.js";
 import { ConfigError, type Config, loadConfig } from "../config/index.js";
 import { RedisUnavailableError } from "../redis/index.js";
 import { buildDeps, createLogger, reloadCampaigns, requireMigrated, type Runtime, type Service, startApi, startWorker } from "../runtime/index.js";
@@ -177,7 +179,7 @@ program
   });
 
 /** A campaign from the templates folder, with a database for what needs one; exits on problems. */
-async function withCampaign<T>(config: Config, id: string, work: (campaign: import("../campaigns/index.js").LoadedCampaign, db: import("../db/index.js").Db) => Promise<T>): Promise<T> {
+async function withCampaign<T>(config: Config, id: string, work: (campaign: LoadedCampaign, db: Db) => Promise<T>): Promise<T> {
   const { formatProblem, readCampaignFolders } = await import("../campaigns/index.js");
   const { openDatabase } = await import("../db/index.js");
   const folder = (await readCampaignFolders(config.campaigns.templatesDir)).find((f) => f.id === id);
