@@ -97,3 +97,23 @@ describe("the rekindle command", () => {
     expect(await exited(child)).toBe(0);
   }, 60_000);
 });
+
+describe("the embedded database", () => {
+  it("refuses a second process while one has it open", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "rekindle-lock-"));
+    const first = rekindle(["start"], { PORT: "0", DATA_DIR: dataDir });
+    try {
+      await listeningUrl(first);
+      const second = rekindle(["uncertain"], { DATA_DIR: dataDir });
+      expect(await exited(second)).toBe(1);
+      expect(second.output()).toMatch(/in use by another Rekindle process \(pid \d+\)/);
+    } finally {
+      first.kill("SIGTERM");
+      await exited(first);
+    }
+    // Once it stopped, the database is free again.
+    const third = rekindle(["uncertain"], { DATA_DIR: dataDir });
+    expect(await exited(third)).toBe(0);
+    await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+});

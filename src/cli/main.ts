@@ -21,7 +21,9 @@ function configOrExit(): Config {
 
 /** Expected start-up failures are told plainly; anything else keeps its stack for the operator. */
 function fail(error: unknown): never {
-  const known = error instanceof RedisUnavailableError || (error instanceof Error && /migrat|ECONNREFUSED|password authentication|does not exist/i.test(error.message));
+  const known =
+    error instanceof RedisUnavailableError ||
+    (error instanceof Error && (error.name === "DatabaseInUseError" || /migrat|ECONNREFUSED|password authentication|does not exist/i.test(error.message)));
   process.stderr.write(`rekindle: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
   process.exit(1);
 }

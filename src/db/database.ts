@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SQL } from "drizzle-orm";
@@ -70,13 +70,61 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   };
 }
 
+/** Thrown when the embedded database is already open in another process. */
+export class DatabaseInUseError extends Error {
+  override readonly name = "DatabaseInUseError";
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same folder would corrupt it.
+ * A lock file with the owner's pid keeps a second one out (a stale lock of a dead process is taken over).
+ */
+async function lockPglite(directory: string): Promise<() => Promise<void>> {
+  const lock = `${directory}.lock`;
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: "wx" });
+      return async () => {
+        await unlink(lock).catch(() => {});
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number.parseInt(await readFile(lock, "utf8").catch(() => ""), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+        throw new DatabaseInUseError(
+          `The embedded database in ${directory} is in use by another Rekindle process (pid ${owner}). ` +
+            "Stop it first, or run Rekindle on PostgreSQL (DATABASE_URL) to use several processes at once.",
+        );
+      }
+      await unlink(lock).catch(() => {});
+    }
+  }
+  throw new DatabaseInUseError(`could not lock the embedded database in ${directory}`);
+}
+
 async function openPglite(dataDir: string): Promise<Database> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const directory = resolve(join(dataDir, "pgdata"));
   await mkdir(directory, { recursive: true });
-  const client = await PGlite.create(directory);
+  const unlock = await lockPglite(directory);
+  let client: Awaited<ReturnType<typeof PGlite.create>>;
+  try {
+    client = await PGlite.create(directory);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const db = drizzle(client, { schema }) as unknown as Db;
   return {
     db,
@@ -89,6 +137,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     },
     async close() {
       await client.close();
+      await unlock();
     },
   };
 }
