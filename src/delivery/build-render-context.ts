@@ -37,23 +37,42 @@ function day(value: string | Date | null, locale: string, timeZone: string): str
  * (null when there is none), the campaign, the facts that made them enter, and the links, with
  * money and dates formatted for their locale and time zone.
  */
-export async function buildRenderContext(
-  db: Db,
-  recipient: RecipientRow,
-  extra: { campaign: RenderContext["campaign"]; facts: Record<string, unknown>; company: RenderContext["company"]; links: RenderContext["links"]; defaultTimeZone: string },
-): Promise<RenderContext> {
+export interface SubscriptionRow {
+  status: string;
+  plan: string | null;
+  mrr_minor: string | number;
+  currency: string;
+  current_period_end: string | null;
+}
+
+export interface CardRow {
+  brand: string | null;
+  last4: string | null;
+  exp_month: number;
+  exp_year: number;
+}
+
+type Extra = { campaign: RenderContext["campaign"]; facts: Record<string, unknown>; company: RenderContext["company"]; links: RenderContext["links"]; defaultTimeZone: string };
+
+/** The live subscription and default card, as the render context needs them (a SQL fragment per customer `c`). */
+export const SUBSCRIPTION_JSON = sql`(select to_jsonb(x) from (select status::text, plan, mrr_minor, currency::text, current_period_end from subscriptions
+  where customer_id = c.id order by (status <> 'canceled') desc, updated_at desc, id desc limit 1) x)`;
+export const CARD_JSON = sql`(select to_jsonb(x) from (select brand, last4, exp_month, exp_year from payment_methods
+  where customer_id = c.id and is_default and detached_at is null order by updated_at desc, id desc limit 1) x)`;
+
+/** The render context for a recipient, reading their subscription and card. */
+export async function buildRenderContext(db: Db, recipient: RecipientRow, extra: Extra): Promise<RenderContext> {
+  const [row] = await queryRows<{ subscription: SubscriptionRow | null; card: CardRow | null }>(
+    db,
+    sql`select ${SUBSCRIPTION_JSON} as subscription, ${CARD_JSON} as card from customers c where c.id = ${recipient.customer_id}`,
+  );
+  return renderContextOf(recipient, row?.subscription ?? null, row?.card ?? null, extra);
+}
+
+/** The render context from rows already read (the send path reads them with the message, in one query). */
+export function renderContextOf(recipient: RecipientRow, subscription: SubscriptionRow | null, card: CardRow | null, extra: Extra): RenderContext {
   const locale = recipient.locale ?? "en";
   const timeZone = recipient.timezone ?? extra.defaultTimeZone;
-  const [subscription] = await queryRows<{ status: string; plan: string | null; mrr_minor: string | number; currency: string; current_period_end: string | null }>(
-    db,
-    sql`select status::text, plan, mrr_minor, currency::text, current_period_end from subscriptions
-        where customer_id = ${recipient.customer_id} order by (status <> 'canceled') desc, updated_at desc, id desc limit 1`,
-  );
-  const [card] = await queryRows<{ brand: string | null; last4: string | null; exp_month: number; exp_year: number }>(
-    db,
-    sql`select brand, last4, exp_month, exp_year from payment_methods
-        where customer_id = ${recipient.customer_id} and is_default and detached_at is null order by updated_at desc, id desc limit 1`,
-  );
   const name = recipient.name?.trim() || null;
   return {
     customer: {

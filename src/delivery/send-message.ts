@@ -14,7 +14,7 @@ import type { Deps } from "../deps/index.js";
 import { classifySmtpError } from "../mail/index.js";
 import type { JobAttempt } from "../queue/index.js";
 import { chooseLocale, RenderError, renderTemplate } from "../render/index.js";
-import { buildRenderContext, type RecipientRow } from "./build-render-context.js";
+import { CARD_JSON, type CardRow, type RecipientRow, renderContextOf, SUBSCRIPTION_JSON, type SubscriptionRow } from "./build-render-context.js";
 import { unsubscribeToken } from "./unsubscribe-token.js";
 
 /** What became of a message: expected outcomes are values; infrastructure faults are thrown. */
@@ -34,6 +34,10 @@ export class RetryableSendError extends Error {
 const UNAVAILABLE_RETRY_MS = 15 * 60_000;
 
 interface MessageRow extends RecipientRow {
+  subscription: SubscriptionRow | null;
+  card: CardRow | null;
+  pause: { id: number; until: string | null } | null;
+  suppression: string | null;
   id: number;
   status: string;
   kind: string;
@@ -48,13 +52,27 @@ interface MessageRow extends RecipientRow {
 
 const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 
-async function lockMessage(tx: Tx, id: number): Promise<MessageRow | undefined> {
+/**
+ * The message, locked, with everything the checks and the email need, in one round trip: its
+ * enrollment, the customer, an active pause, a suppression for the campaign's category, and the
+ * live subscription and default card for the render context.
+ */
+async function lockMessage(tx: Tx, id: number, now: Date): Promise<MessageRow | undefined> {
   const [row] = await queryRows<MessageRow>(
     tx,
     sql`select m.id::int, m.status::text, m.kind, m.step_id, m.due_at, m.attempts, m.enrollment_id::int, m.customer_id::int,
                en.status::text as enrollment_status, en.campaign_id, en.matched_facts,
-               c.external_id, c.email, c.name, c.locale, c.timezone, c.plan, c.traits
+               c.external_id, c.email, c.name, c.locale, c.timezone, c.plan, c.traits,
+               ${SUBSCRIPTION_JSON} as subscription, ${CARD_JSON} as card,
+               (select jsonb_build_object('id', p.id, 'until', p.until) from pauses p
+                 where p.lifted_at is null and (p.until is null or p.until > ${at(now)})
+                   and (p.scope = 'global' or (p.scope = 'customer' and p.customer_id = c.id) or (p.scope = 'campaign' and p.campaign_id = en.campaign_id))
+                 order by p.until desc nulls first limit 1) as pause,
+               (select s.reason::text || coalesce(' (' || s.category || ')', '') from suppressions s
+                 where s.lifted_at is null and s.email = lower(c.email)
+                   and (s.category is null or s.category = cv.definition ->> 'category') limit 1) as suppression
         from messages m join enrollments en on en.id = m.enrollment_id join customers c on c.id = m.customer_id
+          join campaign_versions cv on cv.id = m.campaign_version_id
         where m.id = ${id} for update of m`,
   );
   return row;
@@ -88,26 +106,6 @@ async function holds(db: Db, customerId: number, condition: Parameters<typeof co
   return row?.holds === true;
 }
 
-async function activePause(db: Db, customerId: number, campaignId: string, now: Date): Promise<{ id: number; until: string | null } | undefined> {
-  const [row] = await queryRows<{ id: number; until: string | null }>(
-    db,
-    sql`select id::int, until from pauses
-        where lifted_at is null and (until is null or until > ${at(now)})
-          and (scope = 'global' or (scope = 'customer' and customer_id = ${customerId}) or (scope = 'campaign' and campaign_id = ${campaignId}))
-        order by until desc nulls first limit 1`,
-  );
-  return row;
-}
-
-async function suppression(db: Db, email: string, category: string): Promise<string | undefined> {
-  const [row] = await queryRows<{ reason: string; category: string | null }>(
-    db,
-    sql`select reason::text, category from suppressions
-        where lifted_at is null and email = ${email.toLowerCase()} and (category is null or category = ${category}) limit 1`,
-  );
-  return row ? `${row.reason}${row.category ? ` (${row.category})` : ""}` : undefined;
-}
-
 function mailDomain(from: string): string {
   return from.match(/@([^>\s]+)/)?.[1] ?? "rekindle.local";
 }
@@ -125,7 +123,7 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
 
   type Sendable = Extract<ActionStep, { type: "email" | "webhook" }>;
   const claimed = await deps.db.transaction(async (tx): Promise<{ done: SendOutcome } | { row: MessageRow; campaign: LoadedCampaign; step: Sendable }> => {
-    const row = await lockMessage(tx, messageId);
+    const row = await lockMessage(tx, messageId, now);
     if (!row) return { done: { type: "not-ready", status: "missing" } };
     if (row.status !== "queued" && row.status !== "scheduled") return { done: { type: "not-ready", status: row.status } };
     if (row.enrollment_status !== "active") {
@@ -154,7 +152,7 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
         return { done: { type: "skipped", reason: "exit goal reached" } };
       }
     }
-    const pause = await activePause(tx, row.customer_id, row.campaign_id, now);
+    const pause = row.pause;
     if (pause) {
       const until = pause.until ? new Date(pause.until) : new Date(now.getTime() + UNAVAILABLE_RETRY_MS);
       await defer(tx, row.id, until, now, { type: "paused", pauseId: pause.id });
@@ -172,7 +170,7 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
         await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
         return { done: { type: "skipped", reason: "no email address" } };
       }
-      const suppressed = await suppression(tx, row.email, campaign.definition.category);
+      const suppressed = row.suppression;
       if (suppressed) {
         await finish(tx, row.id, "skipped", now, { type: "suppressed", detail: suppressed });
         await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
@@ -189,11 +187,18 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
   const { row, campaign, step } = claimed;
   const nextStep = following(campaign.definition, step.id);
 
-  const record = async (status: "sent" | "failed", outcome: Record<string, unknown>, extra: SQL = sql``) =>
-    deps.db.transaction(async (tx) => {
-      await finish(tx, row.id, status, deps.clock.now(), outcome, extra);
-      await advance(tx, campaign, row.enrollment_id, nextStep, deps.clock.now(), tz);
-    });
+  // The result and the next step in one statement: atomic, and one round trip instead of a transaction's four.
+  const record = async (status: "sent" | "failed", outcome: Record<string, unknown>, extra: SQL = sql``) => {
+    const now = deps.clock.now();
+    await deps.db.execute(sql`
+      with finished as (
+        update messages set status = ${status}, lease_until = null, updated_at = ${at(now)}, outcome = ${JSON.stringify(outcome)}::jsonb ${extra}
+        where id = ${row.id} returning enrollment_id),
+      enrolled as (
+        select en.id, en.customer_id from enrollments en join finished f on f.enrollment_id = en.id where en.status = 'active'),
+      ${scheduleCtes(campaign, planFrom(campaign.definition, nextStep), at(now), tz, { updateEnrollments: true })}
+      select 1`);
+  };
   const retryOrFail = async (reason: string, detail: string): Promise<SendOutcome> => {
     if (attempt.attempt < attempt.maxAttempts) {
       const backoffMs = deps.config.delivery.sendBackoffMs * 2 ** (attempt.attempt - 1);
@@ -215,7 +220,7 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
   let rendered;
   try {
     if (!template) throw new RenderError(`no template ${step.template}`);
-    const context = await buildRenderContext(deps.db, row, {
+    const context = renderContextOf(row, row.subscription, row.card, {
       campaign: { id: campaign.id, name: campaign.definition.name, category: campaign.definition.category },
       facts: row.matched_facts,
       company: { name: deps.config.delivery.companyName, url: deps.config.delivery.links.app },
