@@ -181,6 +181,9 @@ describe("a worker killed in the middle of sending", () => {
       const ids = smtp.received.map((m) => m.messageId);
       expect(new Set(ids).size).toBe(ids.length);
       expect(uncertain[0]!.outcome).toMatchObject({ type: "uncertain" });
+      // Reported as a metric too.
+      const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })).text();
+      expect(metrics).toMatch(/^rekindle_messages_uncertain 3$/m);
     } finally {
       await worker.stop();
     }

@@ -242,3 +242,67 @@ describe("the unsubscribe link", () => {
     expect(forged.status).toBe(400);
   });
 });
+
+describe("state changes reaching messages already queued in Redis", () => {
+  let harness: Harness;
+  let smtp: TestSmtp;
+  const clock = new FixedClock(NOW);
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    harness = await startHarness({ clock, worker: true, env: { SMTP_URL: smtp.url } });
+    await harness.setCampaign("dunning", DUNNING, FILES);
+  });
+  afterAll(async () => {
+    await harness.stop();
+    await smtp.close();
+  });
+  beforeEach(async () => {
+    clock.set(NOW);
+    await resetState(harness);
+  });
+
+  /** Enrolls a customer whose first email is handed to Redis, due in a moment; returns its row id. */
+  async function queuedFor(id: string): Promise<number> {
+    await fetch(`${harness.url}/api/customers/${id}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ email: `${id}@example.com`, paymentMethod: { expMonth: 1, expYear: 2030 } }),
+    });
+    await post(harness, "/v1/track", { userId: id, event: "payment_failed" });
+    await harness.deps.db.execute(sql`update messages m set due_at = due_at + interval '1500 milliseconds' from customers c where c.id = m.customer_id and c.external_id = ${id}`);
+    await dispatchDue(harness.deps);
+    const [row] = await queryRows<{ id: number }>(harness.deps.db, sql`select m.id::int from messages m join customers c on c.id = m.customer_id where c.external_id = ${id} and m.status = 'queued'`);
+    expect(await harness.deps.queues.queue("send").getJob(`msg-${row!.id}`)).toBeTruthy();
+    return row!.id;
+  }
+  const outcomeOf = async (id: number) => {
+    for (let i = 0; i < 100; i++) {
+      const [row] = await queryRows<{ status: string; outcome: { type: string } | null }>(harness.deps.db, sql`select status::text, outcome from messages where id = ${id}`);
+      if (row && row.status !== "queued") return row;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("still queued");
+  };
+
+  it("an exit goal, a pause and an unsubscribe each stop the queued email", async () => {
+    const exited = await queuedFor("exits");
+    await post(harness, "/v1/track", { userId: "exits", event: "invoice_paid" });
+    const paused = await queuedFor("pauses");
+    const [pausedCustomer] = await queryRows<{ id: number }>(harness.deps.db, sql`select id::int from customers where external_id = 'pauses'`);
+    await harness.deps.db.execute(sql`insert into pauses (scope, customer_id, until, reason, created_by) values ('customer', ${pausedCustomer!.id}, ${new Date(NOW.getTime() + 86_400_000).toISOString()}::timestamptz, 'on holiday', 'support@acme')`);
+    const unsubscribed = await queuedFor("unsubscribes");
+    const { unsubscribeToken } = await import("../src/delivery/index.js");
+    const click = await fetch(`${harness.url}/unsubscribe/${unsubscribeToken(harness.deps.secretKey, unsubscribed)}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+    expect(click.status).toBe(200);
+
+    expect(await outcomeOf(exited)).toMatchObject({ status: "skipped", outcome: { type: "enrollment_ended" } });
+    // Held, not dropped: it goes out when the pause ends.
+    expect(await outcomeOf(paused)).toMatchObject({ status: "scheduled", outcome: { type: "paused" } });
+    expect(await outcomeOf(unsubscribed)).toMatchObject({ status: "skipped", outcome: { type: "suppressed" } });
+    expect(smtp.received).toHaveLength(0);
+  });
+});

@@ -6,6 +6,7 @@ import { HttpError } from "./http-error.js";
 import { campaignRoutes } from "./routes/campaigns.js";
 import { customerRoutes } from "./routes/customers.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { segmentRoutes } from "./routes/segment.js";
 import { unsubscribeRoutes } from "./routes/unsubscribe.js";
 
@@ -35,6 +36,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   healthRoutes(app, deps);
+  metricsRoutes(app, deps);
   await app.register(async (scope) => {
     // Unsubscribe forms and one-click POSTs (RFC 8058) come form-encoded; only these routes take that.
     scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
