@@ -91,6 +91,11 @@ export const Environment = z.object({
   SEND_BACKOFF: IsoDuration.default("PT30S"),
   /** How long an email may sit claimed for SMTP; past it without an answer it is `uncertain`. Default `PT2M`. */
   SEND_LEASE: IsoDuration.default("PT2M"),
+  /** DKIM signing: the signing domain, the selector, and the private key (PEM; `\n` escapes allowed) or a file holding it. All or none. */
+  DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, "expected a domain such as acme.example").optional(),
+  DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, "expected a selector such as rekindle").optional(),
+  DKIM_PRIVATE_KEY: z.string().includes("PRIVATE KEY", { message: "expected a PEM private key" }).optional(),
+  DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Jobs one worker process runs at once. Default 10. */
@@ -108,7 +113,12 @@ export interface Config {
   http: { host: string; port: number; publicUrl: string };
   database: { url: string | undefined; poolSize: number };
   redis: { url: string | undefined; prefix: string };
-  mail: { smtpUrl: string; from: string };
+  mail: {
+    smtpUrl: string;
+    from: string;
+    /** Set when DKIM signing is configured; the key is read at start-up when given as a file. */
+    dkim: { domain: string; selector: string; privateKey: string | undefined; privateKeyFile: string | undefined } | undefined;
+  };
   secretKey: string | undefined;
   writeKeys: string[];
   apiKeys: string[];
@@ -163,6 +173,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(problems);
   }
   const e = result.data;
+  const dkimSet = [e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY ?? e.DKIM_PRIVATE_KEY_FILE].filter((v) => v !== undefined).length;
+  if (dkimSet !== 0 && dkimSet !== 3) {
+    for (const variable of ["DKIM_DOMAIN", "DKIM_SELECTOR", "DKIM_PRIVATE_KEY"] as const) {
+      const value = variable === "DKIM_PRIVATE_KEY" ? (e.DKIM_PRIVATE_KEY ?? e.DKIM_PRIVATE_KEY_FILE) : e[variable];
+      if (value === undefined) problems.push({ variable, message: "DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together" });
+    }
+    throw new ConfigError(problems);
+  }
   if (e.NODE_ENV === "production") {
     for (const variable of ["SECRET_KEY", "WRITE_KEYS", "API_KEYS", "PUBLIC_URL"] as const) {
       if (e[variable] === undefined) problems.push({ variable, message: "required when NODE_ENV=production" });
@@ -179,7 +197,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      dkim:
+        e.DKIM_DOMAIN && e.DKIM_SELECTOR
+          ? { domain: e.DKIM_DOMAIN, selector: e.DKIM_SELECTOR, privateKey: e.DKIM_PRIVATE_KEY?.replace(/\\n/g, "\n"), privateKeyFile: e.DKIM_PRIVATE_KEY_FILE }
+          : undefined,
+    },
     secretKey: e.SECRET_KEY,
     writeKeys: e.WRITE_KEYS ?? [DEVELOPMENT_WRITE_KEY],
     apiKeys: e.API_KEYS ?? [DEVELOPMENT_API_KEY],

@@ -29,7 +29,11 @@ export interface Mailer {
  * nodemailer's JSON transport with each email logged (subject and recipient), so a laptop
  * without a mail server still shows what would go out.
  */
-export function createMailer(smtpUrl: string, logger: Logger, options: { maxConnections?: number } = {}): Mailer {
+export function createMailer(
+  smtpUrl: string,
+  logger: Logger,
+  options: { maxConnections?: number; dkim?: { domain: string; selector: string; privateKey: string } } = {},
+): Mailer {
   let transport: Transporter;
   if (smtpUrl === "log") {
     transport = nodemailer.createTransport({ jsonTransport: true });
@@ -39,6 +43,13 @@ export function createMailer(smtpUrl: string, logger: Logger, options: { maxConn
     url.searchParams.set("maxConnections", String(options.maxConnections ?? 5));
     transport = nodemailer.createTransport(url.toString());
   }
+  const dkim = options.dkim && {
+    domainName: options.dkim.domain,
+    keySelector: options.dkim.selector,
+    privateKey: options.dkim.privateKey,
+    // nodemailer's default list plus List-Unsubscribe-Post: one-click must be covered by the signature (RFC 8058).
+    headerFieldNames: `${DKIM_HEADERS}:List-Unsubscribe-Post`,
+  };
   return {
     async send(email) {
       const info = await transport.sendMail({
@@ -49,6 +60,7 @@ export function createMailer(smtpUrl: string, logger: Logger, options: { maxConn
         text: email.text,
         messageId: email.messageId,
         headers: email.headers,
+        ...(dkim && { dkim }),
       });
       if (smtpUrl === "log") logger.info({ to: email.to.address, subject: email.subject, messageId: email.messageId }, "email (SMTP_URL=log: not sent)");
       return { messageId: String(info.messageId ?? email.messageId), response: String((info as { response?: unknown }).response ?? "logged") };
@@ -58,6 +70,11 @@ export function createMailer(smtpUrl: string, logger: Logger, options: { maxConn
     },
   };
 }
+
+const DKIM_HEADERS =
+  "From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:Content-ID:" +
+  "Content-Description:Resent-Date:Resent-From:Resent-Sender:Resent-To:Resent-Cc:Resent-Message-ID:In-Reply-To:References:" +
+  "List-Id:List-Help:List-Unsubscribe:List-Subscribe:List-Post:List-Owner:List-Archive";
 
 /** How an SMTP failure should be treated. */
 export type SmtpFailure =

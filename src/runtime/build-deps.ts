@@ -8,6 +8,12 @@ import { Queues } from "../queue/index.js";
 import { connectRedis, type RedisServer, redisSearchPath, resolveRedis } from "../redis/index.js";
 import { type Clock, systemClock } from "../time/index.js";
 
+async function dkimKey(dkim: NonNullable<Config["mail"]["dkim"]>): Promise<string> {
+  if (dkim.privateKey) return dkim.privateKey;
+  const { readFile } = await import("node:fs/promises");
+  return readFile(dkim.privateKeyFile!, "utf8");
+}
+
 export interface Runtime {
   deps: Deps;
   /** Closes what buildDeps opened, in reverse order. */
@@ -46,7 +52,10 @@ export async function buildDeps(config: Config, logger: Logger, options: { clock
     logger,
     clock: options.clock ?? systemClock,
     campaigns: new CampaignCatalog(),
-    mailer: createMailer(config.mail.smtpUrl, logger, { maxConnections: Math.min(config.delivery.sendConcurrency, 10) }),
+    mailer: createMailer(config.mail.smtpUrl, logger, {
+      maxConnections: Math.min(config.delivery.sendConcurrency, 10),
+      ...(config.mail.dkim && { dkim: { ...config.mail.dkim, privateKey: await dkimKey(config.mail.dkim) } }),
+    }),
     secretKey,
   };
   return {

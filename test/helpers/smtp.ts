@@ -8,6 +8,8 @@ export type SmtpBehaviour = (stage: "rcpt" | "data", address: string) => { code:
 export interface TestSmtp {
   url: string;
   received: ParsedMail[];
+  /** The raw messages, as they came over the wire (for signature checks). */
+  raw: Buffer[];
   /** Attempts seen, accepted or not. */
   attempts: number;
   behave(behaviour: SmtpBehaviour | undefined): void;
@@ -21,6 +23,7 @@ export interface TestSmtp {
 /** A real SMTP server (smtp-server), receiving into memory and parsing with mailparser. */
 export async function startSmtp(): Promise<TestSmtp> {
   const received: ParsedMail[] = [];
+  const raw: Buffer[] = [];
   let behaviour: SmtpBehaviour | undefined;
   let attempts = 0;
   let frozen = false;
@@ -39,14 +42,20 @@ export async function startSmtp(): Promise<TestSmtp> {
         stream.resume();
         return;
       }
-      simpleParser(stream)
-        .then((mail) => {
-          const result = behaviour?.("data", session.envelope.rcptTo[0]?.address ?? "");
-          if (result) return callback(fail(result));
-          received.push(mail);
-          callback();
-        })
-        .catch(callback);
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        const source = Buffer.concat(chunks);
+        simpleParser(source)
+          .then((mail) => {
+            const result = behaviour?.("data", session.envelope.rcptTo[0]?.address ?? "");
+            if (result) return callback(fail(result));
+            received.push(mail);
+            raw.push(source);
+            callback();
+          })
+          .catch(callback);
+      });
     },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -54,6 +63,7 @@ export async function startSmtp(): Promise<TestSmtp> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    raw,
     get attempts() {
       return attempts;
     },
