@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Temporal } from "temporal-polyfill";
+import { CapRule, type SendWindow, SendDays, SendWindowText } from "../policy/index.js";
 import { IsoDuration } from "../time/index.js";
 
 const commaList = z
@@ -91,11 +92,21 @@ export const Environment = z.object({
   SEND_BACKOFF: IsoDuration.default("PT30S"),
   /** How long an email may sit claimed for SMTP; past it without an answer it is `uncertain`. Default `PT2M`. */
   SEND_LEASE: IsoDuration.default("PT2M"),
+  /** Also offer unsubscribing by email (`List-Unsubscribe: <https…>, <mailto:…>`); you process that mailbox. */
+  UNSUBSCRIBE_MAILTO: z.email().optional(),
   /** DKIM signing: the signing domain, the selector, and the private key (PEM; `\n` escapes allowed) or a file holding it. All or none. */
   DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, "expected a domain such as acme.example").optional(),
   DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, "expected a selector such as rekindle").optional(),
   DKIM_PRIVATE_KEY: z.string().includes("PRIVATE KEY", { message: "expected a PEM private key" }).optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  /** Frequency cap per customer, comma-separated `<count>/<duration>` rules. Default `2/P1D,5/P7D`; `none` for no cap. */
+  FREQUENCY_CAP: z.union([z.literal("none"), z.string().transform((t) => t.split(",").map((r) => r.trim())).pipe(z.array(CapRule).min(1))]).prefault("2/P1D,5/P7D"),
+  /** Categories the cap never applies to (and that do not count towards it). Default `dunning`. */
+  FREQUENCY_CAP_EXEMPT: commaList.prefault("dunning"),
+  /** The send window in each customer's local time, e.g. `09:00-18:00`. Unset: any time. */
+  SEND_WINDOW: SendWindowText.optional(),
+  /** Days the window is open, e.g. `mon-fri`. Unset: every day. */
+  SEND_DAYS: SendDays.optional(),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Jobs one worker process runs at once. Default 10. */
@@ -116,6 +127,7 @@ export interface Config {
   mail: {
     smtpUrl: string;
     from: string;
+    unsubscribeMailto: string | undefined;
     /** Set when DKIM signing is configured; the key is read at start-up when given as a file. */
     dkim: { domain: string; selector: string; privateKey: string | undefined; privateKeyFile: string | undefined } | undefined;
   };
@@ -136,6 +148,9 @@ export interface Config {
     sendAttempts: number;
     sendBackoffMs: number;
     sendLease: string;
+    frequencyCap: CapRule[];
+    frequencyCapExempt: string[];
+    sendWindow: SendWindow | undefined;
   };
   logLevel: Environment["LOG_LEVEL"];
   worker: { concurrency: number };
@@ -200,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,
+      unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
       dkim:
         e.DKIM_DOMAIN && e.DKIM_SELECTOR
           ? { domain: e.DKIM_DOMAIN, selector: e.DKIM_SELECTOR, privateKey: e.DKIM_PRIVATE_KEY?.replace(/\\n/g, "\n"), privateKeyFile: e.DKIM_PRIVATE_KEY_FILE }
@@ -224,6 +240,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sendAttempts: e.SEND_ATTEMPTS,
       sendBackoffMs: Math.round(Temporal.Duration.from(e.SEND_BACKOFF).total({ unit: "milliseconds" })),
       sendLease: e.SEND_LEASE,
+      frequencyCap: e.FREQUENCY_CAP === "none" ? [] : e.FREQUENCY_CAP,
+      frequencyCapExempt: e.FREQUENCY_CAP_EXEMPT,
+      sendWindow: e.SEND_WINDOW ? { start: e.SEND_WINDOW.slice(0, 5), end: e.SEND_WINDOW.slice(6), days: e.SEND_DAYS } : undefined,
     },
     logLevel: e.LOG_LEVEL,
     worker: { concurrency: e.WORKER_CONCURRENCY },

@@ -12,7 +12,9 @@ import {
 import { type Db, queryRows, type Tx } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { classifySmtpError } from "../mail/index.js";
+import { capAllowsAt, capRemaining, nextOpening } from "../policy/index.js";
 import type { JobAttempt } from "../queue/index.js";
+import { durationMs } from "../time/index.js";
 import { chooseLocale, RenderError, renderTemplate } from "../render/index.js";
 import { CARD_JSON, type CardRow, type RecipientRow, renderContextOf, SUBSCRIPTION_JSON, type SubscriptionRow } from "./build-render-context.js";
 import { unsubscribeToken } from "./unsubscribe-token.js";
@@ -70,7 +72,10 @@ async function lockMessage(tx: Tx, id: number, now: Date): Promise<MessageRow | 
                  order by p.until desc nulls first limit 1) as pause,
                (select s.reason::text || coalesce(' (' || s.category || ')', '') from suppressions s
                  where s.lifted_at is null and s.email = lower(c.email)
-                   and (s.category is null or s.category = cv.definition ->> 'category') limit 1) as suppression
+                   and (s.category is null or s.category = cv.definition ->> 'category')
+                   -- A notice customers cannot opt out of (billing) ignores unsubscribes, never bounces or complaints.
+                   and not (s.reason = 'unsubscribe' and coalesce((cv.definition -> 'delivery' ->> 'unsubscribable')::boolean, true) = false)
+                 limit 1) as suppression
         from messages m join enrollments en on en.id = m.enrollment_id join customers c on c.id = m.customer_id
           join campaign_versions cv on cv.id = m.campaign_version_id
         where m.id = ${id} for update of m`,
@@ -104,6 +109,62 @@ async function holds(db: Db, customerId: number, condition: Parameters<typeof co
   const predicate = conditionSql(condition, scope);
   const [row] = await queryRows<{ holds: boolean }>(db, sql`select coalesce((select ${predicate} from customers c ${scope.joins()} where c.id = ${customerId}), false) as holds`);
   return row?.holds === true;
+}
+
+type Policy = { type: "send" } | { type: "defer"; until: Date; outcome: Record<string, unknown> } | { type: "skip"; outcome: Record<string, unknown> };
+
+/**
+ * The delivery policy for one email now: the frequency cap (counted over the customer's recent
+ * sends, serialised per customer by locking their row, higher-priority campaigns first) and the
+ * send window in the customer's time zone. Over the cap or outside the window, the email is
+ * deferred to the earliest allowed moment (or skipped, when the campaign says so) — never dropped.
+ */
+async function applyPolicy(tx: Tx, deps: Deps, row: MessageRow, campaign: LoadedCampaign, now: Date): Promise<Policy> {
+  const { frequencyCap, frequencyCapExempt, sendWindow, defaultTimeZone } = deps.config.delivery;
+  const settings = campaign.definition.delivery;
+  let earliest = now;
+  let reason: Record<string, unknown> | undefined;
+  if (frequencyCap.length > 0 && settings.frequency_cap && !frequencyCapExempt.includes(campaign.definition.category)) {
+    await tx.execute(sql`select 1 from customers where id = ${row.customer_id} for update`);
+    const horizon = Math.max(...frequencyCap.map((rule) => durationMs(rule.window, now)));
+    const exempt = sql`array(select jsonb_array_elements_text(${JSON.stringify(frequencyCapExempt)}::jsonb))`;
+    const counted = sql`m.customer_id = ${row.customer_id} and m.kind = 'email' and coalesce(m.category, '') <> all(${exempt})`;
+    const sends = await queryRows<{ at: string }>(
+      tx,
+      sql`select coalesce(m.sent_at, m.updated_at) as at from messages m
+          where ${counted} and m.status in ('sent', 'sending') and coalesce(m.sent_at, m.updated_at) > ${at(new Date(now.getTime() - horizon))}`,
+    );
+    const times = sends.map((s) => new Date(s.at));
+    const allowedAt = capAllowsAt(times, frequencyCap, now);
+    if (allowedAt > now) {
+      if (settings.over_cap === "skip") return { type: "skip", outcome: { type: "capped", allowedAt } };
+      earliest = allowedAt;
+      reason = { type: "capped", allowedAt };
+    } else {
+      const [higher] = await queryRows<{ n: number }>(
+        tx,
+        sql`select count(*)::int as n from messages m
+            where ${counted} and m.id <> ${row.id} and m.status in ('scheduled', 'queued') and m.due_at <= ${at(now)} and m.priority > ${campaign.definition.priority}`,
+      );
+      const ahead = higher?.n ?? 0;
+      if (ahead > 0 && ahead >= capRemaining(times, frequencyCap, now)) {
+        // Leave the room to them: count them as sent now, and wait for what the cap then allows.
+        const withAhead = [...times, ...Array.from({ length: ahead }, () => now)];
+        const later = capAllowsAt(withAhead, frequencyCap, now);
+        if (settings.over_cap === "skip") return { type: "skip", outcome: { type: "capped", detail: "a higher-priority email goes first" } };
+        earliest = later;
+        reason = { type: "capped", detail: "a higher-priority email goes first", allowedAt: later };
+      }
+    }
+  }
+  if (sendWindow && settings.quiet_hours) {
+    const opening = nextOpening(earliest, row.timezone ?? defaultTimeZone, sendWindow);
+    if (opening > earliest) {
+      earliest = opening;
+      reason = reason ? { ...reason, alsoQuietHours: true } : { type: "quiet_hours", window: `${sendWindow.start}-${sendWindow.end}` };
+    }
+  }
+  return earliest > now ? { type: "defer", until: earliest, outcome: { ...reason, until: earliest } } : { type: "send" };
 }
 
 function mailDomain(from: string): string {
@@ -177,6 +238,18 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
         return { done: { type: "skipped", reason: `suppressed: ${suppressed}` } };
       }
     }
+    if (step.type === "email") {
+      const policy = await applyPolicy(tx, deps, row, campaign, now);
+      if (policy.type === "skip") {
+        await finish(tx, row.id, "skipped", now, policy.outcome);
+        await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
+        return { done: { type: "skipped", reason: String(policy.outcome.type) } };
+      }
+      if (policy.type === "defer") {
+        await defer(tx, row.id, policy.until, now, policy.outcome);
+        return { done: { type: "deferred", until: policy.until, reason: String(policy.outcome.type) } };
+      }
+    }
     // Committed before SMTP is called: whatever happens next, this row is not sent twice.
     await tx.execute(sql`update messages set status = 'sending', attempts = attempts + 1, lease_until = ${at(now)} + ${deps.config.delivery.sendLease}::interval,
                            to_address = ${row.email}, updated_at = ${at(now)}
@@ -244,8 +317,11 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
       text: rendered.text,
       messageId: `<rekindle.${row.id}@${mailDomain(deps.config.mail.from)}>`,
       headers: {
-        "List-Unsubscribe": `<${unsubscribeUrl}>`,
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        // Billing notices a customer cannot opt out of carry no unsubscribe headers.
+        ...(campaign.definition.delivery.unsubscribable && {
+          "List-Unsubscribe": `<${unsubscribeUrl}>${deps.config.mail.unsubscribeMailto ? `, <mailto:${deps.config.mail.unsubscribeMailto}?subject=unsubscribe-${unsubscribeToken(deps.secretKey, row.id)}>` : ""}`,
+          "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }),
         "X-Rekindle-Message": String(row.id),
         "X-Rekindle-Campaign": campaign.id,
       },

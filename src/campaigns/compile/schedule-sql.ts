@@ -40,8 +40,9 @@ export function scheduleCtes(campaign: LoadedCampaign, plan: Plan, start: SQL, d
   }
   const tz = sql`coalesce(c.timezone, ${defaultTimeZone}::text)`;
   const scheduled = sql`scheduled as (
-      insert into messages (enrollment_id, step_id, kind, campaign_version_id, customer_id, status, due_at, created_at, updated_at)
-      select e.id, ${plan.target.id}, ${plan.target.type}, ${campaign.versionId}, e.customer_id, 'scheduled', ${dueSql(plan, start, tz)}, ${start}, ${start}
+      insert into messages (enrollment_id, step_id, kind, category, priority, campaign_version_id, customer_id, status, due_at, created_at, updated_at)
+      select e.id, ${plan.target.id}, ${plan.target.type}, ${campaign.definition.category}, ${campaign.definition.priority},
+             ${campaign.versionId}, e.customer_id, 'scheduled', ${dueSql(plan, start, tz)}, ${start}, ${start}
       from enrolled e join customers c on c.id = e.customer_id
       on conflict (enrollment_id, step_id) do nothing
       returning enrollment_id)`;

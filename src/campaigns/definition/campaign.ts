@@ -13,6 +13,19 @@ export const Reentry = z.union([z.enum(["never", "always"]), z.strictObject({ af
 });
 export type Reentry = z.infer<typeof Reentry>;
 
+/** How this campaign's emails meet the delivery policy (send window, frequency cap, unsubscribe). */
+export const Delivery = z.strictObject({
+  /** Keep to the send window (SEND_WINDOW) in the customer's time zone. Default true. */
+  quiet_hours: z.boolean().default(true),
+  /** Count against and obey the frequency cap (FREQUENCY_CAP); categories in FREQUENCY_CAP_EXEMPT never do. Default true. */
+  frequency_cap: z.boolean().default(true),
+  /** Over the cap: `defer` to the earliest allowed time (default), or `skip` the email. */
+  over_cap: z.enum(["defer", "skip"]).default("defer"),
+  /** False for notices a customer cannot opt out of (billing, dunning): no unsubscribe link or headers. Default true. */
+  unsubscribable: z.boolean().default(true),
+});
+export type Delivery = z.infer<typeof Delivery>;
+
 /** What ends an enrollment early because its purpose is met (or moot). */
 export const ExitGoal = z.union(
   [
@@ -39,6 +52,9 @@ export const Campaign = z
     enabled: z.boolean().default(true),
     /** Unsubscribing is per category: winback, dunning, onboarding, loyalty, success... */
     category: Slug,
+    /** Who goes first when a customer's frequency cap leaves room for fewer emails than are due. Default 0. */
+    priority: z.number().int().min(-100).max(100).default(0),
+    delivery: Delivery.default({ quiet_hours: true, frequency_cap: true, over_cap: "defer", unsubscribable: true }),
     trigger: Trigger,
     audience: Condition.optional(),
     reentry: Reentry.default("never"),

@@ -32,6 +32,9 @@ export const messages = pgTable(
     stepId: text("step_id").notNull(),
     /** What the step does: `email`, `webhook` or `branch` (waits are folded into `due_at`). */
     kind: text("kind").notNull().default("email"),
+    /** The campaign's category and priority when scheduled: frequency caps count by category, priority orders who goes first. */
+    category: text("category"),
+    priority: integer("priority").notNull().default(0),
     campaignVersionId: bigint("campaign_version_id", { mode: "number" })
       .notNull()
       .references(() => campaignVersions.id),
@@ -60,8 +63,10 @@ export const messages = pgTable(
     // Lease expiry: rows handed to the queue or to SMTP that may need to be reclaimed.
     index("messages_in_flight_lease_idx").on(t.leaseUntil).where(sql`${t.status} in ('queued', 'sending')`),
     index("messages_customer_idx").on(t.customerId, t.createdAt),
-    // Frequency caps count a customer's recent sends.
+    // Frequency caps count a customer's recent sends (and those in the SMTP call).
     index("messages_customer_sent_idx").on(t.customerId, t.sentAt).where(sql`${t.status} = 'sent'`),
+    index("messages_customer_active_idx").on(t.customerId, t.dueAt).where(sql`${t.status} in ('scheduled', 'queued', 'sending')`),
+    index("messages_uncertain_idx").on(t.updatedAt).where(sql`${t.status} = 'uncertain'`),
   ],
 );
 export type Message = typeof messages.$inferSelect;

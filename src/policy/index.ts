@@ -1,0 +1,1 @@
+export { CapRule, capAllowsAt, capRemaining, nextOpening, SendDays, SendWindowText, type SendWindow } from "./policy.js";
