@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
 import { dkimVerify } from "mailauth/lib/dkim/verify.js";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
@@ -64,5 +66,82 @@ describe("DKIM", () => {
     expect(signed).toEqual(expect.arrayContaining(["from", "subject", "list-unsubscribe", "list-unsubscribe-post"]));
     const unsubscribe = smtp.received[0]!.headerLines.find((h) => h.key === "list-unsubscribe")!.line;
     expect(unsubscribe).toMatch(/<https:\/\/rekindle\.acme\.example\/unsubscribe\/[^>]+>/);
+  });
+});
+
+describe("consent: categories, billing notices and the suppression list", () => {
+  let harness: Harness;
+  let smtp: TestSmtp;
+  const BILLING = `id: billing
+name: Card declined
+category: dunning
+delivery:
+  unsubscribable: false
+trigger:
+  type: event
+  name: Card Declined
+reentry: always
+steps:
+  - id: notice
+    type: email
+    template: notice
+`;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    harness = await startHarness({ worker: true, env: { SMTP_URL: smtp.url, FREQUENCY_CAP: "none" } });
+    await harness.setCampaign("winback", CAMPAIGN.replace("type: event", "type: event").replace("steps:", "reentry: always\nsteps:"));
+    await harness.setCampaign("billing", BILLING);
+  });
+  afterAll(async () => {
+    await harness.stop();
+    await smtp.close();
+  });
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${harness.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined && { "content-type": "application/json" }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+  const send = async (userId: string, event: string) => {
+    const before = smtp.received.length;
+    await post(harness, "/v1/track", { userId, event });
+    await dispatchDue(harness.deps);
+    for (let i = 0; i < 60; i++) {
+      const [row] = await queryRows<{ status: string }>(harness.deps.db, sql`select m.status::text as status from messages m order by m.id desc limit 1`);
+      if (row && ["sent", "skipped", "failed"].includes(row.status)) return { status: row.status, mail: smtp.received[before] };
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("not sent");
+  };
+
+  it("a billing notice carries no unsubscribe headers and still reaches someone who unsubscribed from everything", async () => {
+    await api("PUT", "/api/customers/ann", { email: "ann@example.com" });
+    const first = await send("ann", "Went Quiet");
+    const link = first.mail!.headerLines.find((h) => h.key === "list-unsubscribe")!.line.match(/<(https?[^>]+)>/)![1]!;
+    const page = await (await fetch(`${harness.url}${new URL(link).pathname}`)).text();
+    expect(page).toContain('value="all"');
+    const choose = await fetch(`${harness.url}${new URL(link).pathname}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "scope=all" });
+    expect(await choose.text()).toContain("will get no more emails from");
+    expect((await send("ann", "Went Quiet")).status).toBe("skipped");
+    const billing = await send("ann", "Card Declined");
+    expect(billing.status).toBe("sent");
+    expect(billing.mail!.headerLines.some((h) => h.key === "list-unsubscribe")).toBe(false);
+  });
+
+  it("suppresses, lists and re-subscribes through the API, each act in the audit log", async () => {
+    await api("PUT", "/api/customers/bob", { email: "Bob@Example.com" });
+    expect((await api("POST", "/api/suppressions", { email: "Bob@Example.com", category: "winback", detail: "asked support" })).status).toBe(201);
+    expect((await api("POST", "/api/suppressions", { email: "bob@example.com", category: "winback" })).status).toBe(200);
+    expect((await api("POST", "/api/suppressions", { email: "nope" })).status).toBe(400);
+    expect((await send("bob", "Went Quiet")).status).toBe("skipped");
+    const listed = (await (await api("GET", "/api/suppressions?email=bob@example.com")).json()) as { suppressions: { category: string; reason: string }[] };
+    expect(listed.suppressions).toMatchObject([{ category: "winback", reason: "manual" }]);
+    expect(await (await api("DELETE", "/api/suppressions", { email: "bob@example.com", category: "winback" })).json()).toEqual({ lifted: 1 });
+    expect((await send("bob", "Went Quiet")).status).toBe("sent");
+    expect((await api("POST", "/api/complaints", { email: "bob@example.com" })).status).toBe(201);
+    expect((await send("bob", "Went Quiet")).status).toBe("skipped");
+    const audit = await queryRows<{ actor: string; action: string; target_id: string }>(harness.deps.db, sql`select actor, action, target_id from audit_log where target_id = 'bob@example.com' order by id`);
+    expect(audit.map((a) => a.action)).toEqual(["suppression.manual", "suppression.lifted", "suppression.complaint"]);
+    expect(audit[0]!.actor).toMatch(/^api-key:/);
   });
 });

@@ -224,7 +224,7 @@ describe("the unsubscribe link", () => {
 
     const shown = await fetch(`${harness.url}${path}`);
     expect(shown.status).toBe(200);
-    expect(await shown.text()).toContain("Stop <strong>dunning</strong> emails");
+    expect(await shown.text()).toContain("Only dunning emails like “Payment failed”");
     const none = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from suppressions`);
     expect(none[0]!.n).toBe(0);
 

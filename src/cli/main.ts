@@ -278,4 +278,65 @@ program
     }
   });
 
+/** Runs `work` with the database only (no Redis): the support commands. */
+async function withDatabase(work: (db: Db, config: Config) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  const { openDatabase } = await import("../db/index.js");
+  const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
+  try {
+    await work(database.db, config);
+  } catch (error) {
+    fail(error);
+  } finally {
+    await database.close();
+  }
+}
+
+const cliActor = async () => `cli:${(await import("node:os")).userInfo().username}`;
+
+program
+  .command("suppress")
+  .description("stop all mail (or one category's) to an address; recorded in the audit log")
+  .argument("<email>")
+  .option("--category <category>", "only this category (winback, onboarding…)")
+  .option("--complaint", "record a spam complaint rather than a manual suppression")
+  .option("--note <text>", "why")
+  .action((email: string, options: { category?: string; complaint?: boolean; note?: string }) =>
+    withDatabase(async (db) => {
+      const { SuppressInput, suppress } = await import("../suppressions/index.js");
+      const input = SuppressInput.safeParse({ email, reason: options.complaint ? "complaint" : "manual", ...(options.category && { category: options.category }), ...(options.note && { detail: options.note }) });
+      if (!input.success) fail(new Error(input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
+      const result = await suppress(db, input.data, await cliActor(), new Date());
+      process.stdout.write(result.created ? `suppressed ${input.data.email} (${options.category ?? "all mail"})\n` : `${input.data.email} was already suppressed that way\n`);
+    }),
+  );
+
+program
+  .command("unsuppress")
+  .description("re-subscribe an address (one category with --category, the all-mail suppression with --category all, or every one); audited")
+  .argument("<email>")
+  .option("--category <category>")
+  .action((email: string, options: { category?: string }) =>
+    withDatabase(async (db) => {
+      const { UnsuppressInput, unsuppress } = await import("../suppressions/index.js");
+      const input = UnsuppressInput.safeParse({ email, ...(options.category && { category: options.category }) });
+      if (!input.success) fail(new Error(input.error.issues.map((i) => i.message).join("; ")));
+      const { lifted } = await unsuppress(db, input.data, await cliActor(), new Date());
+      process.stdout.write(`lifted ${lifted} suppression(s) of ${input.data.email}\n`);
+    }),
+  );
+
+program
+  .command("suppressions")
+  .description("list active suppressions (of one address, or the latest)")
+  .argument("[email]")
+  .action((email: string | undefined) =>
+    withDatabase(async (db) => {
+      const { listSuppressions } = await import("../suppressions/index.js");
+      const rows = await listSuppressions(db, email);
+      for (const r of rows) process.stdout.write(`${r.email}  ${r.category ?? "all"}  ${r.reason}  by ${r.createdBy} at ${r.createdAt.toISOString()}${r.detail ? `  (${r.detail})` : ""}\n`);
+      process.stdout.write(`${rows.length} suppression(s)\n`);
+    }),
+  );
+
 await program.parseAsync(process.argv);

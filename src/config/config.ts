@@ -201,6 +201,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       if (e[variable] === undefined) problems.push({ variable, message: "required when NODE_ENV=production" });
     }
     if (e.SMTP_URL === "log") problems.push({ variable: "SMTP_URL", message: "required when NODE_ENV=production (smtp:// or smtps://)" });
+    // Unsubscribe links must be https for mailbox providers to offer one-click unsubscribe.
+    if (e.PUBLIC_URL?.startsWith("http://")) problems.push({ variable: "PUBLIC_URL", message: "must be https:// when NODE_ENV=production" });
     if (problems.length > 0) throw new ConfigError(problems);
   }
   return {

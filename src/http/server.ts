@@ -8,6 +8,7 @@ import { customerRoutes } from "./routes/customers.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { segmentRoutes } from "./routes/segment.js";
+import { suppressionRoutes } from "./routes/suppressions.js";
 import { unsubscribeRoutes } from "./routes/unsubscribe.js";
 
 /** Builds the HTTP API (not yet listening): health, Segment ingestion, the REST API. */
@@ -47,5 +48,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   segmentRoutes(app, deps);
   customerRoutes(app, deps);
   campaignRoutes(app, deps);
+  suppressionRoutes(app, deps);
   return app;
 }

@@ -1,0 +1,1 @@
+export { listSuppressions, SuppressInput, suppress, UnsuppressInput, unsuppress } from "./suppressions.js";
