@@ -189,3 +189,27 @@ describe("a worker killed in the middle of sending", () => {
     }
   }, 60_000);
 });
+
+describe("the SMTP provider's rate limit", () => {
+  it("is kept by all workers together", async () => {
+    const smtp = await startSmtp();
+    const harness = await startHarness({ worker: true, env: { SMTP_URL: smtp.url, SEND_RATE_LIMIT: "4/PT1S", FREQUENCY_CAP: "none" } });
+    try {
+      await harness.setCampaign("dunning", TWO_STEPS);
+      // A second worker on the same queue: the limit is shared, not per worker.
+      const { startWorker } = await import("../src/runtime/index.js");
+      const second = await startWorker(harness.deps);
+      await customers(harness, 12);
+      const started = Date.now();
+      await dispatchDue(harness.deps);
+      await smtp.waitFor(12, 20_000);
+      const elapsed = Date.now() - started;
+      await second.stop();
+      // 12 emails at 4 a second need at least two full windows after the first.
+      expect(elapsed).toBeGreaterThanOrEqual(2_000);
+    } finally {
+      await harness.stop();
+      await smtp.close();
+    }
+  }, 30_000);
+});

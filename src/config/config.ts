@@ -107,6 +107,8 @@ export const Environment = z.object({
   SEND_WINDOW: SendWindowText.optional(),
   /** Days the window is open, e.g. `mon-fri`. Unset: every day. */
   SEND_DAYS: SendDays.optional(),
+  /** Your SMTP provider's rate limit, `<emails>/<duration>` (e.g. `14/PT1S`), shared by every worker on every machine. Unset: none. */
+  SEND_RATE_LIMIT: CapRule.optional(),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Jobs one worker process runs at once. Default 10. */
@@ -151,6 +153,7 @@ export interface Config {
     frequencyCap: CapRule[];
     frequencyCapExempt: string[];
     sendWindow: SendWindow | undefined;
+    rateLimit: { max: number; durationMs: number } | undefined;
   };
   logLevel: Environment["LOG_LEVEL"];
   worker: { concurrency: number };
@@ -244,6 +247,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sendLease: e.SEND_LEASE,
       frequencyCap: e.FREQUENCY_CAP === "none" ? [] : e.FREQUENCY_CAP,
       frequencyCapExempt: e.FREQUENCY_CAP_EXEMPT,
+      rateLimit: e.SEND_RATE_LIMIT
+        ? { max: e.SEND_RATE_LIMIT.count, durationMs: Math.round(Temporal.Duration.from(e.SEND_RATE_LIMIT.window).total({ unit: "milliseconds" })) }
+        : undefined,
       sendWindow: e.SEND_WINDOW ? { start: e.SEND_WINDOW.slice(0, 5), end: e.SEND_WINDOW.slice(6), days: e.SEND_DAYS } : undefined,
     },
     logLevel: e.LOG_LEVEL,

@@ -8,6 +8,8 @@ export interface WorkersOptions {
   prefix: string;
   /** Jobs at once per queue (a number for all of them). */
   concurrency: number | ((queue: QueueName) => number);
+  /** A rate limit per queue, enforced in Redis across every worker of the queue. */
+  limiter?: (queue: QueueName) => { max: number; duration: number } | undefined;
   handlers: JobHandlers;
   logger: Logger;
 }
@@ -17,7 +19,7 @@ export class Workers {
   readonly #workers: Worker[];
 
   constructor(options: WorkersOptions) {
-    const { connection, prefix, concurrency, handlers, logger } = options;
+    const { connection, prefix, concurrency, handlers, logger, limiter } = options;
     const process = async (job: Job) => {
       if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
       const parsed = Jobs[job.name].payload.safeParse(job.data);
@@ -30,6 +32,7 @@ export class Workers {
         connection,
         prefix,
         concurrency: typeof concurrency === "number" ? concurrency : concurrency(name),
+        ...(limiter?.(name) && { limiter: limiter(name)! }),
         autorun: false,
       });
       worker.on("failed", (job, error) => logger.warn({ queue: name, job: job?.name, jobId: job?.id, err: error }, "job failed"));

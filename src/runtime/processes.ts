@@ -35,6 +35,11 @@ export async function startWorker(deps: Deps): Promise<Service> {
     connection,
     prefix: deps.config.redis.prefix,
     concurrency: (queue) => (queue === "send" ? deps.config.delivery.sendConcurrency : deps.config.worker.concurrency),
+    // The provider's limit holds for all workers together: BullMQ keeps the count in Redis.
+    limiter: (queue) => {
+      const limit = deps.config.delivery.rateLimit;
+      return queue === "send" && limit ? { max: limit.max, duration: limit.durationMs } : undefined;
+    },
     handlers: createJobHandlers(deps),
     logger: deps.logger,
   });
