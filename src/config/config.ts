@@ -109,6 +109,8 @@ export const Environment = z.object({
   SEND_DAYS: SendDays.optional(),
   /** Your SMTP provider's rate limit, `<emails>/<duration>` (e.g. `14/PT1S`), shared by every worker on every machine. Unset: none. */
   SEND_RATE_LIMIT: CapRule.optional(),
+  /** Private destinations webhook steps may call after all (host names or CIDR ranges, comma-separated). Default: none. */
+  WEBHOOK_ALLOW_PRIVATE: commaList.prefault(""),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Jobs one worker process runs at once. Default 10. */
@@ -140,6 +142,7 @@ export interface Config {
   usingDevelopmentKeys: boolean;
   dataDir: string;
   campaigns: { templatesDir: string; scanInterval: string };
+  webhooks: { allowPrivate: string[] };
   delivery: {
     defaultTimeZone: string;
     companyName: string;
@@ -232,6 +235,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     usingDevelopmentKeys: e.WRITE_KEYS === undefined || e.API_KEYS === undefined,
     dataDir: e.DATA_DIR,
     campaigns: { templatesDir: e.TEMPLATES_DIR, scanInterval: e.SCAN_INTERVAL },
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE },
     delivery: {
       defaultTimeZone: e.DEFAULT_TIMEZONE,
       companyName: e.COMPANY_NAME ?? (e.MAIL_FROM.match(/^\s*"?([^"<]+?)"?\s*</)?.[1] ?? "Rekindle"),

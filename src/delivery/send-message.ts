@@ -13,6 +13,7 @@ import { type Db, queryRows, type Tx } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { classifySmtpError } from "../mail/index.js";
 import { capAllowsAt, capRemaining, nextOpening } from "../policy/index.js";
+import { DestinationRefusedError } from "../webhooks/index.js";
 import type { JobAttempt } from "../queue/index.js";
 import { durationMs } from "../time/index.js";
 import { chooseLocale, RenderError, renderTemplate } from "../render/index.js";
@@ -366,15 +367,20 @@ async function sendWebhook(
     messageId: row.id,
   });
   const signature = createHmac("sha256", deps.secretKey).update(body).digest("hex");
-  let response: Response;
+  let response: Awaited<ReturnType<Deps["webhookFetch"]>>;
   try {
-    response = await fetch(step.url, {
+    response = await deps.webhookFetch(step.url, {
       method: "POST",
       headers: { "content-type": "application/json", "x-rekindle-signature": `sha256=${signature}`, "x-rekindle-message": String(row.id) },
       body,
-      signal: AbortSignal.timeout(10_000),
+      timeoutMs: 10_000,
     });
+    await response.body?.cancel();
   } catch (error) {
+    if (error instanceof DestinationRefusedError) {
+      await record("failed", { type: "webhook_refused", detail: error.message });
+      return { type: "failed", reason: "webhook_refused", detail: error.message };
+    }
     return retryOrFail("webhook_unreachable", (error as Error).message);
   }
   const detail = `HTTP ${response.status}`;

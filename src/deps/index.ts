@@ -4,6 +4,7 @@ import type { CampaignCatalog } from "../campaigns/index.js";
 import type { Config } from "../config/index.js";
 import type { Database, Db } from "../db/index.js";
 import type { Mailer } from "../mail/index.js";
+import type { guardedFetcher } from "../webhooks/index.js";
 import type { Queues } from "../queue/index.js";
 import type { Clock } from "../time/index.js";
 
@@ -23,6 +24,8 @@ export interface Deps {
   clock: Clock;
   /** The campaigns this process runs; reloaded in place (`reloadCampaigns`). */
   campaigns: CampaignCatalog;
+  /** fetch for webhook steps: private, loopback and link-local destinations refused (WEBHOOK_ALLOW_PRIVATE aside). */
+  webhookFetch: ReturnType<typeof guardedFetcher>;
   /** SMTP (pooled), or the log when SMTP_URL=log. */
   mailer: Mailer;
   /** SECRET_KEY, or the one generated for development. */

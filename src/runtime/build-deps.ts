@@ -4,6 +4,7 @@ import { type Config, resolveSecretKey } from "../config/index.js";
 import type { Deps } from "../deps/index.js";
 import { openDatabase } from "../db/index.js";
 import { createMailer } from "../mail/index.js";
+import { guardedFetcher, parseAllowance } from "../webhooks/index.js";
 import { Queues } from "../queue/index.js";
 import { connectRedis, type RedisServer, redisSearchPath, resolveRedis } from "../redis/index.js";
 import { type Clock, systemClock } from "../time/index.js";
@@ -52,6 +53,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { clock
     logger,
     clock: options.clock ?? systemClock,
     campaigns: new CampaignCatalog(),
+    webhookFetch: guardedFetcher(parseAllowance(config.webhooks.allowPrivate)),
     mailer: createMailer(config.mail.smtpUrl, logger, {
       maxConnections: Math.min(config.delivery.sendConcurrency, 10),
       ...(config.mail.dkim && { dkim: { ...config.mail.dkim, privateKey: await dkimKey(config.mail.dkim) } }),

@@ -1,0 +1,1 @@
+export { DestinationRefusedError, guardedFetcher, parseAllowance, type Allowance } from "./guarded-fetch.js";
