@@ -19,8 +19,17 @@ function configOrExit(): Config {
   }
 }
 
+/** A mistake in what was typed: said plainly, exit code 2. */
+class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
 /** Expected start-up failures are told plainly; anything else keeps its stack for the operator. */
 function fail(error: unknown): never {
+  if (error instanceof UsageError) {
+    process.stderr.write(`rekindle: ${error.message}\n`);
+    process.exit(2);
+  }
   const known =
     error instanceof RedisUnavailableError ||
     (error instanceof Error && (error.name === "DatabaseInUseError" || /migrat|ECONNREFUSED|password authentication|does not exist/i.test(error.message)));
@@ -156,7 +165,7 @@ program
     const { dryRun, formatProblem, readCampaignFolders } = await import("../campaigns/index.js");
     const { openDatabase } = await import("../db/index.js");
     const folder = (await readCampaignFolders(config.campaigns.templatesDir)).find((f) => f.id === id);
-    if (!folder) fail(new Error(`no campaign folder ${id} in ${config.campaigns.templatesDir}`));
+    if (!folder) fail(new UsageError(`no campaign folder ${id} in ${config.campaigns.templatesDir}`));
     if (folder.type === "invalid") {
       process.stderr.write(`campaign ${id} is invalid:\n${folder.problems.map((p) => `  ${formatProblem(p)}`).join("\n")}\n`);
       process.exit(1);
@@ -185,7 +194,7 @@ async function withCampaign<T>(config: Config, id: string, work: (campaign: Load
   const { formatProblem, readCampaignFolders } = await import("../campaigns/index.js");
   const { openDatabase } = await import("../db/index.js");
   const folder = (await readCampaignFolders(config.campaigns.templatesDir)).find((f) => f.id === id);
-  if (!folder) fail(new Error(`no campaign folder ${id} in ${config.campaigns.templatesDir}`));
+  if (!folder) fail(new UsageError(`no campaign folder ${id} in ${config.campaigns.templatesDir}`));
   if (folder.type === "invalid") {
     process.stderr.write(`campaign ${id} is invalid:\n${folder.problems.map((p) => `  ${formatProblem(p)}`).join("\n")}\n`);
     process.exit(1);
@@ -215,7 +224,7 @@ program
     const result = await withCampaign(config, id, (campaign, db) =>
       previewStep({ db, config }, campaign, stepId, { ...(options.customer && { customerId: options.customer }), ...(options.locale && { locale: options.locale }) }),
     ).catch(fail);
-    if (result.type === "not_found") fail(new Error(result.what));
+    if (result.type === "not_found") fail(new UsageError(result.what));
     await mkdir(options.out, { recursive: true });
     const base = join(options.out, `${id}.${stepId}${result.locale ? `.${result.locale}` : ""}`);
     await writeFile(`${base}.html`, result.email.html);
@@ -241,7 +250,7 @@ program
       const result = await withCampaign(config, id, (campaign, db) =>
         testSend({ db, config, mailer }, campaign, stepId, options.to, { ...(options.customer && { customerId: options.customer }), ...(options.locale && { locale: options.locale }) }),
       );
-      if (result.type === "not_found") fail(new Error(result.what));
+      if (result.type === "not_found") fail(new UsageError(result.what));
       process.stdout.write(`sent "${result.subject}" to ${options.to}: ${result.response}\n`);
     } catch (error) {
       fail(error);
@@ -286,10 +295,10 @@ async function withDatabase(work: (db: Db, config: Config) => Promise<void>): Pr
   try {
     await work(database.db, config);
   } catch (error) {
-    fail(error);
-  } finally {
     await database.close();
+    fail(error);
   }
+  await database.close();
 }
 
 const cliActor = async () => `cli:${(await import("node:os")).userInfo().username}`;
@@ -305,7 +314,7 @@ program
     withDatabase(async (db) => {
       const { SuppressInput, suppress } = await import("../suppressions/index.js");
       const input = SuppressInput.safeParse({ email, reason: options.complaint ? "complaint" : "manual", ...(options.category && { category: options.category }), ...(options.note && { detail: options.note }) });
-      if (!input.success) fail(new Error(input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
+      if (!input.success) fail(new UsageError(input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
       const result = await suppress(db, input.data, await cliActor(), new Date());
       process.stdout.write(result.created ? `suppressed ${input.data.email} (${options.category ?? "all mail"})\n` : `${input.data.email} was already suppressed that way\n`);
     }),
@@ -320,7 +329,7 @@ program
     withDatabase(async (db) => {
       const { UnsuppressInput, unsuppress } = await import("../suppressions/index.js");
       const input = UnsuppressInput.safeParse({ email, ...(options.category && { category: options.category }) });
-      if (!input.success) fail(new Error(input.error.issues.map((i) => i.message).join("; ")));
+      if (!input.success) fail(new UsageError(input.error.issues.map((i) => i.message).join("; ")));
       const { lifted } = await unsuppress(db, input.data, await cliActor(), new Date());
       process.stdout.write(`lifted ${lifted} suppression(s) of ${input.data.email}\n`);
     }),
