@@ -133,7 +133,7 @@ describe("the starter campaigns in templates/", () => {
     const folders = await readCampaignFolders(new URL("../templates", import.meta.url).pathname);
     const invalid = folders.flatMap((f) => (f.type === "invalid" ? f.problems.map(formatProblem) : []));
     expect(invalid).toEqual([]);
-    expect(folders.map((f) => f.id)).toEqual(["cancel-save", "card-expiring", "onboarding-nudge", "welcome-back", "winback-inactive"]);
+    expect(folders.map((f) => f.id)).toEqual(["cancel-save", "card-expiring", "dunning", "onboarding-nudge", "welcome-back", "winback-inactive"]);
   });
 });
 

@@ -224,7 +224,7 @@ program
     const result = await withCampaign(config, id, (campaign, db) =>
       previewStep({ db, config }, campaign, stepId, { ...(options.customer && { customerId: options.customer }), ...(options.locale && { locale: options.locale }) }),
     ).catch(fail);
-    if (result.type === "not_found") fail(new UsageError(result.what));
+    if (result.type !== "ok") fail(new UsageError(result.what));
     await mkdir(options.out, { recursive: true });
     const base = join(options.out, `${id}.${stepId}${result.locale ? `.${result.locale}` : ""}`);
     await writeFile(`${base}.html`, result.email.html);
@@ -250,7 +250,7 @@ program
       const result = await withCampaign(config, id, (campaign, db) =>
         testSend({ db, config, mailer }, campaign, stepId, options.to, { ...(options.customer && { customerId: options.customer }), ...(options.locale && { locale: options.locale }) }),
       );
-      if (result.type === "not_found") fail(new UsageError(result.what));
+      if (result.type !== "sent") fail(new UsageError(result.what));
       process.stdout.write(`sent "${result.subject}" to ${options.to}: ${result.response}\n`);
     } catch (error) {
       fail(error);

@@ -111,6 +111,12 @@ export const Environment = z.object({
   SEND_RATE_LIMIT: CapRule.optional(),
   /** Private destinations webhook steps may call after all (host names or CIDR ranges, comma-separated). Default: none. */
   WEBHOOK_ALLOW_PRIVATE: commaList.prefault(""),
+  /** Stripe webhook signing secrets (`whsec_…`), comma-separated: more than one while rotating. Unset: /webhooks/stripe answers 404. */
+  STRIPE_WEBHOOK_SECRETS: commaList.pipe(z.array(z.string().startsWith("whsec_", "expected a signing secret starting with whsec_")).min(1)).optional(),
+  /** How old a signed Stripe delivery may be. Default `PT5M` (Stripe's own default). */
+  STRIPE_TOLERANCE: IsoDuration.default("PT5M"),
+  /** The Stripe customer metadata key holding your own user id. Default `user_id`. */
+  STRIPE_CUSTOMER_ID_METADATA: z.string().min(1).default("user_id"),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Jobs one worker process runs at once. Default 10. */
@@ -143,6 +149,7 @@ export interface Config {
   dataDir: string;
   campaigns: { templatesDir: string; scanInterval: string };
   webhooks: { allowPrivate: string[] };
+  stripe: { secrets: string[]; toleranceSeconds: number; metadataKey: string };
   delivery: {
     defaultTimeZone: string;
     companyName: string;
@@ -236,6 +243,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.DATA_DIR,
     campaigns: { templatesDir: e.TEMPLATES_DIR, scanInterval: e.SCAN_INTERVAL },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE },
+    stripe: {
+      secrets: e.STRIPE_WEBHOOK_SECRETS ?? [],
+      toleranceSeconds: Math.round(Temporal.Duration.from(e.STRIPE_TOLERANCE).total({ unit: "seconds" })),
+      metadataKey: e.STRIPE_CUSTOMER_ID_METADATA,
+    },
     delivery: {
       defaultTimeZone: e.DEFAULT_TIMEZONE,
       companyName: e.COMPANY_NAME ?? (e.MAIL_FROM.match(/^\s*"?([^"<]+?)"?\s*</)?.[1] ?? "Rekindle"),

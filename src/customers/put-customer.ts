@@ -18,7 +18,16 @@ export interface PutCustomerResult {
  * out keep their value; null clears a field. State transitions are recorded as events, so that
  * triggers and exit goals see "the card was updated" or "the subscription resumed".
  */
-export async function putCustomer(db: Db, externalId: string, input: CustomerInput, now: Date): Promise<PutCustomerResult> {
+export interface Origin {
+  /** `api` (default) or `stripe`: recorded on the events the change produces. */
+  source: string;
+  /** When the change happened at the source (default: now). */
+  occurredAt?: Date;
+  /** Deterministic message ids (`<prefix><n>`) so a replayed change records its events once. */
+  messageIdPrefix?: string;
+}
+
+export async function putCustomer(db: Db, externalId: string, input: CustomerInput, now: Date, origin: Origin = { source: "api" }): Promise<PutCustomerResult> {
   return db.transaction(async (tx) => {
     const profile = {
       ...(input.email !== undefined && { email: input.email }),
@@ -75,16 +84,16 @@ export async function putCustomer(db: Db, externalId: string, input: CustomerInp
 
     const events = await insertEvents(
       tx,
-      stateEvents.map((event) => ({
-        messageId: `api-${randomUUID()}`,
+      stateEvents.map((event, index) => ({
+        messageId: origin.messageIdPrefix ? `${origin.messageIdPrefix}${index}` : `${origin.source}-${randomUUID()}`,
         type: "track" as const,
         name: event.name,
         customerId,
         anonymousId: null,
         properties: JSON.parse(JSON.stringify(event.properties)) as Record<string, unknown>,
         context: {},
-        source: "api",
-        occurredAt: now,
+        source: origin.source,
+        occurredAt: origin.occurredAt ?? now,
         receivedAt: now,
       })),
     );

@@ -3,12 +3,13 @@ import type { LoadedCampaign } from "../campaigns/index.js";
 import type { Config } from "../config/index.js";
 import { type Db, queryRows } from "../db/index.js";
 import type { Mailer } from "../mail/index.js";
-import { chooseLocale, type RenderContext, type RenderedEmail, renderTemplate, sampleContext } from "../render/index.js";
+import { chooseLocale, type RenderContext, RenderError, type RenderedEmail, renderTemplate, sampleContext } from "../render/index.js";
 import { buildRenderContext, type RecipientRow } from "./build-render-context.js";
 
 export type PreviewResult =
   | { type: "ok"; email: RenderedEmail; locale: string | null; customer: string }
-  | { type: "not_found"; what: string };
+  | { type: "not_found"; what: string }
+  | { type: "render_failed"; what: string };
 
 export interface PreviewDeps {
   db: Db;
@@ -65,7 +66,12 @@ export async function previewStep(
   const locale = options.locale ?? context.customer.locale;
   const template = chooseLocale(variants, locale)!;
   const chosen = [...variants].find(([, t]) => t === template)?.[0] ?? null;
-  return { type: "ok", email: renderTemplate(template, { ...context, customer: { ...context.customer, locale } }), locale: chosen, customer: label };
+  try {
+    return { type: "ok", email: renderTemplate(template, { ...context, customer: { ...context.customer, locale } }), locale: chosen, customer: label };
+  } catch (error) {
+    if (error instanceof RenderError) return { type: "render_failed", what: `this email cannot be rendered for ${label}: ${error.message}` };
+    throw error;
+  }
 }
 
 /** Sends a preview to an address (subject marked as a test); nothing is recorded in the outbox. */
@@ -75,9 +81,9 @@ export async function testSend(
   stepId: string,
   to: string,
   options: { customerId?: string; locale?: string } = {},
-): Promise<{ type: "sent"; messageId: string; response: string; subject: string } | Extract<PreviewResult, { type: "not_found" }>> {
+): Promise<{ type: "sent"; messageId: string; response: string; subject: string } | Extract<PreviewResult, { type: "not_found" | "render_failed" }>> {
   const preview = await previewStep(deps, campaign, stepId, options);
-  if (preview.type === "not_found") return preview;
+  if (preview.type !== "ok") return preview;
   const subject = `[Test] ${preview.email.subject}`;
   const accepted = await deps.mailer.send({
     from: deps.config.mail.from,

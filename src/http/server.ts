@@ -8,6 +8,7 @@ import { customerRoutes } from "./routes/customers.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { segmentRoutes } from "./routes/segment.js";
+import { stripeRoutes } from "./routes/stripe.js";
 import { suppressionRoutes } from "./routes/suppressions.js";
 import { unsubscribeRoutes } from "./routes/unsubscribe.js";
 
@@ -49,5 +50,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   customerRoutes(app, deps);
   campaignRoutes(app, deps);
   suppressionRoutes(app, deps);
+  await stripeRoutes(app, deps);
   return app;
 }

@@ -55,10 +55,18 @@ export type RenderContext = z.infer<typeof RenderContext>;
  * the trigger found), so a template may name any of them. At send time a missing one is an error
  * for that customer; guard optional ones with `{{#if customer.traits.x}}`.
  */
-export function anyKeys(known: Record<string, unknown>): Record<string, unknown> {
+export function anyKeys(known: Record<string, unknown>, label = "sample"): Record<string, unknown> {
+  const value = (target: Record<string, unknown>, key: string | symbol): unknown => {
+    if (key === Symbol.toPrimitive || key === "toString") return () => label;
+    // Unknown keys may be objects too (`facts.properties.amount`): a nested record of any keys.
+    return typeof key === "string" && !Object.hasOwn(target, key) ? anyKeys({}, `sample ${key}`) : Reflect.get(target, key);
+  };
   return new Proxy(known, {
     has: () => true,
-    get: (target, key) => (typeof key === "string" && !(key in target) ? `sample ${key}` : Reflect.get(target, key)),
+    get: value,
+    // Handlebars only reads own properties; every key is one here.
+    getOwnPropertyDescriptor: (target, key) =>
+      typeof key === "string" ? { value: value(target, key), configurable: true, enumerable: true, writable: true } : Reflect.getOwnPropertyDescriptor(target, key),
   });
 }
 
@@ -84,7 +92,16 @@ export function sampleContext(overrides: { campaign?: RenderContext["campaign"];
     subscription: { status: "active", plan: "pro", mrr: "$49.00", currency: "USD", currentPeriodEnd: "December 22, 2026" },
     card: { brand: "visa", last4: "4242", expMonth: 12, expYear: 2026, expiry: "12/2026" },
     campaign: overrides.campaign ?? { id: "sample", name: "Sample", category: "winback" },
-    facts: { cardExpiresOn: "2026-12-31", daysUntilExpiry: 30, inactiveDays: 14, lastActivityAt: "2026-11-08T09:00:00Z" },
+    facts: {
+      cardExpiresOn: "2026-12-31",
+      daysUntilExpiry: 30,
+      inactiveDays: 14,
+      lastActivityAt: "2026-11-08T09:00:00Z",
+      // What an event trigger records (payment_failed from Stripe, here).
+      event: "payment_failed",
+      occurredAt: "2026-11-22T09:00:00Z",
+      properties: { amount: "$49.00", amountMinor: 4900, currency: "USD", invoiceId: "in_sample", attemptCount: 1 },
+    },
     company: overrides.company ?? { name: "Acme", url: "https://acme.example" },
     links: {
       unsubscribe: "https://acme.example/unsubscribe/sample-token",

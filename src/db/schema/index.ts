@@ -8,3 +8,4 @@ export * from "./messages.js";
 export * from "./pauses.js";
 export * from "./suppressions.js";
 export * from "./audit-log.js";
+export * from "./stripe.js";

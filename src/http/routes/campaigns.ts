@@ -75,6 +75,7 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
     const result = await previewStep(deps, campaign, stepOf(request), { ...(query.data.customer && { customerId: query.data.customer }), ...(query.data.locale && { locale: query.data.locale }) });
     if (result.type === "not_found") throw new HttpError(404, "not_found", `${result.what[0]!.toUpperCase()}${result.what.slice(1)}.`);
+    if (result.type === "render_failed") throw new HttpError(422, "render_failed", `${result.what[0]!.toUpperCase()}${result.what.slice(1)}.`);
     return { customer: result.customer, locale: result.locale, ...result.email };
   });
 
@@ -88,6 +89,7 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
       ...(body.data.locale && { locale: body.data.locale }),
     });
     if (result.type === "not_found") throw new HttpError(404, "not_found", `${result.what[0]!.toUpperCase()}${result.what.slice(1)}.`);
+    if (result.type === "render_failed") throw new HttpError(422, "render_failed", `${result.what[0]!.toUpperCase()}${result.what.slice(1)}.`);
     await deps.db.insert(auditLog).values({
       actor,
       action: "campaign.test_send",

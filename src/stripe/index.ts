@@ -1,0 +1,4 @@
+export { applyStripeEvent, type StripeOutcome, type StripeResult } from "./apply-event.js";
+export { mapStripeEvent, type StripeChange } from "./map-event.js";
+export { monthlyRecurringMinor } from "./mrr.js";
+export { verifyStripeDelivery, type Verified } from "./verify.js";
