@@ -1,0 +1,125 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { queryRows } from "../src/db/index.js";
+import { FixedClock } from "../src/time/index.js";
+import { resetState } from "./helpers/campaigns.js";
+import { API_KEY, count, type Harness, startHarness } from "./helpers/harness.js";
+import { signed, STRIPE_SECRET, stripeCard, stripeCustomer, stripeEvent, stripeInvoice, stripeSubscription } from "./helpers/stripe.js";
+
+const NOW = new Date();
+const seconds = (ms: number) => new Date(NOW.getTime() - ms);
+
+describe("Stripe webhooks", () => {
+  let harness: Harness;
+  const clock = new FixedClock(NOW);
+  beforeAll(async () => {
+    harness = await startHarness({ clock, env: { STRIPE_WEBHOOK_SECRETS: `whsec_old_secret_0000000000000000,${STRIPE_SECRET}` } });
+  });
+  afterAll(async () => {
+    await harness.stop();
+  });
+  beforeEach(async () => {
+    await resetState(harness);
+    await harness.deps.db.execute(sql`truncate stripe_events, stripe_customers`);
+  });
+
+  const deliver = async (event: unknown, options?: Parameters<typeof signed>[1], header?: string) => {
+    const body = signed(event, options);
+    const response = await fetch(`${harness.url}/webhooks/stripe`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "stripe-signature": header ?? body.header },
+      body: body.payload,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  interface CustomerBody {
+    email: string;
+    subscriptions: { status: string; plan: string; mrrMinor: number }[];
+    paymentMethods: { isDefault: boolean; detachedAt: string | null }[];
+  }
+  const customer = async (id: string) => (await (await fetch(`${harness.url}/api/customers/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as CustomerBody;
+  const events = () => queryRows<{ name: string; source: string }>(harness.deps.db, sql`select name, source from events order by id`);
+
+  it("maps customers, cards and subscriptions, linking by metadata.user_id", async () => {
+    expect(await deliver(stripeEvent("customer.created", stripeCustomer("cus_A", "grace@example.com", { user_id: "user-42" }), seconds(60_000)))).toMatchObject({ status: 200, body: { outcome: "applied" } });
+    await deliver(stripeEvent("payment_method.attached", stripeCard("pm_A", "cus_A", 12, 2030), seconds(50_000)));
+    await deliver(stripeEvent("customer.subscription.created", stripeSubscription("sub_A", "cus_A", { unitAmount: 58_800, interval: "year" }), seconds(40_000)));
+    expect(await customer("user-42")).toMatchObject({
+      email: "grace@example.com",
+      name: "Grace Hopper",
+      locale: "sv-SE",
+      subscriptions: [{ id: "sub_A", status: "active", plan: "Pro", mrrMinor: 4900, currency: "EUR", currentPeriodEnd: new Date(1_800_000_000_000).toISOString() }],
+      paymentMethods: [{ id: "pm_A", brand: "visa", last4: "4242", expMonth: 12, expYear: 2030, isDefault: true }],
+    });
+    expect((await events()).map((e) => `${e.source}:${e.name}`)).toEqual(["stripe:payment_method_updated", "stripe:subscription_started"]);
+  });
+
+  it("links by email, else by the Stripe customer id", async () => {
+    await fetch(`${harness.url}/api/customers/known`, { method: "PUT", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ email: "Known@Example.com" }) });
+    await deliver(stripeEvent("customer.created", stripeCustomer("cus_K", "known@example.com"), seconds(10_000)));
+    await deliver(stripeEvent("customer.created", stripeCustomer("cus_N", "new@example.com"), seconds(10_000)));
+    const links = await queryRows<{ stripe_id: string; external_id: string }>(harness.deps.db, sql`select s.stripe_id, c.external_id from stripe_customers s join customers c on c.id = s.customer_id order by s.stripe_id`);
+    expect(links).toEqual([
+      { stripe_id: "cus_K", external_id: "known" },
+      { stripe_id: "cus_N", external_id: "cus_N" },
+    ]);
+  });
+
+  it("refuses a bad signature and a stale timestamp, storing nothing; accepts the rotated-in secret", async () => {
+    const event = stripeEvent("customer.created", stripeCustomer("cus_X", "x@example.com"), seconds(0));
+    const wrong = await deliver(event, { secret: "whsec_somebody_else_000000000000" });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toMatchObject({ error: { code: "invalid_signature" } });
+    const tampered = signed(event);
+    const altered = await fetch(`${harness.url}/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": tampered.header }, body: tampered.payload.replace("x@example.com", "evil@example.com") });
+    expect(altered.status).toBe(400);
+    const stale = await deliver(event, { timestamp: Math.floor(NOW.getTime() / 1000) - 600 });
+    expect(stale.status).toBe(400);
+    expect(JSON.stringify(stale.body)).toMatch(/tolerance/i);
+    expect(await count(harness, "stripe_events")).toBe(0);
+    expect(await count(harness, "customers")).toBe(0);
+    const missing = await fetch(`${harness.url}/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(missing.status).toBe(400);
+  });
+
+  it("applies a replayed event once", async () => {
+    await deliver(stripeEvent("customer.created", stripeCustomer("cus_R", "r@example.com", { user_id: "r" }), seconds(20_000)));
+    const failed = stripeEvent("invoice.payment_failed", stripeInvoice("in_R", "cus_R", 4900), seconds(10_000));
+    expect((await deliver(failed)).body).toMatchObject({ outcome: "applied" });
+    expect((await deliver(failed)).body).toMatchObject({ outcome: "duplicate" });
+    expect((await events()).filter((e) => e.name === "payment_failed")).toHaveLength(1);
+  });
+
+  it("never lets an older event overwrite newer state (Stripe reorders deliveries)", async () => {
+    await deliver(stripeEvent("customer.created", stripeCustomer("cus_O", "o@example.com", { user_id: "o" }), seconds(60_000)));
+    await deliver(stripeEvent("customer.subscription.updated", stripeSubscription("sub_O", "cus_O", { status: "past_due" }), seconds(10_000)));
+    const older = await deliver(stripeEvent("customer.subscription.updated", stripeSubscription("sub_O", "cus_O", { status: "active" }), seconds(30_000)));
+    expect(older.body).toMatchObject({ outcome: "applied", stale: ["subscription"] });
+    expect((await customer("o")).subscriptions[0]!.status).toBe("past_due");
+    await deliver(stripeEvent("customer.updated", { ...stripeCustomer("cus_O", "new-o@example.com", { user_id: "o" }) }, seconds(5_000)));
+    await deliver(stripeEvent("customer.updated", { ...stripeCustomer("cus_O", "old-o@example.com", { user_id: "o" }) }, seconds(50_000)));
+    expect((await customer("o")).email).toBe("new-o@example.com");
+  });
+
+  it("records downgrades, pauses, resumes and detached cards as events campaigns can use", async () => {
+    await deliver(stripeEvent("customer.created", stripeCustomer("cus_D", "d@example.com", { user_id: "d" }), seconds(100_000)));
+    await deliver(stripeEvent("payment_method.attached", stripeCard("pm_D", "cus_D", 1, 2031), seconds(95_000)));
+    await deliver(stripeEvent("customer.subscription.created", stripeSubscription("sub_D", "cus_D", { unitAmount: 9900 }), seconds(90_000)));
+    await deliver(stripeEvent("customer.subscription.updated", stripeSubscription("sub_D", "cus_D", { unitAmount: 1900, nickname: "Starter" }), seconds(80_000)));
+    await deliver(stripeEvent("customer.subscription.paused", stripeSubscription("sub_D", "cus_D", { unitAmount: 1900, nickname: "Starter", pause: true }), seconds(70_000)));
+    await deliver(stripeEvent("customer.subscription.resumed", stripeSubscription("sub_D", "cus_D", { unitAmount: 1900, nickname: "Starter" }), seconds(10_000)));
+    await deliver(stripeEvent("payment_method.detached", stripeCard("pm_D", null, 1, 2031), seconds(5_000), { previous_attributes: { customer: "cus_D" } }));
+    expect((await events()).map((e) => e.name)).toEqual([
+      "payment_method_updated",
+      "subscription_started",
+      "downgraded",
+      "subscription_paused",
+      "subscription_resumed",
+      "payment_method_detached",
+    ]);
+    const d = await customer("d");
+    expect(d.subscriptions[0]).toMatchObject({ status: "active", plan: "Starter", mrrMinor: 1900 });
+    expect(d.paymentMethods[0]).toMatchObject({ isDefault: false });
+    expect(d.paymentMethods[0]!.detachedAt).not.toBeNull();
+  });
+});
