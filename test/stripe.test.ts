@@ -4,6 +4,7 @@ import { queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
 import { API_KEY, count, type Harness, startHarness } from "./helpers/harness.js";
+import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 import { signed, STRIPE_SECRET, stripeCard, stripeCustomer, stripeEvent, stripeInvoice, stripeSubscription } from "./helpers/stripe.js";
 
 const NOW = new Date();
@@ -121,5 +122,77 @@ describe("Stripe webhooks", () => {
     expect(d.subscriptions[0]).toMatchObject({ status: "active", plan: "Starter", mrrMinor: 1900 });
     expect(d.paymentMethods[0]).toMatchObject({ isDefault: false });
     expect(d.paymentMethods[0]!.detachedAt).not.toBeNull();
+  });
+});
+
+describe("Stripe to the inbox", () => {
+  let harness: Harness;
+  let smtp: TestSmtp;
+  const clock = new FixedClock(new Date());
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    harness = await startHarness({
+      clock,
+      worker: true,
+      env: { STRIPE_WEBHOOK_SECRETS: STRIPE_SECRET, SMTP_URL: smtp.url, TEMPLATES_DIR: new URL("../templates", import.meta.url).pathname, MAIL_FROM: "Acme <billing@acme.example>" },
+    });
+    expect(harness.deps.campaigns.invalid()).toEqual([]);
+  });
+  afterAll(async () => {
+    await harness.stop();
+    await smtp.close();
+  });
+
+  const deliver = async (event: unknown) => {
+    const body = signed(event);
+    const response = await fetch(`${harness.url}/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": body.header }, body: body.payload });
+    expect(response.status).toBe(200);
+  };
+  const settle = async (count: number) => {
+    const { dispatchDue } = await import("../src/delivery/index.js");
+    for (let i = 0; i < 100; i++) {
+      await dispatchDue(harness.deps);
+      const busy = await queryRows(harness.deps.db, sql`select 1 from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= ${clock.now().toISOString()}::timestamptz)`);
+      if (busy.length === 0 && smtp.received.length >= count) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`expected ${count} emails, got ${smtp.received.length}`);
+  };
+
+  it("an expiring card leads to the card-expiring email; a failed payment starts dunning and paying stops it", async () => {
+    const now = clock.now();
+    await deliver(stripeEvent("customer.created", stripeCustomer("cus_E", "grace@example.com", { user_id: "grace" }), new Date(now.getTime() - 60_000)));
+    await deliver(stripeEvent("customer.subscription.created", stripeSubscription("sub_E", "cus_E"), new Date(now.getTime() - 50_000)));
+    // The card on file expires at the end of this month: Stripe's customer.source.expiring.
+    const source = { id: "card_E", object: "card", customer: "cus_E", brand: "Visa", last4: "4242", exp_month: now.getUTCMonth() + 1, exp_year: now.getUTCFullYear() };
+    await deliver(stripeEvent("customer.source.expiring", source, new Date(now.getTime() - 40_000)));
+    const { scanCampaign } = await import("../src/campaigns/index.js");
+    await scanCampaign(harness.deps.db, harness.deps.campaigns.get("card-expiring")!, clock.now());
+    await settle(1);
+    expect(smtp.received[0]!.subject).toBe("Grace, ditt kort som slutar på 4242 går snart ut"); // preferred_locales: sv-SE
+
+    await deliver(stripeEvent("invoice.payment_failed", stripeInvoice("in_E", "cus_E", 4900), new Date(now.getTime() - 30_000)));
+    await settle(2);
+    expect(smtp.received[1]!.subject).toBe("We couldn't process your Acme payment");
+    expect(smtp.received[1]!.text).toContain("We tried to charge €49.00 for your Acme subscription to the visa card ending in 4242");
+    // A billing notice: no unsubscribe headers.
+    expect(smtp.received[1]!.headerLines.some((h) => h.key === "list-unsubscribe")).toBe(false);
+
+    await deliver(stripeEvent("invoice.paid", { ...stripeInvoice("in_E", "cus_E", 0), amount_paid: 4900, status: "paid" }, new Date(now.getTime() - 20_000)));
+    clock.advance(8 * 86_400_000);
+    await settle(3);
+    const dunning = await queryRows<{ step_id: string; status: string; outcome: { type: string } | null }>(
+      harness.deps.db,
+      sql`select m.step_id, m.status::text, m.outcome from messages m join enrollments en on en.id = m.enrollment_id where en.campaign_id = 'dunning' order by m.id`,
+    );
+    expect(dunning).toMatchObject([
+      { step_id: "payment-failed", status: "sent" },
+      { step_id: "reminder", status: "skipped", outcome: { type: "enrollment_ended" } },
+    ]);
+    const [enrollment] = await queryRows<{ status: string; end_reason: string }>(harness.deps.db, sql`select status::text, end_reason from enrollments where campaign_id = 'dunning'`);
+    expect(enrollment).toEqual({ status: "exited", end_reason: "goal: invoice_paid" });
+    // The card campaign carries on (the card was never replaced); dunning sent nothing more.
+    const subjects = smtp.received.map((m) => m.subject);
+    expect(subjects.filter((s) => /payment|subscription will be paused/i.test(s ?? ""))).toEqual(["We couldn't process your Acme payment"]);
   });
 });

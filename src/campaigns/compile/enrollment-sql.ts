@@ -3,7 +3,7 @@ import type { LoadedCampaign } from "../catalog.js";
 import { planFrom, type Reentry } from "../definition/index.js";
 import { conditionSql } from "./condition-sql.js";
 import { scheduleCtes } from "./schedule-sql.js";
-import { duration, type SqlScope } from "./scope.js";
+import { duration, type SqlScope, textList } from "./scope.js";
 
 /**
  * Who may enter now: not while an enrollment is active, never twice for the same moment, and
@@ -21,9 +21,15 @@ function reentrySql(campaignId: string, reentry: Reentry, scope: SqlScope): SQL 
 /** Candidates (`m`), joined to their customer (`c`), filtered by audience and re-entry. */
 export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope): { from: SQL; where: SQL } {
   const audience = campaign.definition.audience ? conditionSql(campaign.definition.audience, scope) : sql`true`;
+  // A goal already reached after the moment (a "paid" delivered before its "payment failed") means there is nothing to do.
+  const goals = campaign.definition.exit.flatMap((goal) => ("event" in goal ? [goal.event] : []));
+  const goalReached =
+    goals.length > 0
+      ? sql` and not exists (select 1 from events g where g.customer_id = c.id and g.name = any(${textList(goals)}) and g.occurred_at >= m.sort_at)`
+      : sql``;
   const reentry = reentrySql(campaign.id, campaign.definition.reentry, scope);
   // Joins are rendered after the conditions, which is when we know which ones they need.
-  return { from: sql`(${candidates}) m join customers c on c.id = m.customer_id ${scope.joins()}`, where: sql`${audience} and ${reentry}` };
+  return { from: sql`(${candidates}) m join customers c on c.id = m.customer_id ${scope.joins()}`, where: sql`${audience} and ${reentry}${goalReached}` };
 }
 
 /**

@@ -31,7 +31,10 @@ export async function exitOnEvents(db: Db, catalog: CampaignCatalog, names: Iter
           from events e
           where ${selectionSql(selection)} and e.name = ${name} and (${matches})
             and en.campaign_id = ${campaign.id} and en.status = 'active'
-            and en.customer_id = e.customer_id and e.occurred_at >= en.entered_at
+            and en.customer_id = e.customer_id
+            -- After the moment that started it (the trigger event's own time when there is one:
+            -- billing events can be delivered late, and "paid" must still end "payment failed").
+            and e.occurred_at >= coalesce((select t.occurred_at from events t where t.id = en.trigger_event_id), en.entered_at)
           returning en.id`,
       );
       if (rows.length > 0) ended.set(campaign.id, (ended.get(campaign.id) ?? 0) + rows.length);
