@@ -196,3 +196,44 @@ describe("Stripe to the inbox", () => {
     expect(subjects.filter((s) => /payment|subscription will be paused/i.test(s ?? ""))).toEqual(["We couldn't process your Acme payment"]);
   });
 });
+
+describe("rekindle stripe import", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterAll(async () => {
+    await harness.stop();
+  });
+
+  it("replays exported objects and events oldest first, once each, reporting bad lines", async () => {
+    const { writeFile, mkdtemp } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const { importStripeFile } = await import("../src/stripe/index.js");
+    const file = join(await mkdtemp(join(tmpdir(), "stripe-import-")), "export.jsonl");
+    const lines = [
+      JSON.stringify({ ...stripeSubscription("sub_I", "cus_I", { unitAmount: 2900 }), created: 1_760_000_100 }),
+      JSON.stringify({ ...stripeCustomer("cus_I", "imported@example.com", { user_id: "imp-1" }), created: 1_760_000_000 }),
+      JSON.stringify({ ...stripeCard("pm_I", "cus_I", 3, 2029), created: 1_760_000_050 }),
+      JSON.stringify(stripeEvent("invoice.payment_failed", stripeInvoice("in_I", "cus_I", 2900), new Date(1_760_000_200_000))),
+      "{not json",
+      JSON.stringify({ id: "prod_1", object: "product" }),
+    ];
+    await writeFile(file, `${lines.join("\n")}\n`);
+    const report = await importStripeFile(harness.deps.db, file, "user_id", new Date());
+    expect(report.outcomes).toEqual({ applied: 4, duplicate: 0, ignored: 0, unlinked: 0 });
+    expect(report.problems.map((p) => p.line)).toEqual([5, 6]);
+    const again = await importStripeFile(harness.deps.db, file, "user_id", new Date());
+    expect(again.outcomes).toMatchObject({ applied: 0, duplicate: 4 });
+    const customer = (await (await fetch(`${harness.url}/api/customers/imp-1`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as {
+      email: string;
+      subscriptions: { mrrMinor: number }[];
+      paymentMethods: { expYear: number }[];
+    };
+    expect(customer).toMatchObject({ email: "imported@example.com", subscriptions: [{ mrrMinor: 2900 }], paymentMethods: [{ expYear: 2029 }] });
+    // History is not "recent": the live sweep leaves it alone.
+    const recent = await queryRows(harness.deps.db, sql`select 1 from events where received_at > now() - interval '15 minutes'`);
+    expect(recent).toEqual([]);
+  });
+});

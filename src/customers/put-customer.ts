@@ -23,6 +23,8 @@ export interface Origin {
   source: string;
   /** When the change happened at the source (default: now). */
   occurredAt?: Date;
+  /** When Rekindle got it (default: now); a backfill passes the time it happened. */
+  receivedAt?: Date;
   /** Deterministic message ids (`<prefix><n>`) so a replayed change records its events once. */
   messageIdPrefix?: string;
 }
@@ -94,7 +96,7 @@ export async function putCustomer(db: Db, externalId: string, input: CustomerInp
         context: {},
         source: origin.source,
         occurredAt: origin.occurredAt ?? now,
-        receivedAt: now,
+        receivedAt: origin.receivedAt ?? now,
       })),
     );
     return { created: row!.created, events, ignored };

@@ -67,7 +67,7 @@ export async function applyStripeEvent(
       return { outcome: "ignored", events: [], stale: [] };
     }
     const asOf = new Date(event.created * 1000);
-    const origin = { source: "stripe", occurredAt: asOf };
+    const origin = { source: "stripe", occurredAt: asOf, receivedAt: receivedAt(asOf) };
 
     if (change.detachPaymentMethod) {
       const detached = await tx

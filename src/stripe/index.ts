@@ -2,3 +2,4 @@ export { applyStripeEvent, type StripeOutcome, type StripeResult } from "./apply
 export { mapStripeEvent, type StripeChange } from "./map-event.js";
 export { monthlyRecurringMinor } from "./mrr.js";
 export { verifyStripeDelivery, type Verified } from "./verify.js";
+export { importStripeFile, type ImportReport } from "./import.js";
