@@ -20,7 +20,10 @@ export async function stripeRoutes(app: FastifyInstance, deps: Deps): Promise<vo
       const header = request.headers["stripe-signature"];
       const verified = verifyStripeDelivery(raw, Array.isArray(header) ? header[0] : header, secrets, toleranceSeconds);
       if (verified.type === "invalid") {
-        throw new HttpError(400, "invalid_signature", `The Stripe signature could not be verified: ${verified.reason}.`, [{ path: "headers.stripe-signature", message: verified.reason }]);
+        const reason = verified.reason.trim();
+        throw new HttpError(400, "invalid_signature", `The Stripe signature could not be verified: ${reason}${/[.?!]$/.test(reason) ? "" : "."}`, [
+          { path: "headers.stripe-signature", message: reason },
+        ]);
       }
       const result = await applyStripeEvent(deps.db, verified.event, metadataKey, deps.clock.now());
       await matchAfterCommit(deps, result.events.map((event) => ({ ...event, source: "stripe" })));
