@@ -9,6 +9,7 @@ import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { segmentRoutes } from "./routes/segment.js";
 import { stripeRoutes } from "./routes/stripe.js";
+import { supportRoutes } from "./routes/support.js";
 import { suppressionRoutes } from "./routes/suppressions.js";
 import { unsubscribeRoutes } from "./routes/unsubscribe.js";
 
@@ -50,6 +51,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   customerRoutes(app, deps);
   campaignRoutes(app, deps);
   suppressionRoutes(app, deps);
+  supportRoutes(app, deps);
   await stripeRoutes(app, deps);
   return app;
 }

@@ -29,7 +29,9 @@ export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: S
       : sql``;
   const reentry = reentrySql(campaign.id, campaign.definition.reentry, scope);
   // Joins are rendered after the conditions, which is when we know which ones they need.
-  return { from: sql`(${candidates}) m join customers c on c.id = m.customer_id ${scope.joins()}`, where: sql`${audience} and ${reentry}${goalReached}` };
+  // Support stopped this customer and blocked new sequences for a while.
+  const unblocked = sql` and (c.enrollment_blocked_until is null or c.enrollment_blocked_until <= ${scope.nowSql()})`;
+  return { from: sql`(${candidates}) m join customers c on c.id = m.customer_id ${scope.joins()}`, where: sql`${audience} and ${reentry}${goalReached}${unblocked}` };
 }
 
 /**

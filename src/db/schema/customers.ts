@@ -26,6 +26,8 @@ export const customers = pgTable(
     traits: jsonb("traits").$type<Traits>().notNull().default({}),
     /** Latest `occurred_at` of any event: the `inactive` trigger reads it. */
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
+    /** Set by `stop --block`: no campaign enrolls the customer before this time. */
+    enrollmentBlockedUntil: timestamp("enrollment_blocked_until", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE "customers" ADD COLUMN "enrollment_blocked_until" timestamp with time zone;

@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { eq } from "drizzle-orm";
+import type { z } from "zod";
+import { customers } from "../../db/index.js";
+import type { Deps } from "../../deps/index.js";
+import { pause, PauseInput, resume, type Scope, stop, StopInput } from "../../support/index.js";
+import { bearerToken, KeyRing, unauthorized } from "../auth.js";
+import { HttpError } from "../http-error.js";
+
+/**
+ * Support's levers: pause, resume and stop one customer; pause and resume one campaign; pause and
+ * resume everything (the kill switch). Each acts on messages already queued, and each is audited.
+ */
+export function supportRoutes(app: FastifyInstance, deps: Deps): void {
+  const apiKeys = new KeyRing(deps.config.apiKeys, "api-key");
+  const actor = (request: FastifyRequest): string => {
+    const token = bearerToken(request.headers.authorization);
+    const name = token === undefined ? undefined : apiKeys.match(token);
+    if (name === undefined) throw unauthorized("Send an API key as `Authorization: Bearer <key>`.", "Bearer");
+    return name;
+  };
+  const body = <T>(schema: z.ZodType<T>, request: FastifyRequest): T => {
+    const parsed = schema.safeParse(request.body ?? {});
+    if (!parsed.success) throw HttpError.fromZod(parsed.error);
+    return parsed.data;
+  };
+  const customerScope = async (request: FastifyRequest): Promise<Extract<Scope, { scope: "customer" }>> => {
+    const { id } = request.params as { id: string };
+    const [row] = await deps.db.select({ id: customers.id }).from(customers).where(eq(customers.externalId, id));
+    if (!row) throw new HttpError(404, "not_found", `No customer ${JSON.stringify(id)}.`);
+    return { scope: "customer", customerId: row.id, label: id };
+  };
+  const campaignScope = (request: FastifyRequest): Scope => {
+    const { id } = request.params as { id: string };
+    if (!deps.campaigns.get(id) && !deps.campaigns.invalid().some((c) => c.id === id)) throw new HttpError(404, "not_found", `No campaign ${JSON.stringify(id)}.`);
+    return { scope: "campaign", campaignId: id };
+  };
+  const json = { bodyLimit: 8 * 1024 };
+
+  app.post("/api/customers/:id/pause", json, async (request, reply) => {
+    const who = actor(request);
+    const input = body(PauseInput, request);
+    return reply.status(201).send(await pause(deps.db, await customerScope(request), input, who, deps.clock.now()));
+  });
+  app.post("/api/customers/:id/resume", json, async (request) => resume(deps.db, await customerScope(request), actor(request), deps.clock.now()));
+  app.post("/api/customers/:id/stop", json, async (request) => {
+    const who = actor(request);
+    const input = body(StopInput, request);
+    const scope = await customerScope(request);
+    return stop(deps.db, { id: scope.customerId, label: scope.label }, input, who, deps.clock.now());
+  });
+  app.post("/api/campaigns/:id/pause", json, async (request, reply) => {
+    const who = actor(request);
+    const input = body(PauseInput, request);
+    return reply.status(201).send(await pause(deps.db, campaignScope(request), input, who, deps.clock.now()));
+  });
+  app.post("/api/campaigns/:id/resume", json, async (request) => resume(deps.db, campaignScope(request), actor(request), deps.clock.now()));
+  app.post("/api/pause-all", json, async (request, reply) => {
+    const who = actor(request);
+    const input = body(PauseInput, request);
+    return reply.status(201).send(await pause(deps.db, { scope: "global" }, input, who, deps.clock.now()));
+  });
+  app.post("/api/resume-all", json, async (request) => resume(deps.db, { scope: "global" }, actor(request), deps.clock.now()));
+}

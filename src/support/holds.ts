@@ -1,0 +1,115 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import { auditLog, customers, type Db, pauses, queryRows, type Tx } from "../db/index.js";
+import { IsoDuration, addDuration } from "../time/index.js";
+import { Timestamp } from "../validation/index.js";
+
+/** `pause` for one customer, one campaign, or everything: held until `until` (or a resume). */
+export const PauseInput = z.strictObject({
+  until: Timestamp.optional(),
+  reason: z.string().trim().min(1, "say why (support will read it)").max(500),
+});
+export type PauseInput = z.infer<typeof PauseInput>;
+
+export const StopInput = z.strictObject({
+  reason: z.string().trim().min(1, "say why (support will read it)").max(500),
+  /** Keep the customer out of every campaign this long, e.g. P30D. */
+  block: IsoDuration.optional(),
+});
+export type StopInput = z.infer<typeof StopInput>;
+
+export type Scope = { scope: "customer"; customerId: number; label: string } | { scope: "campaign"; campaignId: string } | { scope: "global" };
+
+const target = (s: Scope) => (s.scope === "customer" ? { targetType: "customer", targetId: s.label } : s.scope === "campaign" ? { targetType: "campaign", targetId: s.campaignId } : { targetType: "global", targetId: null });
+
+/**
+ * Holds sending at a scope. Messages already queued are held too: the send job checks pauses
+ * at send time and defers what it finds paused to the pause's end.
+ */
+export async function pause(db: Db, scope: Scope, input: PauseInput, actor: string, now: Date): Promise<{ pauseId: number }> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(pauses)
+      .values({
+        scope: scope.scope,
+        customerId: scope.scope === "customer" ? scope.customerId : null,
+        campaignId: scope.scope === "campaign" ? scope.campaignId : null,
+        until: input.until ?? null,
+        reason: input.reason,
+        createdBy: actor,
+        createdAt: now,
+      })
+      .returning({ id: pauses.id });
+    await tx.insert(auditLog).values({ actor, action: `${scope.scope}.pause`, ...target(scope), after: { until: input.until ?? null, reason: input.reason }, at: now });
+    return { pauseId: row!.id };
+  });
+}
+
+/**
+ * Lifts the active pauses of a scope. Messages they held go out now (the time they waited for
+ * has passed); later steps keep their own times.
+ */
+export async function resume(db: Db, scope: Scope, actor: string, now: Date): Promise<{ lifted: number; released: number }> {
+  return db.transaction(async (tx) => {
+    const where =
+      scope.scope === "customer"
+        ? and(eq(pauses.scope, "customer"), eq(pauses.customerId, scope.customerId))
+        : scope.scope === "campaign"
+          ? and(eq(pauses.scope, "campaign"), eq(pauses.campaignId, scope.campaignId))
+          : eq(pauses.scope, "global");
+    const lifted = await tx.update(pauses).set({ liftedAt: now, liftedBy: actor }).where(and(where, isNull(pauses.liftedAt))).returning({ id: pauses.id, reason: pauses.reason });
+    const released = await releaseHeld(tx, scope, now);
+    if (lifted.length > 0) await tx.insert(auditLog).values({ actor, action: `${scope.scope}.resume`, ...target(scope), before: lifted, after: { released }, at: now });
+    return { lifted: lifted.length, released };
+  });
+}
+
+async function releaseHeld(tx: Tx, scope: Scope, now: Date): Promise<number> {
+  const filter =
+    scope.scope === "customer"
+      ? sql`m.customer_id = ${scope.customerId}`
+      : scope.scope === "campaign"
+        ? sql`en.campaign_id = ${scope.campaignId}`
+        : sql`true`;
+  const rows = await queryRows<{ id: number }>(
+    tx,
+    sql`update messages m set due_at = ${now.toISOString()}::timestamptz, updated_at = ${now.toISOString()}::timestamptz
+        from enrollments en
+        where en.id = m.enrollment_id and ${filter} and m.status = 'scheduled' and m.outcome ->> 'type' = 'paused'
+        returning m.id`,
+  );
+  return rows.length;
+}
+
+/**
+ * Ends a customer's active enrollments now: their scheduled emails are skipped (queued ones are
+ * skipped when their job runs), and with `block` no campaign enrolls them for that long.
+ */
+export async function stop(db: Db, customer: { id: number; label: string }, input: StopInput, actor: string, now: Date): Promise<{ stopped: number; skipped: number; blockedUntil: Date | null }> {
+  return db.transaction(async (tx) => {
+    const at = now.toISOString();
+    const ended = await queryRows<{ id: number; campaign_id: string }>(
+      tx,
+      sql`update enrollments set status = 'stopped', ended_at = ${at}::timestamptz, end_reason = ${`stopped by ${actor}: ${input.reason}`}
+          where customer_id = ${customer.id} and status = 'active' returning id::int, campaign_id`,
+    );
+    const skipped = await queryRows<{ id: number }>(
+      tx,
+      sql`update messages set status = 'skipped', updated_at = ${at}::timestamptz, lease_until = null,
+            outcome = jsonb_build_object('type', 'stopped', 'by', ${actor}::text, 'reason', ${input.reason}::text)
+          where customer_id = ${customer.id} and status = 'scheduled' returning id`,
+    );
+    const blockedUntil = input.block ? addDuration(now, input.block) : null;
+    if (blockedUntil) await tx.update(customers).set({ enrollmentBlockedUntil: blockedUntil }).where(eq(customers.id, customer.id));
+    await tx.insert(auditLog).values({
+      actor,
+      action: "customer.stop",
+      targetType: "customer",
+      targetId: customer.label,
+      before: { enrollments: ended.map((e) => e.campaign_id) },
+      after: { reason: input.reason, blockedUntil },
+      at: now,
+    });
+    return { stopped: ended.length, skipped: skipped.length, blockedUntil };
+  });
+}

@@ -1,0 +1,1 @@
+export { pause, PauseInput, resume, type Scope, stop, StopInput } from "./holds.js";

@@ -1,0 +1,114 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { queryRows } from "../src/db/index.js";
+import { dispatchDue } from "../src/delivery/index.js";
+import { FixedClock } from "../src/time/index.js";
+import { resetState } from "./helpers/campaigns.js";
+import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
+import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
+
+const CAMPAIGN = `id: nudge
+name: Nudge
+category: winback
+trigger:
+  type: event
+  name: Nudge Me
+reentry: always
+steps:
+  - id: hello
+    type: email
+    template: hello
+`;
+
+describe("pause, resume and stop, on emails already queued", () => {
+  let harness: Harness;
+  let smtp: TestSmtp;
+  const clock = new FixedClock(new Date("2026-12-01T12:00:00Z"));
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    harness = await startHarness({ clock, worker: true, env: { SMTP_URL: smtp.url, FREQUENCY_CAP: "none" } });
+    await harness.setCampaign("nudge", CAMPAIGN);
+  });
+  afterAll(async () => {
+    await harness.stop();
+    await smtp.close();
+  });
+  beforeEach(async () => {
+    clock.set(new Date("2026-12-01T12:00:00Z"));
+    smtp.received.length = 0;
+    await resetState(harness);
+    await harness.deps.db.execute(sql`truncate pauses, audit_log`);
+  });
+
+  const api = async (path: string, body: unknown = {}) => {
+    const response = await fetch(`${harness.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  /** A customer whose email is queued in Redis, due in a moment. */
+  async function queued(id: string): Promise<number> {
+    await fetch(`${harness.url}/api/customers/${id}`, { method: "PUT", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ email: `${id}@example.com` }) });
+    await post(harness, "/v1/track", { userId: id, event: "Nudge Me" });
+    await harness.deps.db.execute(sql`update messages m set due_at = due_at + interval '1 second' from customers c where c.id = m.customer_id and c.external_id = ${id} and m.status = 'scheduled'`);
+    await dispatchDue(harness.deps);
+    const [row] = await queryRows<{ id: number }>(harness.deps.db, sql`select m.id::int from messages m join customers c on c.id = m.customer_id where c.external_id = ${id} order by m.id desc limit 1`);
+    expect(await harness.deps.queues.queue("send").getJob(`msg-${row!.id}`)).toBeTruthy();
+    return row!.id;
+  }
+  const settled = async (id: number, status: string) => {
+    for (let i = 0; i < 100; i++) {
+      const [row] = await queryRows<{ status: string; outcome: Record<string, unknown> | null }>(harness.deps.db, sql`select status::text, outcome from messages where id = ${id}`);
+      if (row?.status === status) return row;
+      await dispatchDue(harness.deps);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`message ${id} never became ${status}`);
+  };
+
+  it("a customer pause holds the queued email; resume sends it", async () => {
+    const id = await queued("ann");
+    expect((await api("/api/customers/ann/pause", { until: "2026-12-24T00:00:00Z", reason: "asked us to wait until after the holidays" })).status).toBe(201);
+    expect(await settled(id, "scheduled")).toMatchObject({ outcome: { type: "paused" } });
+    expect(smtp.received).toHaveLength(0);
+    expect((await api("/api/customers/ann/resume")).body).toEqual({ lifted: 1, released: 1 });
+    await settled(id, "sent");
+    expect(smtp.received).toHaveLength(1);
+  });
+
+  it("a campaign pause and the global kill switch hold queued emails until resumed", async () => {
+    const a = await queued("bob");
+    expect((await api("/api/campaigns/nudge/pause", { reason: "fixing a typo in the email" })).status).toBe(201);
+    await settled(a, "scheduled");
+    const b = await queued("cy");
+    expect((await api("/api/pause-all", { reason: "incident 42" })).status).toBe(201);
+    await api("/api/campaigns/nudge/resume");
+    await settled(b, "scheduled");
+    expect(smtp.received).toHaveLength(0);
+    expect((await api("/api/resume-all")).body).toMatchObject({ lifted: 1 });
+    await settled(a, "sent");
+    await settled(b, "sent");
+  });
+
+  it("stop ends the customer's sequences, skips what was queued and can keep them out for a while", async () => {
+    const id = await queued("dee");
+    const stopped = await api("/api/customers/dee/stop", { reason: "cancelled by phone", block: "P30D" });
+    expect(stopped.body).toMatchObject({ stopped: 1, skipped: 0 });
+    expect(await settled(id, "skipped")).toMatchObject({ outcome: { type: "enrollment_ended", status: "stopped" } });
+    await post(harness, "/v1/track", { userId: "dee", event: "Nudge Me" });
+    const enrollments = await queryRows<{ status: string; end_reason: string }>(harness.deps.db, sql`select status::text, end_reason from enrollments`);
+    expect(enrollments).toEqual([{ status: "stopped", end_reason: expect.stringMatching(/^stopped by api-key:\w+: cancelled by phone$/) }]);
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it("refuses a pause without a reason, and records every act in the audit log", async () => {
+    await fetch(`${harness.url}/api/customers/eve`, { method: "PUT", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ email: "eve@example.com" }) });
+    expect((await api("/api/customers/eve/pause", {})).status).toBe(400);
+    expect((await api("/api/customers/nobody/pause", { reason: "x" })).status).toBe(404);
+    await api("/api/customers/eve/pause", { reason: "on leave" });
+    await api("/api/customers/eve/resume");
+    const audit = await queryRows<{ action: string; target_id: string }>(harness.deps.db, sql`select action, target_id from audit_log order by id`);
+    expect(audit).toEqual([
+      { action: "customer.pause", target_id: "eve" },
+      { action: "customer.resume", target_id: "eve" },
+    ]);
+  });
+});
