@@ -104,8 +104,8 @@ describe("delivery, end to end", () => {
     expect(first!.subject).toBe("Sven, din betalning gick inte igenom");
     expect(first!.to).toMatchObject({ value: [{ address: "sven@example.com", name: "Sven Svensson" }] });
     expect(first!.from).toMatchObject({ value: [{ address: "billing@acme.example", name: "Acme" }] });
-    expect(first!.html).toContain("Hej Sven, vi kunde inte dra pengar från ditt visa-kort som slutar på 4242.");
-    expect(first!.text).toContain("Hej Sven, vi kunde inte dra pengar från ditt visa-kort som slutar på 4242.");
+    expect(first!.html).toContain("Hej Sven, vi kunde inte dra pengar från ditt Visa-kort som slutar på 4242.");
+    expect(first!.text).toContain("Hej Sven, vi kunde inte dra pengar från ditt Visa-kort som slutar på 4242.");
     const header = (name: string) => first!.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, "");
     expect(header("list-unsubscribe")).toMatch(/^<https:\/\/rekindle\.acme\.example\/unsubscribe\/[0-9a-z]+\.[\w-]+>$/);
     expect(header("list-unsubscribe-post")).toBe("List-Unsubscribe=One-Click");
@@ -159,7 +159,7 @@ describe("delivery, end to end", () => {
     expect(sample).toMatchObject({ customer: "sample", locale: null, subject: "Grace, your payment failed" });
     const sven = (await (await fetch(`${harness.url}/api/campaigns/dunning/steps/first/preview?customer=sven`, { headers: auth })).json()) as Record<string, string>;
     expect(sven).toMatchObject({ customer: "sven", locale: "sv", subject: "Sven, din betalning gick inte igenom" });
-    expect(sven.text).toContain("ditt visa-kort som slutar på 4242");
+    expect(sven.text).toContain("ditt Visa-kort som slutar på 4242");
     expect((await fetch(`${harness.url}/api/campaigns/dunning/steps/wait-an-hour/preview`, { headers: auth })).status).toBe(404);
 
     const bad = await fetch(`${harness.url}/api/campaigns/dunning/steps/first/test-send`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ to: "nope" }) });

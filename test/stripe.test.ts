@@ -174,7 +174,7 @@ describe("Stripe to the inbox", () => {
     await deliver(stripeEvent("invoice.payment_failed", stripeInvoice("in_E", "cus_E", 4900), new Date(now.getTime() - 30_000)));
     await settle(2);
     expect(smtp.received[1]!.subject).toBe("We couldn't process your Acme payment");
-    expect(smtp.received[1]!.text).toContain("We tried to charge €49.00 for your Acme subscription to the visa card ending in 4242");
+    expect(smtp.received[1]!.text).toContain("We tried to charge €49.00 for your Acme subscription to the Visa card ending in 4242");
     // A billing notice: no unsubscribe headers.
     expect(smtp.received[1]!.headerLines.some((h) => h.key === "list-unsubscribe")).toBe(false);
 

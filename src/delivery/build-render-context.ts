@@ -13,6 +13,23 @@ export interface RecipientRow {
   traits: Record<string, unknown>;
 }
 
+const BRANDS: Record<string, string> = {
+  visa: "Visa",
+  mastercard: "Mastercard",
+  amex: "American Express",
+  american_express: "American Express",
+  discover: "Discover",
+  diners: "Diners Club",
+  jcb: "JCB",
+  unionpay: "UnionPay",
+  cartes_bancaires: "Cartes Bancaires",
+};
+
+/** Card brands as card networks write them (`visa` → `Visa`). */
+export function brandName(brand: string | null): string | null {
+  return brand ? (BRANDS[brand.toLowerCase().replace(/\s+/g, "_")] ?? brand) : null;
+}
+
 function money(minor: number, currency: string, locale: string): string {
   try {
     const format = new Intl.NumberFormat(locale, { style: "currency", currency });
@@ -96,7 +113,7 @@ export function renderContextOf(recipient: RecipientRow, subscription: Subscript
       : null,
     card: card
       ? {
-          brand: card.brand,
+          brand: brandName(card.brand),
           last4: card.last4,
           expMonth: card.exp_month,
           expYear: card.exp_year,
