@@ -112,3 +112,42 @@ describe("pause, resume and stop, on emails already queued", () => {
     ]);
   });
 });
+
+describe("the customer timeline", () => {
+  let harness: Harness;
+  let smtp: TestSmtp;
+  const clock = new FixedClock(new Date("2026-12-01T12:00:00Z"));
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    harness = await startHarness({ clock, worker: true, env: { SMTP_URL: smtp.url, FREQUENCY_CAP: "none" } });
+    await harness.setCampaign("nudge", CAMPAIGN.replace("steps:", "steps:\n  - id: first\n    type: email\n    template: hello\n  - id: wait\n    type: wait\n    duration: P2D").replace("  - id: hello\n", "  - id: second\n"));
+  });
+  afterAll(async () => {
+    await harness.stop();
+    await smtp.close();
+  });
+
+  it("reads back the whole story in order, with reasons, and what comes next", async () => {
+    const auth = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" };
+    await fetch(`${harness.url}/api/customers/fay`, { method: "PUT", headers: auth, body: JSON.stringify({ email: "fay@example.com", name: "Fay" }) });
+    clock.advance(60_000);
+    await post(harness, "/v1/track", { userId: "fay", event: "Nudge Me", properties: { plan: "pro" } });
+    await dispatchDue(harness.deps);
+    await smtp.waitFor(1);
+    for (let i = 0; i < 50; i++) {
+      const [row] = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from messages where status = 'sent'`);
+      if (row!.n === 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    clock.advance(60_000);
+    await fetch(`${harness.url}/api/customers/fay/pause`, { method: "POST", headers: auth, body: JSON.stringify({ reason: "travelling" }) });
+    const response = await fetch(`${harness.url}/api/customers/fay/timeline`, { headers: auth });
+    const timeline = (await response.json()) as { entries: { kind: string; summary: string }[]; next: { step: string; due: string }[] };
+    expect(timeline.entries.map((e) => e.kind)).toEqual(["event", "entered", "message", "pause"]);
+    expect(timeline.entries[0]!.summary).toBe("Nudge Me (segment)");
+    expect(timeline.entries[1]!.summary).toMatch(/^entered nudge \(version [0-9a-f]{12}\) because event:\d+$/);
+    expect(timeline.entries[2]!.summary).toBe('email nudge/first sent "Nudge for fay@example.com"');
+    expect(timeline.entries[3]!.summary).toMatch(/^customer paused by api-key:\w+: travelling$/);
+    expect(timeline.next).toEqual([{ due: "2026-12-03T12:01:00.000Z", campaign: "nudge", step: "second", status: "scheduled" }]);
+  });
+});

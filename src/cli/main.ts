@@ -202,6 +202,7 @@ async function withCampaign<T>(config: Config, id: string, work: (campaign: Load
   const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
   try {
     const campaign = { id, versionId: 0, contentHash: folder.contentHash, definition: folder.campaign, directory: folder.directory, templates: folder.templates };
+    await assertMigrated(database.db);
     return await work(campaign, database.db);
   } finally {
     await database.close();
@@ -293,12 +294,19 @@ async function withDatabase(work: (db: Db, config: Config) => Promise<void>): Pr
   const { openDatabase } = await import("../db/index.js");
   const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
   try {
+    await assertMigrated(database.db);
     await work(database.db, config);
   } catch (error) {
     await database.close();
     fail(error);
   }
   await database.close();
+}
+
+async function assertMigrated(db: Db): Promise<void> {
+  const { pendingMigrations } = await import("../db/index.js");
+  const pending = await pendingMigrations(db);
+  if (pending.length > 0) throw new UsageError(`the database is missing migrations (${pending.join(", ")}); run \`rekindle migrate\` first`);
 }
 
 const cliActor = async () => `cli:${(await import("node:os")).userInfo().username}`;
@@ -345,6 +353,143 @@ program
       const rows = await listSuppressions(db, email);
       for (const r of rows) process.stdout.write(`${r.email}  ${r.category ?? "all"}  ${r.reason}  by ${r.createdBy} at ${r.createdAt.toISOString()}${r.detail ? `  (${r.detail})` : ""}\n`);
       process.stdout.write(`${rows.length} suppression(s)\n`);
+    }),
+  );
+
+async function customerScope(db: Db, id: string) {
+  const { customers } = await import("../db/index.js");
+  const { eq } = await import("drizzle-orm");
+  const [row] = await db.select({ id: customers.id }).from(customers).where(eq(customers.externalId, id));
+  if (!row) fail(new UsageError(`no customer ${id}`));
+  return { scope: "customer" as const, customerId: row.id, label: id };
+}
+
+function parsed<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) fail(new UsageError(result.error.issues.map((i) => `${i.path.map(String).join(".") || "input"}: ${i.message}`).join("; ")));
+  return result.data;
+}
+
+program
+  .command("pause")
+  .description("hold one customer's emails (queued ones too) until --until or a resume; audited")
+  .argument("<customer>")
+  .requiredOption("--reason <text>", "why (support will read it)")
+  .option("--until <date>", "ISO date or date-time, e.g. 2026-12-31")
+  .action((id: string, options: { reason: string; until?: string }) =>
+    withDatabase(async (db) => {
+      const { pause, PauseInput } = await import("../support/index.js");
+      const input = parsed(PauseInput, { reason: options.reason, ...(options.until && { until: options.until }) });
+      await pause(db, await customerScope(db, id), input, await cliActor(), new Date());
+      process.stdout.write(`paused ${id}${input.until ? ` until ${input.until.toISOString()}` : ""}\n`);
+    }),
+  );
+
+program
+  .command("resume")
+  .description("lift a customer's pause; what it held goes out now")
+  .argument("<customer>")
+  .action((id: string) =>
+    withDatabase(async (db) => {
+      const { resume } = await import("../support/index.js");
+      const result = await resume(db, await customerScope(db, id), await cliActor(), new Date());
+      process.stdout.write(`resumed ${id}: ${result.lifted} pause(s) lifted, ${result.released} email(s) released\n`);
+    }),
+  );
+
+program
+  .command("stop")
+  .description("end a customer's active sequences now (queued emails are skipped); audited")
+  .argument("<customer>")
+  .requiredOption("--reason <text>", "why")
+  .option("--block <duration>", "keep them out of every campaign this long, e.g. P30D")
+  .action((id: string, options: { reason: string; block?: string }) =>
+    withDatabase(async (db) => {
+      const { stop, StopInput } = await import("../support/index.js");
+      const scope = await customerScope(db, id);
+      const result = await stop(db, { id: scope.customerId, label: id }, parsed(StopInput, { reason: options.reason, ...(options.block && { block: options.block }) }), await cliActor(), new Date());
+      process.stdout.write(`stopped ${result.stopped} sequence(s) of ${id}, skipped ${result.skipped} email(s)${result.blockedUntil ? `; no new ones before ${result.blockedUntil.toISOString()}` : ""}\n`);
+    }),
+  );
+
+const campaignCommand = program.command("campaign").description("act on one campaign");
+for (const [name, verb] of [
+  ["pause", "hold every email of a campaign (queued ones too)"],
+  ["resume", "lift a campaign's pause"],
+] as const) {
+  const command = campaignCommand.command(name).description(verb).argument("<campaign>");
+  if (name === "pause") command.requiredOption("--reason <text>", "why").option("--until <date>");
+  command.action((id: string, options: { reason?: string; until?: string }) =>
+    withDatabase(async (db) => {
+      const { pause, PauseInput, resume } = await import("../support/index.js");
+      if (name === "pause") {
+        await pause(db, { scope: "campaign", campaignId: id }, parsed(PauseInput, { reason: options.reason, ...(options.until && { until: options.until }) }), await cliActor(), new Date());
+        process.stdout.write(`paused campaign ${id}\n`);
+      } else {
+        const result = await resume(db, { scope: "campaign", campaignId: id }, await cliActor(), new Date());
+        process.stdout.write(`resumed campaign ${id}: ${result.released} email(s) released\n`);
+      }
+    }),
+  );
+}
+
+program
+  .command("pause-all")
+  .description("the kill switch: hold every email of every campaign until resume-all")
+  .requiredOption("--reason <text>", "why")
+  .action((options: { reason: string }) =>
+    withDatabase(async (db) => {
+      const { pause, PauseInput } = await import("../support/index.js");
+      await pause(db, { scope: "global" }, parsed(PauseInput, { reason: options.reason }), await cliActor(), new Date());
+      process.stdout.write("all sending paused\n");
+    }),
+  );
+
+program
+  .command("resume-all")
+  .description("lift the kill switch")
+  .action(() =>
+    withDatabase(async (db) => {
+      const { resume } = await import("../support/index.js");
+      const result = await resume(db, { scope: "global" }, await cliActor(), new Date());
+      process.stdout.write(`sending resumed: ${result.released} email(s) released\n`);
+    }),
+  );
+
+program
+  .command("timeline")
+  .description("why a customer got what they got, and what comes next")
+  .argument("<customer>")
+  .option("--json", "print JSON")
+  .action((id: string, options: { json?: boolean }) =>
+    withDatabase(async (db) => {
+      const { customerTimeline } = await import("../support/index.js");
+      const timeline = await customerTimeline(db, id);
+      if (!timeline) fail(new UsageError(`no customer ${id}`));
+      if (options.json) return void process.stdout.write(`${JSON.stringify(timeline, null, 2)}\n`);
+      process.stdout.write(`${timeline.customer.id}${timeline.customer.email ? ` <${timeline.customer.email}>` : ""}\n`);
+      for (const entry of timeline.entries) process.stdout.write(`  ${entry.at}  ${entry.summary}\n`);
+      process.stdout.write(timeline.next.length ? "next:\n" : "nothing scheduled\n");
+      for (const n of timeline.next) process.stdout.write(`  ${n.due}  ${n.campaign}/${n.step} (${n.status})\n`);
+    }),
+  );
+
+program
+  .command("audit")
+  .description("what people did: pauses, stops, suppressions, test sends")
+  .option("--target <id>", "one customer, address or campaign")
+  .option("--limit <n>", "how many", "50")
+  .action((options: { target?: string; limit: string }) =>
+    withDatabase(async (db) => {
+      const { auditLog } = await import("../db/index.js");
+      const { desc, eq } = await import("drizzle-orm");
+      const rows = await db
+        .select()
+        .from(auditLog)
+        .where(options.target ? eq(auditLog.targetId, options.target) : undefined)
+        .orderBy(desc(auditLog.at), desc(auditLog.id))
+        .limit(Number.parseInt(options.limit, 10) || 50);
+      for (const r of rows) process.stdout.write(`${r.at.toISOString()}  ${r.actor}  ${r.action}  ${r.targetType}${r.targetId ? ` ${r.targetId}` : ""}  ${JSON.stringify(r.after ?? r.before ?? {})}\n`);
     }),
   );
 

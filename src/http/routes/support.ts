@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { z } from "zod";
-import { customers } from "../../db/index.js";
+import { auditLog, customers } from "../../db/index.js";
 import type { Deps } from "../../deps/index.js";
-import { pause, PauseInput, resume, type Scope, stop, StopInput } from "../../support/index.js";
+import { customerTimeline, pause, PauseInput, resume, type Scope, stop, StopInput } from "../../support/index.js";
 import { bearerToken, KeyRing, unauthorized } from "../auth.js";
 import { HttpError } from "../http-error.js";
 
@@ -61,4 +61,25 @@ export function supportRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.status(201).send(await pause(deps.db, { scope: "global" }, input, who, deps.clock.now()));
   });
   app.post("/api/resume-all", json, async (request) => resume(deps.db, { scope: "global" }, actor(request), deps.clock.now()));
+
+  app.get("/api/customers/:id/timeline", async (request) => {
+    actor(request);
+    const { id } = request.params as { id: string };
+    const timeline = await customerTimeline(deps.db, id);
+    if (!timeline) throw new HttpError(404, "not_found", `No customer ${JSON.stringify(id)}.`);
+    return timeline;
+  });
+
+  app.get("/api/audit", async (request) => {
+    actor(request);
+    const query = request.query as { target?: string; limit?: string };
+    const limit = Math.min(Math.max(Number.parseInt(query.limit ?? "100", 10) || 100, 1), 1000);
+    const rows = await deps.db
+      .select()
+      .from(auditLog)
+      .where(query.target ? eq(auditLog.targetId, query.target) : undefined)
+      .orderBy(desc(auditLog.at), desc(auditLog.id))
+      .limit(limit);
+    return { entries: rows };
+  });
 }

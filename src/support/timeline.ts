@@ -1,0 +1,99 @@
+import { sql } from "drizzle-orm";
+import { type Db, queryRows } from "../db/index.js";
+
+/** One thing that happened to a customer, in words support can read. */
+export interface TimelineEntry {
+  at: string;
+  kind: "event" | "entered" | "enrollment_ended" | "message" | "pause" | "pause_lifted" | "suppression";
+  summary: string;
+  detail: Record<string, unknown>;
+}
+
+export interface Timeline {
+  customer: { id: string; email: string | null; name: string | null; timezone: string | null };
+  entries: TimelineEntry[];
+  /** What is scheduled to happen next, soonest first. */
+  next: { due: string; campaign: string; step: string; status: string }[];
+}
+
+const iso = (value: string | Date) => new Date(value).toISOString();
+
+/**
+ * "Why did this customer get that email, and what is coming next?": events received, enrollments
+ * with their campaign version and the facts that matched, every message with its status and
+ * reason, pauses and suppressions with who set them — in order — and the scheduled next steps.
+ */
+export async function customerTimeline(db: Db, externalId: string, options: { events?: number } = {}): Promise<Timeline | undefined> {
+  const [customer] = await queryRows<{ id: number; external_id: string; email: string | null; name: string | null; timezone: string | null }>(
+    db,
+    sql`select id::int, external_id, email, name, timezone from customers where external_id = ${externalId}`,
+  );
+  if (!customer) return undefined;
+  const entries: TimelineEntry[] = [];
+
+  const events = await queryRows<{ occurred_at: string; name: string; type: string; source: string; properties: Record<string, unknown> }>(
+    db,
+    sql`select occurred_at, name, type::text, source, properties from events where customer_id = ${customer.id} order by occurred_at desc, id desc limit ${options.events ?? 200}`,
+  );
+  for (const e of events) entries.push({ at: iso(e.occurred_at), kind: "event", summary: `${e.type === "track" ? "" : `${e.type} `}${e.name} (${e.source})`, detail: { properties: e.properties } });
+
+  const enrollments = await queryRows<{ campaign_id: string; content_hash: string; entered_at: string; ended_at: string | null; status: string; end_reason: string | null; matched_facts: Record<string, unknown>; trigger_key: string; holdout: boolean }>(
+    db,
+    sql`select en.campaign_id, cv.content_hash, en.entered_at, en.ended_at, en.status::text, en.end_reason, en.matched_facts, en.trigger_key, en.holdout
+        from enrollments en join campaign_versions cv on cv.id = en.campaign_version_id where en.customer_id = ${customer.id}`,
+  );
+  for (const en of enrollments) {
+    entries.push({
+      at: iso(en.entered_at),
+      kind: "entered",
+      summary: `entered ${en.campaign_id} (version ${en.content_hash.slice(0, 12)}) because ${en.trigger_key}`,
+      detail: { campaign: en.campaign_id, version: en.content_hash, facts: en.matched_facts, holdout: en.holdout },
+    });
+    if (en.ended_at) entries.push({ at: iso(en.ended_at), kind: "enrollment_ended", summary: `${en.campaign_id} ${en.status}: ${en.end_reason ?? ""}`.trim(), detail: { campaign: en.campaign_id, status: en.status, reason: en.end_reason } });
+  }
+
+  const messages = await queryRows<{ campaign_id: string; step_id: string; kind: string; status: string; due_at: string; sent_at: string | null; updated_at: string; subject: string | null; to_address: string | null; smtp_response: string | null; outcome: Record<string, unknown> | null; attempts: number }>(
+    db,
+    sql`select en.campaign_id, m.step_id, m.kind, m.status::text, m.due_at, m.sent_at, m.updated_at, m.subject, m.to_address, m.smtp_response, m.outcome, m.attempts
+        from messages m join enrollments en on en.id = m.enrollment_id where m.customer_id = ${customer.id}`,
+  );
+  for (const m of messages) {
+    if (m.status === "scheduled" || m.status === "queued") continue;
+    const why = m.outcome && m.outcome.type !== "sent" ? ` (${[m.outcome.type, m.outcome.detail ?? m.outcome.reason].filter(Boolean).join(": ")})` : "";
+    entries.push({
+      at: iso(m.sent_at ?? m.updated_at),
+      kind: "message",
+      summary: `${m.kind} ${m.campaign_id}/${m.step_id} ${m.status}${m.subject ? ` "${m.subject}"` : ""}${why}`,
+      detail: { campaign: m.campaign_id, step: m.step_id, status: m.status, to: m.to_address, subject: m.subject, smtpResponse: m.smtp_response, outcome: m.outcome, due: iso(m.due_at), attempts: m.attempts },
+    });
+  }
+
+  const holds = await queryRows<{ scope: string; campaign_id: string | null; until: string | null; reason: string | null; created_by: string; created_at: string; lifted_at: string | null; lifted_by: string | null }>(
+    db,
+    sql`select scope::text, campaign_id, until, reason, created_by, created_at, lifted_at, lifted_by from pauses
+        where customer_id = ${customer.id} or scope = 'global'
+           or (scope = 'campaign' and campaign_id in (select campaign_id from enrollments where customer_id = ${customer.id}))`,
+  );
+  for (const p of holds) {
+    const what = p.scope === "customer" ? "customer paused" : p.scope === "campaign" ? `campaign ${p.campaign_id} paused` : "all sending paused";
+    entries.push({ at: iso(p.created_at), kind: "pause", summary: `${what} by ${p.created_by}${p.until ? ` until ${iso(p.until)}` : ""}: ${p.reason ?? ""}`, detail: { scope: p.scope, until: p.until, reason: p.reason, by: p.created_by } });
+    if (p.lifted_at) entries.push({ at: iso(p.lifted_at), kind: "pause_lifted", summary: `${what.replace("paused", "resumed")} by ${p.lifted_by}`, detail: { scope: p.scope, by: p.lifted_by } });
+  }
+
+  if (customer.email) {
+    const suppressions = await queryRows<{ category: string | null; reason: string; created_by: string; created_at: string; lifted_at: string | null; detail: string | null }>(
+      db,
+      sql`select category, reason::text, created_by, created_at, lifted_at, detail from suppressions where email = lower(${customer.email})`,
+    );
+    for (const s of suppressions) {
+      entries.push({ at: iso(s.created_at), kind: "suppression", summary: `suppressed (${s.category ?? "all mail"}, ${s.reason}) by ${s.created_by}${s.lifted_at ? `, lifted ${iso(s.lifted_at)}` : ""}`, detail: { ...s } });
+    }
+  }
+
+  entries.sort((a, b) => a.at.localeCompare(b.at));
+  const next = messages
+    .filter((m) => m.status === "scheduled" || m.status === "queued")
+    .map((m) => ({ due: iso(m.due_at), campaign: m.campaign_id, step: m.step_id, status: m.status }))
+    .sort((a, b) => a.due.localeCompare(b.due));
+  return { customer: { id: customer.external_id, email: customer.email, name: customer.name, timezone: customer.timezone }, entries, next };
+}
