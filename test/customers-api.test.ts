@@ -125,7 +125,7 @@ describe("the customer REST API", () => {
 
   it("checks credentials: API key for reads, API or write key for writes", async () => {
     expect((await call("GET", "/api/customers/acme-7", undefined, "Bearer wrong-key")).status).toBe(401);
-    expect((await call("GET", "/api/customers/acme-7", undefined, basic(WRITE_KEY))).status).toBe(401);
+    expect((await call("GET", "/api/customers/acme-7", undefined, basic(WRITE_KEY))).status).toBe(403); // a write key is an ingest key: it may write, not read
     expect((await call("PUT", "/api/customers/w-1", { name: "W" }, basic(WRITE_KEY))).status).toBe(201);
     expect((await call("PUT", "/api/customers/w-2", { name: "W" }, basic("unknown-write-key"))).status).toBe(401);
     expect((await call("GET", "/api/customers/nobody")).status).toBe(404);

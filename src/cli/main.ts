@@ -493,6 +493,43 @@ program
     }),
   );
 
+const keys = program.command("keys").description("API keys with roles: ingest, support, marketer, ops");
+keys
+  .command("create")
+  .description("create a key; it is printed once and stored only as a digest")
+  .requiredOption("--role <role>", "ingest, support, marketer or ops")
+  .requiredOption("--name <name>", "whose it is, e.g. alice")
+  .action((options: { role: string; name: string }) =>
+    withDatabase(async (db) => {
+      const { createApiKey, ROLES } = await import("../http/access.js");
+      if (!(ROLES as readonly string[]).includes(options.role)) fail(new UsageError(`--role must be one of ${ROLES.join(", ")}`));
+      const created = await createApiKey(db, { name: options.name, role: options.role as (typeof ROLES)[number] }, await cliActor(), new Date());
+      process.stdout.write(`${created.key}\n(key ${created.id}, ${options.role}, for ${options.name}: keep it now, it is not shown again)\n`);
+    }),
+  );
+keys
+  .command("list")
+  .description("the keys, without their secrets")
+  .action(() =>
+    withDatabase(async (db) => {
+      const { apiKeys } = await import("../db/index.js");
+      for (const k of await db.select().from(apiKeys).orderBy(apiKeys.id)) {
+        process.stdout.write(`${k.id}  ${k.prefix}…  ${k.role}  ${k.name}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : `last used ${k.lastUsedAt?.toISOString() ?? "never"}`}\n`);
+      }
+    }),
+  );
+keys
+  .command("revoke")
+  .argument("<id>")
+  .description("revoke a key at once")
+  .action((id: string) =>
+    withDatabase(async (db) => {
+      const { revokeApiKey } = await import("../http/access.js");
+      if (!(await revokeApiKey(db, Number(id), await cliActor(), new Date()))) fail(new UsageError(`no active key ${id}`));
+      process.stdout.write(`revoked key ${id}\n`);
+    }),
+  );
+
 const stripe = program.command("stripe").description("Stripe billing data");
 stripe
   .command("import")

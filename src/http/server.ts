@@ -1,17 +1,25 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Deps } from "../deps/index.js";
 import { MAX_BATCH_BYTES } from "../ingest/index.js";
+import { installAccess } from "./access.js";
 import { installErrorHandler } from "./error-handler.js";
 import { HttpError } from "./http-error.js";
 import { campaignRoutes } from "./routes/campaigns.js";
 import { customerRoutes } from "./routes/customers.js";
 import { healthRoutes } from "./routes/health.js";
+import { keyRoutes } from "./routes/keys.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { segmentRoutes } from "./routes/segment.js";
 import { stripeRoutes } from "./routes/stripe.js";
 import { supportRoutes } from "./routes/support.js";
 import { suppressionRoutes } from "./routes/suppressions.js";
 import { unsubscribeRoutes } from "./routes/unsubscribe.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    routeList: { method: string; url: string; roles: readonly string[] | undefined }[];
+  }
+}
 
 /** Builds the HTTP API (not yet listening): health, Segment ingestion, the REST API. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -24,6 +32,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   installErrorHandler(app);
+  // Every route and the roles it admits: the access test walks them all.
+  const routes: { method: string; url: string; roles: readonly string[] | undefined }[] = [];
+  app.decorate("routeList", routes);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) if (method !== "HEAD") routes.push({ method, url: route.url, roles: route.config?.roles });
+  });
 
   // Segment libraries send application/json; some browser clients send text/plain to avoid a
   // CORS preflight. Both are parsed here so that a syntax error names its position.
@@ -38,6 +52,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     }
   });
 
+  installAccess(app, deps);
   healthRoutes(app, deps);
   metricsRoutes(app, deps);
   await app.register(async (scope) => {
@@ -52,6 +67,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   campaignRoutes(app, deps);
   suppressionRoutes(app, deps);
   supportRoutes(app, deps);
+  keyRoutes(app, deps);
   await stripeRoutes(app, deps);
   return app;
 }

@@ -9,3 +9,4 @@ export * from "./pauses.js";
 export * from "./suppressions.js";
 export * from "./audit-log.js";
 export * from "./stripe.js";
+export * from "./api-keys.js";

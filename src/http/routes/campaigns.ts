@@ -4,7 +4,7 @@ import { dryRun, formatProblem } from "../../campaigns/index.js";
 import { auditLog } from "../../db/index.js";
 import { previewStep, testSend } from "../../delivery/index.js";
 import type { Deps } from "../../deps/index.js";
-import { bearerToken, KeyRing, unauthorized } from "../auth.js";
+import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
 
 const DryRunQuery = z.strictObject({
@@ -13,13 +13,7 @@ const DryRunQuery = z.strictObject({
 
 /** Campaigns as loaded from their files: what runs, what was refused and why, and the dry run. */
 export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
-  const apiKeys = new KeyRing(deps.config.apiKeys, "api-key");
-  const authenticate = (request: FastifyRequest): string => {
-    const token = bearerToken(request.headers.authorization);
-    const name = token === undefined ? undefined : apiKeys.match(token);
-    if (name === undefined) throw unauthorized("Send an API key as `Authorization: Bearer <key>`.", "Bearer");
-    return name;
-  };
+  const marketers = { config: { roles: ["marketer"] as const } };
   const campaignOr404 = (request: FastifyRequest) => {
     const { id } = request.params as { id: string };
     const campaign = deps.campaigns.get(id);
@@ -36,8 +30,7 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     throw new HttpError(404, "not_found", `No campaign ${JSON.stringify(id)}.`);
   };
 
-  app.get("/api/campaigns", async (request) => {
-    authenticate(request);
+  app.get("/api/campaigns", { config: { roles: ["marketer", "support"] } }, async () => {
     return {
       campaigns: deps.campaigns.all().map((c) => ({
         id: c.id,
@@ -52,14 +45,12 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     };
   });
 
-  app.get("/api/campaigns/:id", async (request) => {
-    authenticate(request);
+  app.get("/api/campaigns/:id", { config: { roles: ["marketer", "support"] } }, async (request) => {
     const campaign = campaignOr404(request);
     return { id: campaign.id, versionId: campaign.versionId, version: campaign.contentHash, definition: campaign.definition };
   });
 
-  app.get("/api/campaigns/:id/dry-run", async (request) => {
-    authenticate(request);
+  app.get("/api/campaigns/:id/dry-run", marketers, async (request) => {
     const campaign = campaignOr404(request);
     const query = DryRunQuery.safeParse(request.query);
     if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
@@ -68,8 +59,7 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
 
   const stepOf = (request: FastifyRequest) => (request.params as { step: string }).step;
 
-  app.get("/api/campaigns/:id/steps/:step/preview", async (request) => {
-    authenticate(request);
+  app.get("/api/campaigns/:id/steps/:step/preview", marketers, async (request) => {
     const campaign = campaignOr404(request);
     const query = PreviewQuery.safeParse(request.query);
     if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
@@ -79,8 +69,8 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     return { customer: result.customer, locale: result.locale, ...result.email };
   });
 
-  app.post("/api/campaigns/:id/steps/:step/test-send", { bodyLimit: 4 * 1024 }, async (request) => {
-    const actor = authenticate(request);
+  app.post("/api/campaigns/:id/steps/:step/test-send", { bodyLimit: 4 * 1024, ...marketers }, async (request) => {
+    const actor = principalOf(request).name;
     const campaign = campaignOr404(request);
     const body = TestSendBody.safeParse(request.body ?? {});
     if (!body.success) throw HttpError.fromZod(body.error);

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { auditLog, customers } from "../../db/index.js";
 import type { Deps } from "../../deps/index.js";
 import { customerTimeline, pause, PauseInput, resume, type Scope, stop, StopInput } from "../../support/index.js";
-import { bearerToken, KeyRing, unauthorized } from "../auth.js";
+import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
 
 /**
@@ -12,13 +12,7 @@ import { HttpError } from "../http-error.js";
  * resume everything (the kill switch). Each acts on messages already queued, and each is audited.
  */
 export function supportRoutes(app: FastifyInstance, deps: Deps): void {
-  const apiKeys = new KeyRing(deps.config.apiKeys, "api-key");
-  const actor = (request: FastifyRequest): string => {
-    const token = bearerToken(request.headers.authorization);
-    const name = token === undefined ? undefined : apiKeys.match(token);
-    if (name === undefined) throw unauthorized("Send an API key as `Authorization: Bearer <key>`.", "Bearer");
-    return name;
-  };
+  const actor = (request: FastifyRequest): string => principalOf(request).name;
   const body = <T>(schema: z.ZodType<T>, request: FastifyRequest): T => {
     const parsed = schema.safeParse(request.body ?? {});
     if (!parsed.success) throw HttpError.fromZod(parsed.error);
@@ -35,7 +29,9 @@ export function supportRoutes(app: FastifyInstance, deps: Deps): void {
     if (!deps.campaigns.get(id) && !deps.campaigns.invalid().some((c) => c.id === id)) throw new HttpError(404, "not_found", `No campaign ${JSON.stringify(id)}.`);
     return { scope: "campaign", campaignId: id };
   };
-  const json = { bodyLimit: 8 * 1024 };
+  const json = { bodyLimit: 8 * 1024, config: { roles: ["support"] as const } };
+  const forMarketers = { bodyLimit: 8 * 1024, config: { roles: ["marketer"] as const } };
+  const opsOnly = { bodyLimit: 8 * 1024, config: { roles: [] as const } };
 
   app.post("/api/customers/:id/pause", json, async (request, reply) => {
     const who = actor(request);
@@ -49,29 +45,27 @@ export function supportRoutes(app: FastifyInstance, deps: Deps): void {
     const scope = await customerScope(request);
     return stop(deps.db, { id: scope.customerId, label: scope.label }, input, who, deps.clock.now());
   });
-  app.post("/api/campaigns/:id/pause", json, async (request, reply) => {
+  app.post("/api/campaigns/:id/pause", forMarketers, async (request, reply) => {
     const who = actor(request);
     const input = body(PauseInput, request);
     return reply.status(201).send(await pause(deps.db, campaignScope(request), input, who, deps.clock.now()));
   });
-  app.post("/api/campaigns/:id/resume", json, async (request) => resume(deps.db, campaignScope(request), actor(request), deps.clock.now()));
-  app.post("/api/pause-all", json, async (request, reply) => {
+  app.post("/api/campaigns/:id/resume", forMarketers, async (request) => resume(deps.db, campaignScope(request), actor(request), deps.clock.now()));
+  app.post("/api/pause-all", opsOnly, async (request, reply) => {
     const who = actor(request);
     const input = body(PauseInput, request);
     return reply.status(201).send(await pause(deps.db, { scope: "global" }, input, who, deps.clock.now()));
   });
-  app.post("/api/resume-all", json, async (request) => resume(deps.db, { scope: "global" }, actor(request), deps.clock.now()));
+  app.post("/api/resume-all", opsOnly, async (request) => resume(deps.db, { scope: "global" }, actor(request), deps.clock.now()));
 
-  app.get("/api/customers/:id/timeline", async (request) => {
-    actor(request);
+  app.get("/api/customers/:id/timeline", { config: { roles: ["support"] } }, async (request) => {
     const { id } = request.params as { id: string };
     const timeline = await customerTimeline(deps.db, id);
     if (!timeline) throw new HttpError(404, "not_found", `No customer ${JSON.stringify(id)}.`);
     return timeline;
   });
 
-  app.get("/api/audit", async (request) => {
-    actor(request);
+  app.get("/api/audit", { config: { roles: ["support"] } }, async (request) => {
     const query = request.query as { target?: string; limit?: string };
     const limit = Math.min(Math.max(Number.parseInt(query.limit ?? "100", 10) || 100, 1), 1000);
     const rows = await deps.db

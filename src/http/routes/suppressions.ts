@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Deps } from "../../deps/index.js";
 import { listSuppressions, SuppressInput, suppress, UnsuppressInput, unsuppress } from "../../suppressions/index.js";
-import { bearerToken, KeyRing, unauthorized } from "../auth.js";
+import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
 
 /**
@@ -10,20 +10,15 @@ import { HttpError } from "../http-error.js";
  * re-subscribing are each an audited act of the API key's holder.
  */
 export function suppressionRoutes(app: FastifyInstance, deps: Deps): void {
-  const apiKeys = new KeyRing(deps.config.apiKeys, "api-key");
-  const actor = (request: FastifyRequest): string => {
-    const token = bearerToken(request.headers.authorization);
-    const name = token === undefined ? undefined : apiKeys.match(token);
-    if (name === undefined) throw unauthorized("Send an API key as `Authorization: Bearer <key>`.", "Bearer");
-    return name;
-  };
+  const actor = (request: FastifyRequest): string => principalOf(request).name;
+  const support = { config: { roles: ["support"] as const } };
   const parse = <T>(schema: z.ZodType<T>, value: unknown, prefix: string[] = []): T => {
     const parsed = schema.safeParse(value ?? {});
     if (!parsed.success) throw HttpError.fromZod(parsed.error, prefix);
     return parsed.data;
   };
 
-  app.get("/api/suppressions", async (request) => {
+  app.get("/api/suppressions", support, async (request) => {
     actor(request);
     const query = parse(z.strictObject({ email: z.string().optional() }), request.query, ["query"]);
     const rows = await listSuppressions(deps.db, query.email);
@@ -32,7 +27,7 @@ export function suppressionRoutes(app: FastifyInstance, deps: Deps): void {
     };
   });
 
-  app.post("/api/suppressions", { bodyLimit: 8 * 1024 }, async (request, reply) => {
+  app.post("/api/suppressions", { bodyLimit: 8 * 1024, ...support }, async (request, reply) => {
     const who = actor(request);
     const input = parse(SuppressInput, request.body);
     const result = await suppress(deps.db, input, who, deps.clock.now());
@@ -40,7 +35,7 @@ export function suppressionRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   /** A spam complaint (from a feedback loop or by hand): no more mail of any category. */
-  app.post("/api/complaints", { bodyLimit: 8 * 1024 }, async (request, reply) => {
+  app.post("/api/complaints", { bodyLimit: 8 * 1024, ...support }, async (request, reply) => {
     const who = actor(request);
     const input = parse(z.strictObject({ email: z.email("expected an email address"), detail: z.string().max(500).optional() }), request.body);
     const result = await suppress(deps.db, { email: input.email.toLowerCase(), reason: "complaint", ...(input.detail && { detail: input.detail }) }, who, deps.clock.now());
@@ -48,7 +43,7 @@ export function suppressionRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   /** Re-subscribe: lift one category's suppression (`category`), the all-mail one (`category: "all"`), or every one. */
-  app.delete("/api/suppressions", { bodyLimit: 8 * 1024 }, async (request) => {
+  app.delete("/api/suppressions", { bodyLimit: 8 * 1024, ...support }, async (request) => {
     const who = actor(request);
     const input = parse(UnsuppressInput, request.body);
     return unsuppress(deps.db, input, who, deps.clock.now());

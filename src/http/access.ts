@@ -1,0 +1,105 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { type ApiKeyRole, apiKeys, auditLog, type Db } from "../db/index.js";
+import type { Deps } from "../deps/index.js";
+import { basicUsername, bearerToken, KeyRing, unauthorized } from "./auth.js";
+import { HttpError } from "./http-error.js";
+
+/**
+ * Who may do what. `ingest` sends data (the write keys of /v1 are ingest keys); `support` reads
+ * customers and their timelines and pauses, stops and suppresses; `marketer` works on campaigns
+ * (previews, dry runs, test sends, campaign pauses); `ops` may do everything, keys included.
+ */
+export type Role = ApiKeyRole;
+export const ROLES: readonly Role[] = ["ingest", "support", "marketer", "ops"];
+
+export interface Principal {
+  role: Role;
+  /** For the audit log and logs: never the key. */
+  name: string;
+}
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Roles allowed on this route (ops always is). Every /api route must say. */
+    roles?: readonly Role[];
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+const digest = (key: string) => createHash("sha256").update(key).digest("hex");
+
+/** A new key: shown once; only its digest is kept. */
+export async function createApiKey(db: Db, input: { name: string; role: Role }, actor: string, now: Date): Promise<{ id: number; key: string; prefix: string }> {
+  const key = `rk_${input.role}_${randomBytes(24).toString("base64url")}`;
+  const prefix = key.slice(0, input.role.length + 10);
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(apiKeys).values({ name: input.name, role: input.role, digest: digest(key), prefix, createdBy: actor, createdAt: now }).returning({ id: apiKeys.id });
+    await tx.insert(auditLog).values({ actor, action: "key.create", targetType: "api_key", targetId: String(row!.id), after: { name: input.name, role: input.role, prefix }, at: now });
+    return { id: row!.id, key, prefix };
+  });
+}
+
+export async function revokeApiKey(db: Db, id: number, actor: string, now: Date): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.update(apiKeys).set({ revokedAt: now, revokedBy: actor }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ name: apiKeys.name, role: apiKeys.role });
+    if (rows.length > 0) await tx.insert(auditLog).values({ actor, action: "key.revoke", targetType: "api_key", targetId: String(id), before: rows[0], at: now });
+    return rows.length > 0;
+  });
+}
+
+/**
+ * Authenticates every /api request (Bearer: an API key from the database or API_KEYS; Basic: a
+ * write key, as `ingest`) and checks the route's roles. A route under /api that declares no roles
+ * is refused outright, so a forgotten declaration fails closed.
+ */
+export function installAccess(app: FastifyInstance, deps: Deps): void {
+  const configured = new KeyRing(deps.config.apiKeys, "api-key");
+  const writeKeys = new KeyRing(deps.config.writeKeys, "write-key");
+
+  const identify = async (request: FastifyRequest): Promise<Principal> => {
+    const bearer = bearerToken(request.headers.authorization);
+    if (bearer !== undefined) {
+      const name = configured.match(bearer);
+      if (name) return { role: "ops", name };
+      const [row] = await deps.db
+        .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.digest, digest(bearer)), isNull(apiKeys.revokedAt)));
+      if (row) {
+        void deps.db.update(apiKeys).set({ lastUsedAt: deps.clock.now() }).where(eq(apiKeys.id, row.id)).catch(() => {});
+        return { role: row.role, name: `key:${row.id}:${row.name}` };
+      }
+      throw unauthorized("Unknown or revoked API key.", "Bearer");
+    }
+    const basic = basicUsername(request.headers.authorization);
+    if (basic !== undefined) {
+      const name = writeKeys.match(basic);
+      if (name) return { role: "ingest", name };
+    }
+    throw unauthorized("Send an API key as `Authorization: Bearer <key>`.", "Bearer");
+  };
+
+  app.addHook("preHandler", async (request) => {
+    if (!request.url.startsWith("/api/") && !request.url.startsWith("/metrics")) return;
+    const roles = request.routeOptions.config?.roles;
+    if (!roles) throw new HttpError(403, "forbidden", "This route declares no roles, so no one may use it.");
+    const principal = await identify(request);
+    if (principal.role !== "ops" && !roles.includes(principal.role)) {
+      const allowed = [...new Set([...roles, "ops"])].join(" or ");
+      throw new HttpError(403, "forbidden", `An ${principal.role} key cannot do this; it needs ${allowed}.`);
+    }
+    request.principal = principal;
+  });
+}
+
+/** The principal of an authorised request (set by the access hook). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new HttpError(401, "unauthorized", "Not authenticated.");
+  return request.principal;
+}
+
+export const activeKeyCount = (db: Db) => db.select({ n: sql<number>`count(*)::int` }).from(apiKeys).where(isNull(apiKeys.revokedAt));
