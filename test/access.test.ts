@@ -66,3 +66,24 @@ describe("API keys and roles", () => {
     expect(after.status).toBe(401);
   });
 });
+
+describe("the queue dashboard", () => {
+  it("is for ops only, signed in with an ops key as the Basic password", async () => {
+    const harness = await startHarness();
+    try {
+      const anonymous = await fetch(`${harness.url}/ops/queues`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get("www-authenticate")).toMatch(/^Basic/);
+      const basicAuth = (password: string) => `Basic ${Buffer.from(`ops:${password}`).toString("base64")}`;
+      expect((await fetch(`${harness.url}/ops/queues`, { headers: { authorization: basicAuth("wrong-key-0000000000") } })).status).toBe(401);
+      const page = await fetch(`${harness.url}/ops/queues`, { headers: { authorization: basicAuth(API_KEY) } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("Rekindle queues");
+      const queues = await fetch(`${harness.url}/ops/queues/api/queues`, { headers: { authorization: basicAuth(API_KEY) } });
+      const body = (await queues.json()) as { queues: { name: string }[] };
+      expect(body.queues.map((q) => q.name).sort()).toEqual(["campaigns", "maintenance", "send"]);
+    } finally {
+      await harness.stop();
+    }
+  });
+});

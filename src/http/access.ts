@@ -56,23 +56,31 @@ export async function revokeApiKey(db: Db, id: number, actor: string, now: Date)
  * write key, as `ingest`) and checks the route's roles. A route under /api that declares no roles
  * is refused outright, so a forgotten declaration fails closed.
  */
-export function installAccess(app: FastifyInstance, deps: Deps): void {
+/** The principal an API key stands for (API_KEYS or the database), or undefined. */
+export function keyResolver(deps: Deps): (key: string) => Promise<Principal | undefined> {
   const configured = new KeyRing(deps.config.apiKeys, "api-key");
+  return async (key) => {
+    const name = configured.match(key);
+    if (name) return { role: "ops", name };
+    const [row] = await deps.db
+      .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.digest, digest(key)), isNull(apiKeys.revokedAt)));
+    if (!row) return undefined;
+    void deps.db.update(apiKeys).set({ lastUsedAt: deps.clock.now() }).where(eq(apiKeys.id, row.id)).catch(() => {});
+    return { role: row.role, name: `key:${row.id}:${row.name}` };
+  };
+}
+
+export function installAccess(app: FastifyInstance, deps: Deps): void {
+  const resolve = keyResolver(deps);
   const writeKeys = new KeyRing(deps.config.writeKeys, "write-key");
 
   const identify = async (request: FastifyRequest): Promise<Principal> => {
     const bearer = bearerToken(request.headers.authorization);
     if (bearer !== undefined) {
-      const name = configured.match(bearer);
-      if (name) return { role: "ops", name };
-      const [row] = await deps.db
-        .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role })
-        .from(apiKeys)
-        .where(and(eq(apiKeys.digest, digest(bearer)), isNull(apiKeys.revokedAt)));
-      if (row) {
-        void deps.db.update(apiKeys).set({ lastUsedAt: deps.clock.now() }).where(eq(apiKeys.id, row.id)).catch(() => {});
-        return { role: row.role, name: `key:${row.id}:${row.name}` };
-      }
+      const principal = await resolve(bearer);
+      if (principal) return principal;
       throw unauthorized("Unknown or revoked API key.", "Bearer");
     }
     const basic = basicUsername(request.headers.authorization);

@@ -6,6 +6,7 @@ import { installErrorHandler } from "./error-handler.js";
 import { HttpError } from "./http-error.js";
 import { campaignRoutes } from "./routes/campaigns.js";
 import { customerRoutes } from "./routes/customers.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { healthRoutes } from "./routes/health.js";
 import { keyRoutes } from "./routes/keys.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -68,6 +69,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   suppressionRoutes(app, deps);
   supportRoutes(app, deps);
   keyRoutes(app, deps);
+  await dashboardRoutes(app, deps);
   await stripeRoutes(app, deps);
   return app;
 }

@@ -1,0 +1,34 @@
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import { FastifyAdapter } from "@bull-board/fastify";
+import type { FastifyInstance } from "fastify";
+import type { Deps } from "../../deps/index.js";
+import { keyResolver } from "../access.js";
+
+export const DASHBOARD_PATH = "/ops/queues";
+
+/**
+ * The queue dashboard (bull-board) for ops, at /ops/queues. A browser cannot send a bearer
+ * token, so it asks for HTTP Basic: any user name, an ops API key as the password.
+ */
+export async function dashboardRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(DASHBOARD_PATH);
+  createBullBoard({ queues: deps.queues.all().map((queue) => new BullMQAdapter(queue)), serverAdapter, options: { uiConfig: { boardTitle: "Rekindle queues" } } });
+  const resolve = keyResolver(deps);
+  await app.register(async (scope) => {
+    // bull-board brings its own error handler into this scope, so the refusal is answered here.
+    scope.addHook("onRequest", async (request, reply) => {
+      const match = request.headers.authorization?.match(/^Basic\s+(\S+)$/i);
+      const password = match ? Buffer.from(match[1]!, "base64").toString("utf8").split(":").slice(1).join(":") : undefined;
+      const principal = password ? await resolve(password) : undefined;
+      if (principal?.role !== "ops") {
+        return reply
+          .status(401)
+          .header("www-authenticate", 'Basic realm="rekindle ops", charset="UTF-8"')
+          .send({ error: { code: "unauthorized", message: "The queue dashboard is for ops: sign in with an ops API key as the password.", problems: [] } });
+      }
+    });
+    await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
+  });
+}
