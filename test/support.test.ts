@@ -149,5 +149,15 @@ describe("the customer timeline", () => {
     expect(timeline.entries[2]!.summary).toBe('email nudge/first sent "Nudge for fay@example.com"');
     expect(timeline.entries[3]!.summary).toMatch(/^customer paused by api-key:\w+: travelling$/);
     expect(timeline.next).toEqual([{ due: "2026-12-03T12:01:00.000Z", campaign: "nudge", step: "second", status: "scheduled" }]);
+
+    // The same story in ops' figures.
+    const status = (await (await fetch(`${harness.url}/api/status`, { headers: auth })).json()) as { lastHour: { sent: number }; campaigns: { id: string; state: string }[]; queues: Record<string, unknown> };
+    expect(status.lastHour.sent).toBe(1);
+    expect(status.campaigns).toEqual([{ id: "nudge", state: "running", detail: null }]);
+    expect(Object.keys(status.queues).sort()).toEqual(["campaigns", "maintenance", "send"]);
+    const metrics = await (await fetch(`${harness.url}/metrics`, { headers: auth })).text();
+    expect(metrics).toMatch(/^rekindle_messages_last_hour\{status="sent"\} 1$/m);
+    expect(metrics).toMatch(/^rekindle_queue_jobs\{queue="send",state="waiting"\} \d+$/m);
+    expect(metrics).toMatch(/^rekindle_outbox_lag_seconds \d+$/m);
   });
 });

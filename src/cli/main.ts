@@ -493,6 +493,42 @@ program
     }),
   );
 
+program
+  .command("status")
+  .description("one screen for ops: queues, outbox lag, the last hour's sends and failures, uncertain emails, campaigns")
+  .option("--json", "print JSON")
+  .action(async (options: { json?: boolean }) => {
+    const config = configOrExit();
+    const logger = createLogger("warn");
+    let runtime: Runtime | undefined;
+    try {
+      runtime = await buildDeps(config, logger, { env: process.env });
+      await assertMigrated(runtime.deps.db);
+      const { collectStatus } = await import("../support/index.js");
+      const status = await collectStatus(runtime.deps);
+      if (options.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      else {
+        const h = status.lastHour;
+        const lines = [
+          `Rekindle status at ${status.at}`,
+          status.globalPause ? `ALL SENDING PAUSED by ${status.globalPause.by}: ${status.globalPause.reason ?? ""}` : "sending: on",
+          `outbox: ${status.outbox.due} due, oldest waiting ${status.outbox.lagSeconds}s, ${status.outbox.inFlight} in flight`,
+          `last hour: ${h.sent} sent (avg ${h.avgSendLatencySeconds ?? "-"}s after due), ${h.failed} failed, ${h.uncertain} uncertain; ${h.eventsReceived} events received`,
+          `uncertain (all time): ${status.uncertainTotal}${status.uncertainTotal > 0 ? "  ← see `rekindle uncertain`" : ""}`,
+          "queues:",
+          ...Object.entries(status.queues).map(([q, c]) => `  ${q.padEnd(12)} ${Object.entries(c).map(([k, v]) => `${k} ${v}`).join(", ")}`),
+          "campaigns:",
+          ...status.campaigns.map((c) => `  ${c.id.padEnd(20)} ${c.state}${c.detail ? `  (${c.detail})` : ""}`),
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+      }
+    } catch (error) {
+      await runtime?.close();
+      fail(error);
+    }
+    await runtime?.close();
+  });
+
 const keys = program.command("keys").description("API keys with roles: ingest, support, marketer, ops");
 keys
   .command("create")

@@ -24,9 +24,12 @@ export function createJobHandlers(deps: Deps): JobHandlers {
       const now = deps.clock.now();
       const results: Record<string, { enrolled: number; exited: number }> = {};
       for (const campaign of deps.campaigns.running()) {
+        const started = performance.now();
         const exited = await exitOnConditions(deps.db, campaign, now);
         const enrolled = isEventTrigger(campaign.definition.trigger) ? [] : await scanCampaign(deps.db, campaign, now, deps.config.delivery.defaultTimeZone);
         results[campaign.id] = { enrolled: enrolled.length, exited };
+        // The last scan of each campaign, for /metrics (whichever worker ran it).
+        await deps.redis.hset(`${deps.config.redis.prefix}:stats:scans`, campaign.id, JSON.stringify({ ms: Math.round(performance.now() - started), enrolled: enrolled.length, exited, at: now }));
         if (enrolled.length > 0 || exited > 0) deps.logger.info({ campaign: campaign.id, enrolled: enrolled.length, exited }, "scan");
       }
       return results;

@@ -67,6 +67,9 @@ export const messages = pgTable(
     index("messages_customer_sent_idx").on(t.customerId, t.sentAt).where(sql`${t.status} = 'sent'`),
     index("messages_customer_active_idx").on(t.customerId, t.dueAt).where(sql`${t.status} in ('scheduled', 'queued', 'sending')`),
     index("messages_uncertain_idx").on(t.updatedAt).where(sql`${t.status} = 'uncertain'`),
+    // Ops figures: recent sends (latency, throughput) and recent failures.
+    index("messages_sent_at_idx").on(t.sentAt).where(sql`${t.status} = 'sent'`),
+    index("messages_failed_idx").on(t.updatedAt).where(sql`${t.status} = 'failed'`),
   ],
 );
 export type Message = typeof messages.$inferSelect;

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { queryRows } from "../../db/index.js";
 import type { Deps } from "../../deps/index.js";
+import { collectStatus } from "../../support/index.js";
 
 /**
  * Prometheus metrics (`GET /metrics`, with an API key as a bearer token). Outbox figures are read
@@ -44,7 +45,29 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
     },
   });
 
+  const status = new Gauge({ name: "rekindle_outbox_lag_seconds", help: "How long the oldest due, unsent message has waited.", registers: [registry] });
+  const queueDepth = new Gauge({ name: "rekindle_queue_jobs", help: "BullMQ jobs by queue and state.", labelNames: ["queue", "state"], registers: [registry] });
+  const lastHour = new Gauge({ name: "rekindle_messages_last_hour", help: "Messages sent, failed and left uncertain in the last hour.", labelNames: ["status"], registers: [registry] });
+  const latency = new Gauge({ name: "rekindle_send_latency_seconds", help: "Average time from due to sent over the last hour.", registers: [registry] });
+  const ingested = new Gauge({ name: "rekindle_events_received_last_hour", help: "Events ingested in the last hour.", registers: [registry] });
+  const scanSeconds = new Gauge({ name: "rekindle_scan_duration_seconds", help: "Duration of each campaign's last scan.", labelNames: ["campaign"], registers: [registry] });
+  const scanMatches = new Gauge({ name: "rekindle_scan_enrolled", help: "Customers each campaign's last scan enrolled.", labelNames: ["campaign"], registers: [registry] });
+
+  app.get("/api/status", { config: { roles: [] } }, async () => collectStatus(deps));
+
   app.get("/metrics", { config: { roles: [] } }, async (_request, reply) => {
+    const current = await collectStatus(deps);
+    status.set(current.outbox.lagSeconds);
+    for (const [queue, counts] of Object.entries(current.queues)) for (const [state, n] of Object.entries(counts)) queueDepth.set({ queue, state }, n);
+    for (const key of ["sent", "failed", "uncertain"] as const) lastHour.set({ status: key }, current.lastHour[key]);
+    latency.set(current.lastHour.avgSendLatencySeconds ?? 0);
+    ingested.set(current.lastHour.eventsReceived);
+    const scans = await deps.redis.hgetall(`${deps.config.redis.prefix}:stats:scans`);
+    for (const [campaign, json] of Object.entries(scans)) {
+      const scan = JSON.parse(json) as { ms: number; enrolled: number };
+      scanSeconds.set({ campaign }, scan.ms / 1000);
+      scanMatches.set({ campaign }, scan.enrolled);
+    }
     return reply.type(registry.contentType).send(await registry.metrics());
   });
 }

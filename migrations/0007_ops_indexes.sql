@@ -1,0 +1,2 @@
+CREATE INDEX "messages_sent_at_idx" ON "messages" USING btree ("sent_at") WHERE "messages"."status" = 'sent';--> statement-breakpoint
+CREATE INDEX "messages_failed_idx" ON "messages" USING btree ("updated_at") WHERE "messages"."status" = 'failed';

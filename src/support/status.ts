@@ -1,0 +1,65 @@
+import { sql } from "drizzle-orm";
+import type { Deps } from "../deps/index.js";
+import { queryRows } from "../db/index.js";
+
+/** The figures ops look at: one screen (`rekindle status`), and the same numbers in /metrics. */
+export interface Status {
+  at: string;
+  queues: Record<string, Record<string, number>>;
+  outbox: {
+    /** Scheduled messages whose time has come. */
+    due: number;
+    /** Seconds the oldest due, unsent message has waited (0 when none). */
+    lagSeconds: number;
+    inFlight: number;
+  };
+  lastHour: { sent: number; failed: number; uncertain: number; avgSendLatencySeconds: number | null; eventsReceived: number };
+  uncertainTotal: number;
+  campaigns: { id: string; state: "running" | "disabled" | "invalid" | "paused"; detail: string | null }[];
+  globalPause: { by: string; reason: string | null; until: string | null } | null;
+}
+
+export async function collectStatus(deps: Pick<Deps, "db" | "queues" | "clock">): Promise<Status> {
+  const now = deps.clock.now();
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const queues: Status["queues"] = {};
+  for (const queue of deps.queues.all()) queues[queue.name] = await queue.getJobCounts("waiting", "delayed", "active", "failed", "completed");
+  const [outbox] = await queryRows<{ due: number; oldest: string | null; in_flight: number }>(
+    deps.db,
+    sql`select (select count(*)::int from messages where status = 'scheduled' and due_at <= ${at}) as due,
+               (select min(due_at) from messages where status in ('scheduled', 'queued') and due_at <= ${at}) as oldest,
+               (select count(*)::int from messages where status in ('queued', 'sending')) as in_flight`,
+  );
+  const [hour] = await queryRows<{ sent: number; failed: number; uncertain: number; latency: string | null; events: number; uncertain_total: number }>(
+    deps.db,
+    sql`select (select count(*)::int from messages where status = 'sent' and sent_at > ${at} - interval '1 hour') as sent,
+               (select count(*)::int from messages where status = 'failed' and updated_at > ${at} - interval '1 hour') as failed,
+               (select count(*)::int from messages where status = 'uncertain' and updated_at > ${at} - interval '1 hour') as uncertain,
+               (select avg(extract(epoch from sent_at - due_at)) from messages where status = 'sent' and sent_at > ${at} - interval '1 hour') as latency,
+               (select count(*)::int from events where received_at > ${at} - interval '1 hour') as events,
+               (select count(*)::int from messages where status = 'uncertain') as uncertain_total`,
+  );
+  const campaigns = await queryRows<{ id: string; enabled: boolean; load_error: { message: string }[] | null; paused_by: string | null; reason: string | null }>(
+    deps.db,
+    sql`select c.id, c.enabled, c.load_error, p.created_by as paused_by, p.reason from campaigns c
+        left join lateral (select created_by, reason from pauses where scope = 'campaign' and campaign_id = c.id and lifted_at is null
+                           and (until is null or until > ${at}) limit 1) p on true order by c.id`,
+  );
+  const [global] = await queryRows<{ created_by: string; reason: string | null; until: string | null }>(
+    deps.db,
+    sql`select created_by, reason, until from pauses where scope = 'global' and lifted_at is null and (until is null or until > ${at}) limit 1`,
+  );
+  return {
+    at: now.toISOString(),
+    queues,
+    outbox: { due: outbox!.due, lagSeconds: outbox!.oldest ? Math.max(0, Math.round((now.getTime() - new Date(outbox!.oldest).getTime()) / 1000)) : 0, inFlight: outbox!.in_flight },
+    lastHour: { sent: hour!.sent, failed: hour!.failed, uncertain: hour!.uncertain, avgSendLatencySeconds: hour!.latency === null ? null : Math.round(Number(hour!.latency) * 10) / 10, eventsReceived: hour!.events },
+    uncertainTotal: hour!.uncertain_total,
+    campaigns: campaigns.map((c) => ({
+      id: c.id,
+      state: c.load_error ? "invalid" : c.paused_by ? "paused" : c.enabled ? "running" : "disabled",
+      detail: c.load_error ? `${c.load_error.length} problem(s): ${c.load_error[0]?.message ?? ""}` : c.paused_by ? `paused by ${c.paused_by}: ${c.reason ?? ""}` : null,
+    })),
+    globalPause: global ? { by: global.created_by, reason: global.reason, until: global.until } : null,
+  };
+}
