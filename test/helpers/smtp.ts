@@ -15,6 +15,8 @@ export interface TestSmtp {
   behave(behaviour: SmtpBehaviour | undefined): void;
   /** While frozen, emails' data is read but never answered: the client hangs inside the SMTP call. */
   freezeData(frozen: boolean): void;
+  /** Answer each email's data after this long, as a busy provider would. */
+  slowDown(ms: number): void;
   /** Resolves once `count` emails have been received (or rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
   close(): Promise<void>;
@@ -27,6 +29,7 @@ export async function startSmtp(): Promise<TestSmtp> {
   let behaviour: SmtpBehaviour | undefined;
   let attempts = 0;
   let frozen = false;
+  let delayMs = 0;
   const fail = (result: { code: number; message: string }) => Object.assign(new Error(result.message), { responseCode: result.code });
   const server = new SMTPServer({
     authOptional: true,
@@ -50,9 +53,11 @@ export async function startSmtp(): Promise<TestSmtp> {
           .then((mail) => {
             const result = behaviour?.("data", session.envelope.rcptTo[0]?.address ?? "");
             if (result) return callback(fail(result));
-            received.push(mail);
-            raw.push(source);
-            callback();
+            setTimeout(() => {
+              received.push(mail);
+              raw.push(source);
+              callback();
+            }, delayMs);
           })
           .catch(callback);
       });
@@ -72,6 +77,9 @@ export async function startSmtp(): Promise<TestSmtp> {
     },
     freezeData(value) {
       frozen = value;
+    },
+    slowDown(ms) {
+      delayMs = ms;
     },
     async waitFor(count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
