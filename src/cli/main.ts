@@ -529,6 +529,37 @@ program
     await runtime?.close();
   });
 
+program
+  .command("report")
+  .description("what a campaign changed: entered, emailed, goal rate of emailed vs held-out customers, uplift with its 95% interval")
+  .requiredOption("--campaign <id>", "campaign id")
+  .option("--from <date>", "entered on or after (default: 30 days before --to)")
+  .option("--to <date>", "entered before (default: now)")
+  .option("--json", "print JSON")
+  .action((options: { campaign: string; from?: string; to?: string; json?: boolean }) =>
+    withDatabase(async (db, config) => {
+      const { readCampaignFolders } = await import("../campaigns/index.js");
+      const { campaignReport } = await import("../reports/index.js");
+      const folder = (await readCampaignFolders(config.campaigns.templatesDir)).find((f) => f.id === options.campaign);
+      const window = folder?.type === "valid" ? folder.campaign.conversion_window : "P30D";
+      const to = options.to ? new Date(options.to) : new Date();
+      const from = options.from ? new Date(options.from) : new Date(to.getTime() - 30 * 86_400_000);
+      if (Number.isNaN(to.getTime()) || Number.isNaN(from.getTime())) fail(new UsageError("--from and --to take dates such as 2026-11-01"));
+      const report = await campaignReport(db, options.campaign, window, from, to);
+      if (options.json) return void process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      const rate = (r: number | null) => (r === null ? "-" : `${(r * 100).toFixed(1)}%`);
+      const rows = [
+        ["", "entered", "reached goal", "rate"],
+        ["emailed", String(report.treated.entered), String(report.treated.converted), rate(report.treated.rate)],
+        ["held out", String(report.holdout.entered), String(report.holdout.converted), rate(report.holdout.rate)],
+      ];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      process.stdout.write(`${report.campaign}: entered ${report.from.slice(0, 10)} to ${report.to.slice(0, 10)}, goal within ${report.conversionWindow}; ${report.emailsSent} email(s) sent\n`);
+      for (const r of rows) process.stdout.write(`  ${r.map((cell, i) => cell.padStart(widths[i]!)).join("   ")}\n`);
+      process.stdout.write(`${report.verdict}\n`);
+    }),
+  );
+
 const keys = program.command("keys").description("API keys with roles: ingest, support, marketer, ops");
 keys
   .command("create")

@@ -37,6 +37,7 @@ export class RetryableSendError extends Error {
 const UNAVAILABLE_RETRY_MS = 15 * 60_000;
 
 interface MessageRow extends RecipientRow {
+  holdout: boolean;
   subscription: SubscriptionRow | null;
   card: CardRow | null;
   pause: { id: number; until: string | null } | null;
@@ -64,7 +65,7 @@ async function lockMessage(tx: Tx, id: number, now: Date): Promise<MessageRow | 
   const [row] = await queryRows<MessageRow>(
     tx,
     sql`select m.id::int, m.status::text, m.kind, m.step_id, m.due_at, m.attempts, m.enrollment_id::int, m.customer_id::int,
-               en.status::text as enrollment_status, en.campaign_id, en.matched_facts,
+               en.status::text as enrollment_status, en.campaign_id, en.matched_facts, en.holdout,
                c.external_id, c.email, c.name, c.locale, c.timezone, c.plan, c.traits,
                ${SUBSCRIPTION_JSON} as subscription, ${CARD_JSON} as card,
                (select jsonb_build_object('id', p.id, 'until', p.until) from pauses p
@@ -219,6 +220,12 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
       const until = pause.until ? new Date(pause.until) : new Date(now.getTime() + UNAVAILABLE_RETRY_MS);
       await defer(tx, row.id, until, now, { type: "paused", pauseId: pause.id });
       return { done: { type: "deferred", until, reason: "paused" } };
+    }
+    if (row.holdout && step.type !== "branch") {
+      // Held out to measure the campaign: walked like everyone else, sent nothing.
+      await finish(tx, row.id, "skipped", now, { type: "holdout" });
+      await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
+      return { done: { type: "skipped", reason: "holdout" } };
     }
     if (step.type === "branch") {
       const next = (await holds(tx, row.customer_id, step.if, now)) ? step.then : (step.else ?? following(campaign.definition, step.id));

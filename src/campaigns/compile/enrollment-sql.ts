@@ -18,6 +18,15 @@ function reentrySql(campaignId: string, reentry: Reentry, scope: SqlScope): SQL 
   return sql`${base} and not exists (select 1 from enrollments x where ${mine} and x.entered_at > ${scope.nowSql()} - ${duration(reentry.after)})`;
 }
 
+/**
+ * Whether customer `c` is in the campaign's holdout: the first 32 bits of md5(campaign:customer)
+ * as a fraction of 2^32, below the share. Deterministic, so re-entry keeps the group, and uniform.
+ */
+export function holdoutSql(campaignId: string, share: number): SQL {
+  if (share <= 0) return sql`false`;
+  return sql`((('x' || substr(md5(${campaignId}::text || ':' || c.external_id), 1, 8))::bit(32)::bigint)::float8 / 4294967296.0 < ${share}::float8)`;
+}
+
 /** Candidates (`m`), joined to their customer (`c`), filtered by audience and re-entry. */
 export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope): { from: SQL; where: SQL } {
   const audience = campaign.definition.audience ? conditionSql(campaign.definition.audience, scope) : sql`true`;
@@ -45,9 +54,9 @@ export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlS
   return sql`
     with enrolled as (
       insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id,
-                               matched_facts, trigger_key, trigger_event_id, entered_at)
+                               matched_facts, trigger_key, trigger_event_id, entered_at, holdout)
       select distinct on (c.id) ${campaign.id}, ${campaign.versionId}, c.id, 'active', ${plan.target?.id ?? null},
-             m.facts, m.trigger_key, m.trigger_event_id, ${scope.nowSql()}
+             m.facts, m.trigger_key, m.trigger_event_id, ${scope.nowSql()}, ${holdoutSql(campaign.id, campaign.definition.holdout)}
       from ${from}
       where ${where}
       order by c.id, m.sort_at, m.trigger_key

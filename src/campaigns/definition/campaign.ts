@@ -55,6 +55,13 @@ export const Campaign = z
     /** Who goes first when a customer's frequency cap leaves room for fewer emails than are due. Default 0. */
     priority: z.number().int().min(-100).max(100).default(0),
     delivery: Delivery.default({ quiet_hours: true, frequency_cap: true, over_cap: "defer", unsubscribable: true }),
+    /**
+     * The share of entrants held out to measure the campaign: enrolled and tracked like the others,
+     * sent nothing. Chosen by a hash of campaign and customer, so re-entry keeps the same group. Default 0.
+     */
+    holdout: z.number().min(0).max(0.5, "hold out at most half (0.5)").default(0),
+    /** An exit goal reached within this long after entering counts as a conversion. Default P30D. */
+    conversion_window: IsoDuration.default("P30D"),
     trigger: Trigger,
     audience: Condition.optional(),
     reentry: Reentry.default("never"),

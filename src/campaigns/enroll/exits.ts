@@ -38,6 +38,16 @@ export async function exitOnEvents(db: Db, catalog: CampaignCatalog, names: Iter
           returning en.id`,
       );
       if (rows.length > 0) ended.set(campaign.id, (ended.get(campaign.id) ?? 0) + rows.length);
+      // A goal reached after the sequence ended (or was stopped) still counts as a conversion
+      // when it falls inside the conversion window: the measurement must not depend on how long the sequence is.
+      await db.execute(sql`
+        update enrollments en set goal_reached_at = e.occurred_at
+        from events e
+        where ${selectionSql(selection)} and e.name = ${name} and (${matches})
+          and en.campaign_id = ${campaign.id} and en.status <> 'active' and en.goal_reached_at is null
+          and en.customer_id = e.customer_id
+          and e.occurred_at >= coalesce((select t.occurred_at from events t where t.id = en.trigger_event_id), en.entered_at)
+          and e.occurred_at <= en.entered_at + ${campaign.definition.conversion_window}::interval`);
     }
   }
   return ended;

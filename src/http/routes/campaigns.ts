@@ -3,6 +3,8 @@ import { z } from "zod";
 import { dryRun, formatProblem } from "../../campaigns/index.js";
 import { auditLog } from "../../db/index.js";
 import { previewStep, testSend } from "../../delivery/index.js";
+import { campaignReport } from "../../reports/index.js";
+import { Timestamp } from "../../validation/index.js";
 import type { Deps } from "../../deps/index.js";
 import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
@@ -57,6 +59,16 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     return dryRun(deps.db, campaign, deps.clock.now(), { sample: query.data.sample });
   });
 
+  /** Uplift of one campaign over a period (default: the last 30 days). */
+  app.get("/api/campaigns/:id/report", { config: { roles: ["marketer", "support"] } }, async (request) => {
+    const campaign = campaignOr404(request);
+    const query = ReportQuery.safeParse(request.query);
+    if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
+    const to = query.data.to ?? deps.clock.now();
+    const from = query.data.from ?? new Date(to.getTime() - 30 * 86_400_000);
+    return campaignReport(deps.db, campaign.id, campaign.definition.conversion_window, from, to);
+  });
+
   const stepOf = (request: FastifyRequest) => (request.params as { step: string }).step;
 
   app.get("/api/campaigns/:id/steps/:step/preview", marketers, async (request) => {
@@ -91,6 +103,11 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     return { sent: true, to: body.data.to, subject: result.subject, messageId: result.messageId, response: result.response };
   });
 }
+
+const ReportQuery = z.strictObject({
+  from: Timestamp.optional(),
+  to: Timestamp.optional(),
+});
 
 const PreviewQuery = z.strictObject({
   customer: z.string().min(1).max(255).optional(),

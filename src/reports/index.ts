@@ -1,0 +1,1 @@
+export { campaignReport, MIN_GROUP, upliftOf, type CampaignReport, type GroupFigures } from "./uplift.js";
