@@ -112,3 +112,68 @@ describe("the uplift report", () => {
     expect(report.verdict).toMatch(/^The campaign works: /);
   }, 60_000);
 });
+
+describe("churn metrics", () => {
+  let harness: Harness;
+  const clock = new FixedClock(new Date("2026-10-01T12:00:00Z"));
+  beforeAll(async () => {
+    harness = await startHarness({ clock });
+    await harness.setCampaign("measured", campaign("measured", 0));
+  });
+  afterAll(async () => {
+    await harness.stop();
+  });
+
+  const put = async (at: string, id: string, body: unknown) => {
+    clock.set(new Date(at));
+    const response = await fetch(`${harness.url}/api/customers/${id}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBeLessThan(300);
+  };
+
+  it("computes customer churn, gross and net MRR churn and the involuntary share as defined", async () => {
+    // Four paying customers on 1 November: 10.00 + 20.00 + 30.00 + 40.00 = 100.00 of MRR.
+    for (const [id, mrr] of [["a", 1000], ["b", 2000], ["c", 3000], ["d", 4000]] as const) {
+      await put("2026-10-05T10:00:00Z", id, { email: `${id}@example.com`, subscription: { status: "active", mrrMinor: mrr, currency: "EUR" } });
+    }
+    // November: b's payment fails, then b cancels (involuntary, -20.00); c downgrades 30.00 → 10.00; d upgrades 40.00 → 50.00; e starts.
+    clock.set(new Date("2026-11-05T09:00:00Z"));
+    await post(harness, "/v1/track", { userId: "b", event: "payment_failed", timestamp: "2026-11-05T09:00:00Z" });
+    await put("2026-11-10T10:00:00Z", "b", { subscription: { status: "canceled" } });
+    await put("2026-11-12T10:00:00Z", "c", { subscription: { status: "active", mrrMinor: 1000 } });
+    await put("2026-11-15T10:00:00Z", "d", { subscription: { status: "active", mrrMinor: 5000 } });
+    await put("2026-11-20T10:00:00Z", "e", { email: "e@example.com", subscription: { status: "active", mrrMinor: 9900, currency: "EUR" } });
+    // December: a cancels of their own accord.
+    await put("2026-12-03T10:00:00Z", "a", { subscription: { status: "canceled" } });
+
+    const { churnByMonth } = await import("../src/reports/index.js");
+    const [november, december] = await churnByMonth(harness.deps.db, new Date("2026-11-01T00:00:00Z"), new Date("2026-12-31T00:00:00Z"));
+    // By hand: 1 of 4 customers lost = 25%; gross (20.00 lost + 20.00 contraction) / 100.00 = 40%; net (40.00 − 10.00) / 100.00 = 30%.
+    expect(november).toEqual({
+      month: "2026-11",
+      customersAtStart: 4,
+      customersLost: 1,
+      customerChurnRate: 0.25,
+      lostInvoluntary: 1,
+      lostVoluntary: 0,
+      mrr: { EUR: { starting: 10_000, lost: 2000, contraction: 2000, expansion: 1000, grossChurnRate: 0.4, netChurnRate: 0.3 } },
+    });
+    // December starts with a (10.00), c (10.00), d (50.00), e (99.00) = 169.00; a leaves voluntarily.
+    expect(december).toMatchObject({ customersAtStart: 4, customersLost: 1, customerChurnRate: 0.25, lostInvoluntary: 0, lostVoluntary: 1 });
+    expect(december!.mrr.EUR).toMatchObject({ starting: 16_900, lost: 1000, contraction: 0, expansion: 0 });
+    expect(december!.mrr.EUR!.grossChurnRate).toBeCloseTo(1000 / 16_900, 10);
+
+    // The same through the API, and split by a campaign: b entered it, the others did not.
+    await harness.deps.db.execute(sql`insert into enrollments (campaign_id, campaign_version_id, customer_id, status, trigger_key, entered_at)
+      select 'measured', (select current_version_id from campaigns where id = 'measured'), id, 'completed', 'test', '2026-11-06T00:00:00Z' from customers where external_id = 'b'`);
+    const split = (await (await fetch(`${harness.url}/api/reports/churn?from=2026-11-01&to=2026-11-30&campaign=measured`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as {
+      entered: { customersAtStart: number; customersLost: number }[];
+      notEntered: { customersAtStart: number; customersLost: number }[];
+    };
+    expect(split.entered).toMatchObject([{ customersAtStart: 1, customersLost: 1 }]);
+    expect(split.notEntered).toMatchObject([{ customersAtStart: 3, customersLost: 0 }]);
+  });
+});

@@ -531,22 +531,43 @@ program
 
 program
   .command("report")
-  .description("what a campaign changed: entered, emailed, goal rate of emailed vs held-out customers, uplift with its 95% interval")
-  .requiredOption("--campaign <id>", "campaign id")
-  .option("--from <date>", "entered on or after (default: 30 days before --to)")
-  .option("--to <date>", "entered before (default: now)")
+  .description("churn by month (customers, gross and net MRR, voluntary/involuntary); with --campaign, its uplift over the holdout and the churn of its entrants vs everyone else")
+  .option("--campaign <id>", "campaign id")
+  .option("--from <date>", "from (default: 30 days before --to; for churn, the start of that month)")
+  .option("--to <date>", "until (default: now)")
   .option("--json", "print JSON")
-  .action((options: { campaign: string; from?: string; to?: string; json?: boolean }) =>
+  .action((options: { campaign?: string; from?: string; to?: string; json?: boolean }) =>
     withDatabase(async (db, config) => {
       const { readCampaignFolders } = await import("../campaigns/index.js");
-      const { campaignReport } = await import("../reports/index.js");
+      const { campaignReport, churnByMonth } = await import("../reports/index.js");
+      const pctOf = (r: number | null) => (r === null ? "-" : `${(r * 100).toFixed(1)}%`);
+      const printChurn = (title: string, months: Awaited<ReturnType<typeof churnByMonth>>) => {
+        process.stdout.write(`${title}\n  month     customers  lost  churn   involuntary  MRR at start  gross MRR churn  net MRR churn\n`);
+        for (const m of months) {
+          const money = Object.entries(m.mrr)
+            .map(([cur, v]) => `${(v.starting / 100).toFixed(2)} ${cur}`.padStart(12) + `  ${pctOf(v.grossChurnRate).padStart(15)}  ${pctOf(v.netChurnRate).padStart(13)}`)
+            .join("; ");
+          process.stdout.write(`  ${m.month}  ${String(m.customersAtStart).padStart(9)}  ${String(m.customersLost).padStart(4)}  ${pctOf(m.customerChurnRate).padStart(6)}  ${String(m.lostInvoluntary).padStart(11)}  ${money}\n`);
+        }
+      };
+      if (!options.campaign) {
+        const to = options.to ? new Date(options.to) : new Date();
+        const from = options.from ? new Date(options.from) : new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - 5, 1));
+        const months = await churnByMonth(db, from, to);
+        if (options.json) return void process.stdout.write(`${JSON.stringify(months, null, 2)}\n`);
+        return printChurn("churn by month", months);
+      }
       const folder = (await readCampaignFolders(config.campaigns.templatesDir)).find((f) => f.id === options.campaign);
       const window = folder?.type === "valid" ? folder.campaign.conversion_window : "P30D";
       const to = options.to ? new Date(options.to) : new Date();
       const from = options.from ? new Date(options.from) : new Date(to.getTime() - 30 * 86_400_000);
       if (Number.isNaN(to.getTime()) || Number.isNaN(from.getTime())) fail(new UsageError("--from and --to take dates such as 2026-11-01"));
       const report = await campaignReport(db, options.campaign, window, from, to);
-      if (options.json) return void process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (options.json) {
+        const entered = await churnByMonth(db, from, to, { campaign: options.campaign, entered: true });
+        const notEntered = await churnByMonth(db, from, to, { campaign: options.campaign, entered: false });
+        return void process.stdout.write(`${JSON.stringify({ ...report, churn: { entered, notEntered } }, null, 2)}\n`);
+      }
       const rate = (r: number | null) => (r === null ? "-" : `${(r * 100).toFixed(1)}%`);
       const rows = [
         ["", "entered", "reached goal", "rate"],
@@ -557,6 +578,8 @@ program
       process.stdout.write(`${report.campaign}: entered ${report.from.slice(0, 10)} to ${report.to.slice(0, 10)}, goal within ${report.conversionWindow}; ${report.emailsSent} email(s) sent\n`);
       for (const r of rows) process.stdout.write(`  ${r.map((cell, i) => cell.padStart(widths[i]!)).join("   ")}\n`);
       process.stdout.write(`${report.verdict}\n`);
+      printChurn(`\nchurn of customers who entered ${report.campaign}`, await churnByMonth(db, from, to, { campaign: report.campaign, entered: true }));
+      printChurn(`churn of customers who did not`, await churnByMonth(db, from, to, { campaign: report.campaign, entered: false }));
     }),
   );
 

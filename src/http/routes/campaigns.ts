@@ -3,7 +3,7 @@ import { z } from "zod";
 import { dryRun, formatProblem } from "../../campaigns/index.js";
 import { auditLog } from "../../db/index.js";
 import { previewStep, testSend } from "../../delivery/index.js";
-import { campaignReport } from "../../reports/index.js";
+import { campaignReport, churnByMonth } from "../../reports/index.js";
 import { Timestamp } from "../../validation/index.js";
 import type { Deps } from "../../deps/index.js";
 import { principalOf } from "../access.js";
@@ -69,6 +69,22 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     return campaignReport(deps.db, campaign.id, campaign.definition.conversion_window, from, to);
   });
 
+  /** Churn by month; with `campaign`, for customers who entered it next to those who did not. */
+  app.get("/api/reports/churn", { config: { roles: ["marketer", "support"] } }, async (request) => {
+    const query = ChurnQuery.safeParse(request.query);
+    if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
+    const to = query.data.to ?? deps.clock.now();
+    const from = query.data.from ?? new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - 5, 1));
+    if (!query.data.campaign) return { from, to, months: await churnByMonth(deps.db, from, to) };
+    return {
+      from,
+      to,
+      campaign: query.data.campaign,
+      entered: await churnByMonth(deps.db, from, to, { campaign: query.data.campaign, entered: true }),
+      notEntered: await churnByMonth(deps.db, from, to, { campaign: query.data.campaign, entered: false }),
+    };
+  });
+
   const stepOf = (request: FastifyRequest) => (request.params as { step: string }).step;
 
   app.get("/api/campaigns/:id/steps/:step/preview", marketers, async (request) => {
@@ -103,6 +119,12 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     return { sent: true, to: body.data.to, subject: result.subject, messageId: result.messageId, response: result.response };
   });
 }
+
+const ChurnQuery = z.strictObject({
+  from: Timestamp.optional(),
+  to: Timestamp.optional(),
+  campaign: z.string().min(1).optional(),
+});
 
 const ReportQuery = z.strictObject({
   from: Timestamp.optional(),
