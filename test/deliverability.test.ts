@@ -106,7 +106,7 @@ steps:
     const before = smtp.received.length;
     await post(harness, "/v1/track", { userId, event });
     await dispatchDue(harness.deps);
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 400; i++) {
       const [row] = await queryRows<{ status: string }>(harness.deps.db, sql`select m.status::text as status from messages m order by m.id desc limit 1`);
       if (row && ["sent", "skipped", "failed"].includes(row.status)) return { status: row.status, mail: smtp.received[before] };
       await new Promise((r) => setTimeout(r, 50));

@@ -276,7 +276,7 @@ describe("state changes reaching messages already queued in Redis", () => {
     return row!.id;
   }
   const outcomeOf = async (id: number) => {
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 400; i++) {
       const [row] = await queryRows<{ status: string; outcome: { type: string } | null }>(harness.deps.db, sql`select status::text, outcome from messages where id = ${id}`);
       if (row && row.status !== "queued") return row;
       await new Promise((r) => setTimeout(r, 50));

@@ -79,7 +79,7 @@ describe("the uplift report", () => {
     const batch = Array.from({ length: 120 }, (_, i) => ({ type: "identify", userId: `u${i}`, traits: { email: `u${i}@example.com` } }));
     await post(harness, "/v1/batch", { batch });
     await post(harness, "/v1/batch", { batch: Array.from({ length: 120 }, (_, i) => ({ type: "track", userId: `u${i}`, event: "Went Quiet" })) });
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 400; i++) {
       await dispatchDue(harness.deps);
       const [left] = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from messages where status in ('scheduled', 'queued', 'sending')`);
       if (left!.n === 0) break;

@@ -150,7 +150,7 @@ describe("Stripe to the inbox", () => {
   };
   const settle = async (count: number) => {
     const { dispatchDue } = await import("../src/delivery/index.js");
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 400; i++) {
       await dispatchDue(harness.deps);
       const busy = await queryRows(harness.deps.db, sql`select 1 from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= ${clock.now().toISOString()}::timestamptz)`);
       if (busy.length === 0 && smtp.received.length >= count) return;

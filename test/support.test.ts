@@ -55,7 +55,7 @@ describe("pause, resume and stop, on emails already queued", () => {
     return row!.id;
   }
   const settled = async (id: number, status: string) => {
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 400; i++) {
       const [row] = await queryRows<{ status: string; outcome: Record<string, unknown> | null }>(harness.deps.db, sql`select status::text, outcome from messages where id = ${id}`);
       if (row?.status === status) return row;
       await dispatchDue(harness.deps);

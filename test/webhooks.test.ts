@@ -101,7 +101,7 @@ steps:
     await post(harness, "/v1/track", { userId: "acme", event: "Big Account Quiet", properties: { seats: 40 } });
     await dispatchDue(harness.deps);
     let rows: { campaign: string; status: string; outcome: Record<string, unknown> | null }[] = [];
-    for (let i = 0; i < 100 && rows.filter((r) => r.status === "sent" || r.status === "failed").length < 2; i++) {
+    for (let i = 0; i < 400 && rows.filter((r) => r.status === "sent" || r.status === "failed").length < 2; i++) {
       await new Promise((r) => setTimeout(r, 50));
       rows = await queryRows(harness.deps.db, sql`select en.campaign_id as campaign, m.status::text as status, m.outcome from messages m join enrollments en on en.id = m.enrollment_id order by en.campaign_id`);
     }
