@@ -177,3 +177,42 @@ describe("churn metrics", () => {
     expect(split.notEntered).toMatchObject([{ customersAtStart: 3, customersLost: 0 }]);
   });
 });
+
+describe("a retention goal", () => {
+  it("counts customers who did not cancel within the goal's time, once that time has passed", async () => {
+    const clock = new FixedClock(new Date("2026-09-01T12:00:00Z"));
+    const harness = await startHarness({ clock });
+    try {
+      await harness.setCampaign("keep", campaign("keep", 0.5).replace("conversion_window: P14D", "retention_goal: P30D"));
+      const ids = Array.from({ length: 80 }, (_, i) => `k${i}`);
+      for (const id of ids) {
+        await fetch(`${harness.url}/api/customers/${id}`, { method: "PUT", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ subscription: { status: "active", mrrMinor: 1000 } }) });
+      }
+      await post(harness, "/v1/batch", { batch: ids.map((userId) => ({ type: "track", userId, event: "Went Quiet" })) });
+      const groups = await queryRows<{ external_id: string; holdout: boolean }>(harness.deps.db, sql`select c.external_id, en.holdout from enrollments en join customers c on c.id = en.customer_id`);
+      // Every held-out customer cancels on day 10; among the emailed, every fourth does, and one more on day 40 (after the goal).
+      const emailed = groups.filter((g) => !g.holdout);
+      const held = groups.filter((g) => g.holdout);
+      const cancel = async (at: string, id: string) => {
+        clock.set(new Date(at));
+        await fetch(`${harness.url}/api/customers/${id}`, { method: "PUT", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ subscription: { status: "canceled" } }) });
+      };
+      for (const g of held) await cancel("2026-09-11T12:00:00Z", g.external_id);
+      const emailedCancels = emailed.filter((_, i) => i % 4 === 0);
+      for (const g of emailedCancels) await cancel("2026-09-11T12:00:00Z", g.external_id);
+      await cancel("2026-10-11T12:00:00Z", emailed[1]!.external_id);
+      clock.set(new Date("2026-10-15T00:00:00Z"));
+      const response = await fetch(`${harness.url}/api/campaigns/keep/report?from=2026-09-01&to=2026-09-30`, { headers: { authorization: `Bearer ${API_KEY}` } });
+      const report = (await response.json()) as { conversionWindow: string; treated: { entered: number; converted: number }; holdout: { entered: number; converted: number } };
+      expect(report.conversionWindow).toBe("not cancelled within P30D");
+      expect(report.treated).toMatchObject({ entered: emailed.length, converted: emailed.length - emailedCancels.length });
+      expect(report.holdout).toMatchObject({ entered: held.length, converted: 0 });
+      // Before the 30 days have passed, nobody is counted yet.
+      clock.set(new Date("2026-09-20T00:00:00Z"));
+      const early = (await (await fetch(`${harness.url}/api/campaigns/keep/report?from=2026-09-01&to=2026-09-30`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { entered: number };
+      expect(early.entered).toBe(0);
+    } finally {
+      await harness.stop();
+    }
+  }, 60_000);
+});

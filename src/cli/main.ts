@@ -559,10 +559,11 @@ program
       }
       const folder = (await readCampaignFolders(config.campaigns.templatesDir)).find((f) => f.id === options.campaign);
       const window = folder?.type === "valid" ? folder.campaign.conversion_window : "P30D";
+      const retentionGoal = folder?.type === "valid" ? folder.campaign.retention_goal : undefined;
       const to = options.to ? new Date(options.to) : new Date();
       const from = options.from ? new Date(options.from) : new Date(to.getTime() - 30 * 86_400_000);
       if (Number.isNaN(to.getTime()) || Number.isNaN(from.getTime())) fail(new UsageError("--from and --to take dates such as 2026-11-01"));
-      const report = await campaignReport(db, options.campaign, window, from, to);
+      const report = await campaignReport(db, options.campaign, window, from, to, retentionGoal ? { retentionGoal } : {});
       if (options.json) {
         const entered = await churnByMonth(db, from, to, { campaign: options.campaign, entered: true });
         const notEntered = await churnByMonth(db, from, to, { campaign: options.campaign, entered: false });
@@ -575,7 +576,7 @@ program
         ["held out", String(report.holdout.entered), String(report.holdout.converted), rate(report.holdout.rate)],
       ];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      process.stdout.write(`${report.campaign}: entered ${report.from.slice(0, 10)} to ${report.to.slice(0, 10)}, goal within ${report.conversionWindow}; ${report.emailsSent} email(s) sent\n`);
+      process.stdout.write(`${report.campaign}: entered ${report.from.slice(0, 10)} to ${report.to.slice(0, 10)}, goal: ${retentionGoal ? report.conversionWindow : `an exit goal within ${report.conversionWindow}`}; ${report.emailsSent} email(s) sent\n`);
       for (const r of rows) process.stdout.write(`  ${r.map((cell, i) => cell.padStart(widths[i]!)).join("   ")}\n`);
       process.stdout.write(`${report.verdict}\n`);
       printChurn(`\nchurn of customers who entered ${report.campaign}`, await churnByMonth(db, from, to, { campaign: report.campaign, entered: true }));

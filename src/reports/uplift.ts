@@ -57,14 +57,31 @@ export function upliftOf(treated: GroupFigures, holdout: GroupFigures): Pick<Cam
 }
 
 /** The report for one campaign over enrollments that entered in [from, to). */
-export async function campaignReport(db: Db, campaign: string, conversionWindow: string, from: Date, to: Date): Promise<CampaignReport> {
+export async function campaignReport(
+  db: Db,
+  campaign: string,
+  conversionWindow: string,
+  from: Date,
+  to: Date,
+  options: { retentionGoal?: string; now?: Date } = {},
+): Promise<CampaignReport> {
   const period = sql`en.campaign_id = ${campaign} and en.entered_at >= ${from.toISOString()}::timestamptz and en.entered_at < ${to.toISOString()}::timestamptz`;
-  const rows = await queryRows<{ holdout: boolean; entered: number; converted: number }>(
-    db,
-    sql`select en.holdout, count(*)::int as entered,
-               count(*) filter (where en.goal_reached_at is not null and en.goal_reached_at <= en.entered_at + ${conversionWindow}::interval)::int as converted
-        from enrollments en where ${period} group by en.holdout`,
-  );
+  const now = sql`${(options.now ?? new Date()).toISOString()}::timestamptz`;
+  // Retention: converted = not cancelled within the goal's time, counted only once that time has passed.
+  const rows = options.retentionGoal
+    ? await queryRows<{ holdout: boolean; entered: number; converted: number }>(
+        db,
+        sql`select en.holdout, count(*)::int as entered,
+                   count(*) filter (where not exists (select 1 from events ev where ev.customer_id = en.customer_id and ev.name = 'subscription_canceled'
+                     and ev.occurred_at >= en.entered_at and ev.occurred_at < en.entered_at + ${options.retentionGoal}::interval))::int as converted
+            from enrollments en where ${period} and en.entered_at + ${options.retentionGoal}::interval <= ${now} group by en.holdout`,
+      )
+    : await queryRows<{ holdout: boolean; entered: number; converted: number }>(
+        db,
+        sql`select en.holdout, count(*)::int as entered,
+                   count(*) filter (where en.goal_reached_at is not null and en.goal_reached_at <= en.entered_at + ${conversionWindow}::interval)::int as converted
+            from enrollments en where ${period} group by en.holdout`,
+      );
   const [sent] = await queryRows<{ n: number }>(
     db,
     sql`select count(*)::int as n from messages m join enrollments en on en.id = m.enrollment_id where ${period} and m.status = 'sent' and m.kind = 'email'`,
@@ -77,7 +94,7 @@ export async function campaignReport(db: Db, campaign: string, conversionWindow:
     campaign,
     from: from.toISOString(),
     to: to.toISOString(),
-    conversionWindow,
+    conversionWindow: options.retentionGoal ? `not cancelled within ${options.retentionGoal}` : conversionWindow,
     entered: t.entered + h.entered,
     emailsSent: sent?.n ?? 0,
     treated: t,

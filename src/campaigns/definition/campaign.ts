@@ -62,6 +62,11 @@ export const Campaign = z
     holdout: z.number().min(0).max(0.5, "hold out at most half (0.5)").default(0),
     /** An exit goal reached within this long after entering counts as a conversion. Default P30D. */
     conversion_window: IsoDuration.default("P30D"),
+    /**
+     * Measure retention instead: a customer who has not cancelled (`subscription_canceled`) within this
+     * long after entering counts as a conversion, decided once that time has passed. E.g. P30D for win-back.
+     */
+    retention_goal: IsoDuration.optional(),
     trigger: Trigger,
     audience: Condition.optional(),
     reentry: Reentry.default("never"),

@@ -66,7 +66,10 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
     const to = query.data.to ?? deps.clock.now();
     const from = query.data.from ?? new Date(to.getTime() - 30 * 86_400_000);
-    return campaignReport(deps.db, campaign.id, campaign.definition.conversion_window, from, to);
+    return campaignReport(deps.db, campaign.id, campaign.definition.conversion_window, from, to, {
+      now: deps.clock.now(),
+      ...(campaign.definition.retention_goal && { retentionGoal: campaign.definition.retention_goal }),
+    });
   });
 
   /** Churn by month; with `campaign`, for customers who entered it next to those who did not. */
