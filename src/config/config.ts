@@ -147,6 +147,8 @@ export interface Config {
   /** True where a development default stands in for a key the operator did not set. */
   usingDevelopmentKeys: boolean;
   dataDir: string;
+  /** PATH, where a local redis-server is looked for when no Redis answers. */
+  searchPath: string;
   campaigns: { templatesDir: string; scanInterval: string };
   webhooks: { allowPrivate: string[] };
   stripe: { secrets: string[]; toleranceSeconds: number; metadataKey: string };
@@ -183,6 +185,11 @@ export class ConfigError extends Error {
         problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"),
     );
   }
+}
+
+/** The process's own environment: the one place `process.env` is read. */
+export function loadProcessConfig(): Config {
+  return loadConfig(process.env);
 }
 
 /** Parses the environment once. Empty strings count as unset, as most shells and .env files intend. */
@@ -241,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     apiKeys: e.API_KEYS ?? [DEVELOPMENT_API_KEY],
     usingDevelopmentKeys: e.WRITE_KEYS === undefined || e.API_KEYS === undefined,
     dataDir: e.DATA_DIR,
+    searchPath: env.PATH ?? "",
     campaigns: { templatesDir: e.TEMPLATES_DIR, scanInterval: e.SCAN_INTERVAL },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE },
     stripe: {

@@ -4,6 +4,7 @@ export {
   DEVELOPMENT_WRITE_KEY,
   Environment,
   loadConfig,
+  loadProcessConfig,
   type Config,
 } from "./config.js";
 export { resolveSecretKey } from "./secret-key.js";

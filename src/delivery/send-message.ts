@@ -12,11 +12,10 @@ import {
 import { type Db, queryRows, type Tx } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { classifySmtpError } from "../mail/index.js";
-import { capAllowsAt, capRemaining, nextOpening } from "../policy/index.js";
 import { DestinationRefusedError } from "../webhooks/index.js";
 import type { JobAttempt } from "../queue/index.js";
-import { durationMs } from "../time/index.js";
 import { chooseLocale, RenderError, renderTemplate } from "../render/index.js";
+import { applyPolicy } from "./apply-policy.js";
 import { CARD_JSON, type CardRow, type RecipientRow, renderContextOf, SUBSCRIPTION_JSON, type SubscriptionRow } from "./build-render-context.js";
 import { unsubscribeToken } from "./unsubscribe-token.js";
 
@@ -111,62 +110,6 @@ async function holds(db: Db, customerId: number, condition: Parameters<typeof co
   const predicate = conditionSql(condition, scope);
   const [row] = await queryRows<{ holds: boolean }>(db, sql`select coalesce((select ${predicate} from customers c ${scope.joins()} where c.id = ${customerId}), false) as holds`);
   return row?.holds === true;
-}
-
-type Policy = { type: "send" } | { type: "defer"; until: Date; outcome: Record<string, unknown> } | { type: "skip"; outcome: Record<string, unknown> };
-
-/**
- * The delivery policy for one email now: the frequency cap (counted over the customer's recent
- * sends, serialised per customer by locking their row, higher-priority campaigns first) and the
- * send window in the customer's time zone. Over the cap or outside the window, the email is
- * deferred to the earliest allowed moment (or skipped, when the campaign says so) — never dropped.
- */
-async function applyPolicy(tx: Tx, deps: Deps, row: MessageRow, campaign: LoadedCampaign, now: Date): Promise<Policy> {
-  const { frequencyCap, frequencyCapExempt, sendWindow, defaultTimeZone } = deps.config.delivery;
-  const settings = campaign.definition.delivery;
-  let earliest = now;
-  let reason: Record<string, unknown> | undefined;
-  if (frequencyCap.length > 0 && settings.frequency_cap && !frequencyCapExempt.includes(campaign.definition.category)) {
-    await tx.execute(sql`select 1 from customers where id = ${row.customer_id} for update`);
-    const horizon = Math.max(...frequencyCap.map((rule) => durationMs(rule.window, now)));
-    const exempt = sql`array(select jsonb_array_elements_text(${JSON.stringify(frequencyCapExempt)}::jsonb))`;
-    const counted = sql`m.customer_id = ${row.customer_id} and m.kind = 'email' and coalesce(m.category, '') <> all(${exempt})`;
-    const sends = await queryRows<{ at: string }>(
-      tx,
-      sql`select coalesce(m.sent_at, m.updated_at) as at from messages m
-          where ${counted} and m.status in ('sent', 'sending') and coalesce(m.sent_at, m.updated_at) > ${at(new Date(now.getTime() - horizon))}`,
-    );
-    const times = sends.map((s) => new Date(s.at));
-    const allowedAt = capAllowsAt(times, frequencyCap, now);
-    if (allowedAt > now) {
-      if (settings.over_cap === "skip") return { type: "skip", outcome: { type: "capped", allowedAt } };
-      earliest = allowedAt;
-      reason = { type: "capped", allowedAt };
-    } else {
-      const [higher] = await queryRows<{ n: number }>(
-        tx,
-        sql`select count(*)::int as n from messages m
-            where ${counted} and m.id <> ${row.id} and m.status in ('scheduled', 'queued') and m.due_at <= ${at(now)} and m.priority > ${campaign.definition.priority}`,
-      );
-      const ahead = higher?.n ?? 0;
-      if (ahead > 0 && ahead >= capRemaining(times, frequencyCap, now)) {
-        // Leave the room to them: count them as sent now, and wait for what the cap then allows.
-        const withAhead = [...times, ...Array.from({ length: ahead }, () => now)];
-        const later = capAllowsAt(withAhead, frequencyCap, now);
-        if (settings.over_cap === "skip") return { type: "skip", outcome: { type: "capped", detail: "a higher-priority email goes first" } };
-        earliest = later;
-        reason = { type: "capped", detail: "a higher-priority email goes first", allowedAt: later };
-      }
-    }
-  }
-  if (sendWindow && settings.quiet_hours) {
-    const opening = nextOpening(earliest, row.timezone ?? defaultTimeZone, sendWindow);
-    if (opening > earliest) {
-      earliest = opening;
-      reason = reason ? { ...reason, alsoQuietHours: true } : { type: "quiet_hours", window: `${sendWindow.start}-${sendWindow.end}` };
-    }
-  }
-  return earliest > now ? { type: "defer", until: earliest, outcome: { ...reason, until: earliest } } : { type: "send" };
 }
 
 function mailDomain(from: string): string {
@@ -298,6 +241,8 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
   const variants = campaign.templates.get(step.template);
   const template = variants ? chooseLocale(variants, row.locale) : undefined;
   const publicUrl = deps.config.http.publicUrl;
+  const token = unsubscribeToken(deps.secretKey, row.id);
+  const unsubscribeUrl = `${publicUrl}/unsubscribe/${token}`;
   let rendered;
   try {
     if (!template) throw new RenderError(`no template ${step.template}`);
@@ -305,7 +250,7 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
       campaign: { id: campaign.id, name: campaign.definition.name, category: campaign.definition.category },
       facts: row.matched_facts,
       company: { name: deps.config.delivery.companyName, url: deps.config.delivery.links.app },
-      links: { unsubscribe: `${publicUrl}/unsubscribe/${unsubscribeToken(deps.secretKey, row.id)}`, billing: deps.config.delivery.links.billing, app: deps.config.delivery.links.app },
+      links: { unsubscribe: unsubscribeUrl, billing: deps.config.delivery.links.billing, app: deps.config.delivery.links.app },
       defaultTimeZone: tz,
     });
     rendered = renderTemplate(template, context);
@@ -315,7 +260,6 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
     return { type: "failed", reason: "render_failed", detail: error.message };
   }
 
-  const unsubscribeUrl = `${publicUrl}/unsubscribe/${unsubscribeToken(deps.secretKey, row.id)}`;
   try {
     const accepted = await deps.mailer.send({
       from: deps.config.mail.from,
@@ -327,7 +271,7 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
       headers: {
         // Billing notices a customer cannot opt out of carry no unsubscribe headers.
         ...(campaign.definition.delivery.unsubscribable && {
-          "List-Unsubscribe": `<${unsubscribeUrl}>${deps.config.mail.unsubscribeMailto ? `, <mailto:${deps.config.mail.unsubscribeMailto}?subject=unsubscribe-${unsubscribeToken(deps.secretKey, row.id)}>` : ""}`,
+          "List-Unsubscribe": `<${unsubscribeUrl}>${deps.config.mail.unsubscribeMailto ? `, <mailto:${deps.config.mail.unsubscribeMailto}?subject=unsubscribe-${token}>` : ""}`,
           "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }),
         "X-Rekindle-Message": String(row.id),

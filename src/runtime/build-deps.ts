@@ -25,7 +25,7 @@ export interface Runtime {
  * Opens the database, finds (or starts) Redis, and assembles the dependencies every process
  * shares. The only place connections are made.
  */
-export async function buildDeps(config: Config, logger: Logger, options: { clock?: Clock; env?: NodeJS.ProcessEnv } = {}): Promise<Runtime> {
+export async function buildDeps(config: Config, logger: Logger, options: { clock?: Clock } = {}): Promise<Runtime> {
   const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
   const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize, dataDir: config.dataDir });
   let redisServer: RedisServer;
@@ -33,7 +33,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { clock
     redisServer = await resolveRedis({
       url: config.redis.url,
       dataDir: config.dataDir,
-      path: redisSearchPath(options.env?.PATH),
+      path: redisSearchPath(config.searchPath),
       log: (message) => logger.info(message),
     });
   } catch (error) {

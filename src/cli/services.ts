@@ -1,0 +1,98 @@
+import type { Command } from "commander";
+import { buildDeps, createLogger, requireMigrated, reloadCampaigns, type Runtime, type Service, startApi, startWorker } from "../runtime/index.js";
+import { durationMs } from "../time/index.js";
+import { configOrExit, fail } from "./shared.js";
+
+/**
+ * Runs services until SIGINT/SIGTERM, then stops them gracefully: the API stops taking
+ * requests, workers finish the jobs in hand (within SHUTDOWN_TIMEOUT), connections close.
+ * A second signal exits at once.
+ */
+async function runServices(what: { api: boolean; worker: boolean; migrate: boolean }): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger(config.logLevel);
+  let runtime: Runtime | undefined;
+  const services: Service[] = [];
+  try {
+    runtime = await buildDeps(config, logger);
+    const { deps } = runtime;
+    if (config.usingDevelopmentKeys) {
+      logger.warn(
+        { writeKeys: config.writeKeys, apiKeys: config.apiKeys },
+        "using development keys: set WRITE_KEYS and API_KEYS before exposing Rekindle",
+      );
+    }
+    if (what.migrate) await deps.database.migrate();
+    else await requireMigrated(deps);
+    await reloadCampaigns(deps);
+    logger.info({ database: deps.database.kind, redis: deps.redisUrl.replace(/\/\/[^@]*@/, "//***@") }, "connected");
+    if (what.worker) services.push(await startWorker(deps));
+    if (what.api) services.push(await startApi(deps));
+  } catch (error) {
+    for (const service of services.reverse()) await service.stop().catch(() => {});
+    // runtime is unset when buildDeps itself failed; it cleans up after itself then.
+    await runtime?.close().catch(() => {});
+    fail(error);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const timeout = setTimeout(() => {
+      logger.error("shutdown timed out; exiting");
+      process.exit(1);
+    }, durationMs(config.shutdownTimeout));
+    timeout.unref();
+    // The API first, so no new work arrives while workers drain.
+    for (const service of [...services].reverse()) {
+      await service.stop().catch((error: unknown) => logger.error({ err: error, service: service.name }, "stop failed"));
+    }
+    await runtime?.close();
+    clearTimeout(timeout);
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** start, api, worker, migrate. */
+export function registerServiceCommands(program: Command): void {
+  program
+    .command("start")
+    .description("apply migrations, then run the API, the worker and the schedulers in one process")
+    .action(() => runServices({ api: true, worker: true, migrate: true }));
+
+  program
+    .command("api")
+    .description("run the HTTP API only (run `rekindle migrate` first)")
+    .action(() => runServices({ api: true, worker: false, migrate: false }));
+
+  program
+    .command("worker")
+    .description("run a worker only; run as many as you like, on as many machines")
+    .action(() => runServices({ api: false, worker: true, migrate: false }));
+
+  program
+    .command("migrate")
+    .description("apply pending database migrations (safe to run while other processes start)")
+    .action(async () => {
+      const config = configOrExit();
+      const { openDatabase, pendingMigrations } = await import("../db/index.js");
+      try {
+        const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 });
+        const pending = await pendingMigrations(database.db);
+        await database.migrate();
+        process.stdout.write(pending.length > 0 ? `applied ${pending.length} migration(s): ${pending.join(", ")}\n` : "database is up to date\n");
+        await database.close();
+      } catch (error) {
+        fail(error);
+      }
+    });
+
+}

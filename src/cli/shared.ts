@@ -1,0 +1,91 @@
+import type { LoadedCampaign } from "../campaigns/index.js";
+import { ConfigError, type Config, loadProcessConfig } from "../config/index.js";
+import type { Db } from "../db/index.js";
+import { RedisUnavailableError } from "../redis/index.js";
+
+/** Loads the configuration or stops with the one message that names every bad variable. */
+export function configOrExit(): Config {
+  try {
+    return loadProcessConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+/** A mistake in what was typed: said plainly, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** Expected start-up failures are told plainly; anything else keeps its stack for the operator. */
+export function fail(error: unknown): never {
+  if (error instanceof UsageError) {
+    process.stderr.write(`rekindle: ${error.message}\n`);
+    process.exit(2);
+  }
+  const known =
+    error instanceof RedisUnavailableError ||
+    (error instanceof Error && (error.name === "DatabaseInUseError" || /migrat|ECONNREFUSED|password authentication|does not exist/i.test(error.message)));
+  process.stderr.write(`rekindle: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+  process.exit(1);
+}
+
+/**
+ * Opens the database for a one-off command, refuses an unmigrated one, runs `work`, and closes it
+ * whatever happens; failures are said plainly.
+ */
+async function withOpenDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
+  const { openDatabase } = await import("../db/index.js");
+  const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
+  try {
+    await assertMigrated(database.db);
+    return await work(database.db);
+  } finally {
+    await database.close();
+  }
+}
+
+/** A campaign from the templates folder, with a database for what needs one; exits on problems. */
+export async function withCampaign<T>(config: Config, id: string, work: (campaign: LoadedCampaign, db: Db) => Promise<T>): Promise<T> {
+  const { formatProblem, readCampaignFolders } = await import("../campaigns/index.js");
+  const folder = (await readCampaignFolders(config.campaigns.templatesDir)).find((f) => f.id === id);
+  if (!folder) fail(new UsageError(`no campaign folder ${id} in ${config.campaigns.templatesDir}`));
+  if (folder.type === "invalid") {
+    process.stderr.write(`campaign ${id} is invalid:\n${folder.problems.map((p) => `  ${formatProblem(p)}`).join("\n")}\n`);
+    process.exit(1);
+  }
+  const campaign = { id, versionId: 0, contentHash: folder.contentHash, definition: folder.campaign, directory: folder.directory, templates: folder.templates };
+  return withOpenDatabase(config, (db) => work(campaign, db));
+}
+
+/** Runs `work` with the database only (no Redis): the support commands. */
+export async function withDatabase(work: (db: Db, config: Config) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  await withOpenDatabase(config, (db) => work(db, config)).catch(fail);
+}
+
+export async function assertMigrated(db: Db): Promise<void> {
+  const { pendingMigrations } = await import("../db/index.js");
+  const pending = await pendingMigrations(db);
+  if (pending.length > 0) throw new UsageError(`the database is missing migrations (${pending.join(", ")}); run \`rekindle migrate\` first`);
+}
+
+export const cliActor = async () => `cli:${(await import("node:os")).userInfo().username}`;
+
+export async function customerScope(db: Db, id: string) {
+  const { customers } = await import("../db/index.js");
+  const { eq } = await import("drizzle-orm");
+  const [row] = await db.select({ id: customers.id }).from(customers).where(eq(customers.externalId, id));
+  if (!row) fail(new UsageError(`no customer ${id}`));
+  return { scope: "customer" as const, customerId: row.id, label: id };
+}
+
+export function parsed<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) fail(new UsageError(result.error.issues.map((i) => `${i.path.map(String).join(".") || "input"}: ${i.message}`).join("; ")));
+  return result.data;
+}

@@ -1,0 +1,276 @@
+import type { Command } from "commander";
+import { buildDeps, createLogger, type Runtime } from "../runtime/index.js";
+import { assertMigrated, cliActor, configOrExit, customerScope, fail, parsed, UsageError, withDatabase } from "./shared.js";
+
+/** uncertain, suppressions, pause/resume/stop, the kill switch, timeline, audit, status, keys: support and ops. */
+export function registerSupportCommands(program: Command): void {
+  program
+    .command("uncertain")
+    .description("list emails that may or may not have been sent (a worker stopped mid-SMTP); they are never resent on their own")
+    .option("--json", "print JSON")
+    .action(async (options: { json?: boolean }) => {
+      const config = configOrExit();
+      const { openDatabase, queryRows } = await import("../db/index.js");
+      const { sql } = await import("drizzle-orm");
+      const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
+      try {
+        const rows = await queryRows<{ id: number; customer: string; campaign: string; step: string; to_address: string | null; updated_at: string }>(
+          database.db,
+          sql`select m.id::int, c.external_id as customer, en.campaign_id as campaign, m.step_id as step, m.to_address, m.updated_at
+              from messages m join customers c on c.id = m.customer_id join enrollments en on en.id = m.enrollment_id
+              where m.status = 'uncertain' order by m.updated_at`,
+        );
+        if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        else {
+          process.stdout.write(`${rows.length} uncertain message(s)\n`);
+          for (const r of rows) process.stdout.write(`  #${r.id}  ${r.campaign}/${r.step}  to ${r.to_address ?? "?"} (customer ${r.customer}), since ${new Date(r.updated_at).toISOString()}\n`);
+        }
+      } catch (error) {
+        fail(error);
+      } finally {
+        await database.close();
+      }
+    });
+
+  program
+    .command("suppress")
+    .description("stop all mail (or one category's) to an address; recorded in the audit log")
+    .argument("<email>")
+    .option("--category <category>", "only this category (winback, onboarding…)")
+    .option("--complaint", "record a spam complaint rather than a manual suppression")
+    .option("--note <text>", "why")
+    .action((email: string, options: { category?: string; complaint?: boolean; note?: string }) =>
+      withDatabase(async (db) => {
+        const { SuppressInput, suppress } = await import("../suppressions/index.js");
+        const input = SuppressInput.safeParse({ email, reason: options.complaint ? "complaint" : "manual", ...(options.category && { category: options.category }), ...(options.note && { detail: options.note }) });
+        if (!input.success) fail(new UsageError(input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
+        const result = await suppress(db, input.data, await cliActor(), new Date());
+        process.stdout.write(result.created ? `suppressed ${input.data.email} (${options.category ?? "all mail"})\n` : `${input.data.email} was already suppressed that way\n`);
+      }),
+    );
+
+  program
+    .command("unsuppress")
+    .description("re-subscribe an address (one category with --category, the all-mail suppression with --category all, or every one); audited")
+    .argument("<email>")
+    .option("--category <category>")
+    .action((email: string, options: { category?: string }) =>
+      withDatabase(async (db) => {
+        const { UnsuppressInput, unsuppress } = await import("../suppressions/index.js");
+        const input = UnsuppressInput.safeParse({ email, ...(options.category && { category: options.category }) });
+        if (!input.success) fail(new UsageError(input.error.issues.map((i) => i.message).join("; ")));
+        const { lifted } = await unsuppress(db, input.data, await cliActor(), new Date());
+        process.stdout.write(`lifted ${lifted} suppression(s) of ${input.data.email}\n`);
+      }),
+    );
+
+  program
+    .command("suppressions")
+    .description("list active suppressions (of one address, or the latest)")
+    .argument("[email]")
+    .action((email: string | undefined) =>
+      withDatabase(async (db) => {
+        const { listSuppressions } = await import("../suppressions/index.js");
+        const rows = await listSuppressions(db, email);
+        for (const r of rows) process.stdout.write(`${r.email}  ${r.category ?? "all"}  ${r.reason}  by ${r.createdBy} at ${r.createdAt.toISOString()}${r.detail ? `  (${r.detail})` : ""}\n`);
+        process.stdout.write(`${rows.length} suppression(s)\n`);
+      }),
+    );
+
+  program
+    .command("pause")
+    .description("hold one customer's emails (queued ones too) until --until or a resume; audited")
+    .argument("<customer>")
+    .requiredOption("--reason <text>", "why (support will read it)")
+    .option("--until <date>", "ISO date or date-time, e.g. 2026-12-31")
+    .action((id: string, options: { reason: string; until?: string }) =>
+      withDatabase(async (db) => {
+        const { pause, PauseInput } = await import("../support/index.js");
+        const input = parsed(PauseInput, { reason: options.reason, ...(options.until && { until: options.until }) });
+        await pause(db, await customerScope(db, id), input, await cliActor(), new Date());
+        process.stdout.write(`paused ${id}${input.until ? ` until ${input.until.toISOString()}` : ""}\n`);
+      }),
+    );
+
+  program
+    .command("resume")
+    .description("lift a customer's pause; what it held goes out now")
+    .argument("<customer>")
+    .action((id: string) =>
+      withDatabase(async (db) => {
+        const { resume } = await import("../support/index.js");
+        const result = await resume(db, await customerScope(db, id), await cliActor(), new Date());
+        process.stdout.write(`resumed ${id}: ${result.lifted} pause(s) lifted, ${result.released} email(s) released\n`);
+      }),
+    );
+
+  program
+    .command("stop")
+    .description("end a customer's active sequences now (queued emails are skipped); audited")
+    .argument("<customer>")
+    .requiredOption("--reason <text>", "why")
+    .option("--block <duration>", "keep them out of every campaign this long, e.g. P30D")
+    .action((id: string, options: { reason: string; block?: string }) =>
+      withDatabase(async (db) => {
+        const { stop, StopInput } = await import("../support/index.js");
+        const scope = await customerScope(db, id);
+        const result = await stop(db, { id: scope.customerId, label: id }, parsed(StopInput, { reason: options.reason, ...(options.block && { block: options.block }) }), await cliActor(), new Date());
+        process.stdout.write(`stopped ${result.stopped} sequence(s) of ${id}, skipped ${result.skipped} email(s)${result.blockedUntil ? `; no new ones before ${result.blockedUntil.toISOString()}` : ""}\n`);
+      }),
+    );
+
+  const campaignCommand = program.command("campaign").description("act on one campaign");
+  for (const [name, verb] of [
+    ["pause", "hold every email of a campaign (queued ones too)"],
+    ["resume", "lift a campaign's pause"],
+  ] as const) {
+    const command = campaignCommand.command(name).description(verb).argument("<campaign>");
+    if (name === "pause") command.requiredOption("--reason <text>", "why").option("--until <date>");
+    command.action((id: string, options: { reason?: string; until?: string }) =>
+      withDatabase(async (db) => {
+        const { pause, PauseInput, resume } = await import("../support/index.js");
+        if (name === "pause") {
+          await pause(db, { scope: "campaign", campaignId: id }, parsed(PauseInput, { reason: options.reason, ...(options.until && { until: options.until }) }), await cliActor(), new Date());
+          process.stdout.write(`paused campaign ${id}\n`);
+        } else {
+          const result = await resume(db, { scope: "campaign", campaignId: id }, await cliActor(), new Date());
+          process.stdout.write(`resumed campaign ${id}: ${result.released} email(s) released\n`);
+        }
+      }),
+    );
+  }
+
+  program
+    .command("pause-all")
+    .description("the kill switch: hold every email of every campaign until resume-all")
+    .requiredOption("--reason <text>", "why")
+    .action((options: { reason: string }) =>
+      withDatabase(async (db) => {
+        const { pause, PauseInput } = await import("../support/index.js");
+        await pause(db, { scope: "global" }, parsed(PauseInput, { reason: options.reason }), await cliActor(), new Date());
+        process.stdout.write("all sending paused\n");
+      }),
+    );
+
+  program
+    .command("resume-all")
+    .description("lift the kill switch")
+    .action(() =>
+      withDatabase(async (db) => {
+        const { resume } = await import("../support/index.js");
+        const result = await resume(db, { scope: "global" }, await cliActor(), new Date());
+        process.stdout.write(`sending resumed: ${result.released} email(s) released\n`);
+      }),
+    );
+
+  program
+    .command("timeline")
+    .description("why a customer got what they got, and what comes next")
+    .argument("<customer>")
+    .option("--json", "print JSON")
+    .action((id: string, options: { json?: boolean }) =>
+      withDatabase(async (db) => {
+        const { customerTimeline } = await import("../support/index.js");
+        const timeline = await customerTimeline(db, id);
+        if (!timeline) fail(new UsageError(`no customer ${id}`));
+        if (options.json) return void process.stdout.write(`${JSON.stringify(timeline, null, 2)}\n`);
+        process.stdout.write(`${timeline.customer.id}${timeline.customer.email ? ` <${timeline.customer.email}>` : ""}\n`);
+        for (const entry of timeline.entries) process.stdout.write(`  ${entry.at}  ${entry.summary}\n`);
+        process.stdout.write(timeline.next.length ? "next:\n" : "nothing scheduled\n");
+        for (const n of timeline.next) process.stdout.write(`  ${n.due}  ${n.campaign}/${n.step} (${n.status})\n`);
+      }),
+    );
+
+  program
+    .command("audit")
+    .description("what people did: pauses, stops, suppressions, test sends")
+    .option("--target <id>", "one customer, address or campaign")
+    .option("--limit <n>", "how many", "50")
+    .action((options: { target?: string; limit: string }) =>
+      withDatabase(async (db) => {
+        const { auditLog } = await import("../db/index.js");
+        const { desc, eq } = await import("drizzle-orm");
+        const rows = await db
+          .select()
+          .from(auditLog)
+          .where(options.target ? eq(auditLog.targetId, options.target) : undefined)
+          .orderBy(desc(auditLog.at), desc(auditLog.id))
+          .limit(Number.parseInt(options.limit, 10) || 50);
+        for (const r of rows) process.stdout.write(`${r.at.toISOString()}  ${r.actor}  ${r.action}  ${r.targetType}${r.targetId ? ` ${r.targetId}` : ""}  ${JSON.stringify(r.after ?? r.before ?? {})}\n`);
+      }),
+    );
+
+  program
+    .command("status")
+    .description("one screen for ops: queues, outbox lag, the last hour's sends and failures, uncertain emails, campaigns")
+    .option("--json", "print JSON")
+    .action(async (options: { json?: boolean }) => {
+      const config = configOrExit();
+      const logger = createLogger("warn");
+      let runtime: Runtime | undefined;
+      try {
+        runtime = await buildDeps(config, logger);
+        await assertMigrated(runtime.deps.db);
+        const { collectStatus } = await import("../support/index.js");
+        const status = await collectStatus(runtime.deps);
+        if (options.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        else {
+          const h = status.lastHour;
+          const lines = [
+            `Rekindle status at ${status.at}`,
+            status.globalPause ? `ALL SENDING PAUSED by ${status.globalPause.by}: ${status.globalPause.reason ?? ""}` : "sending: on",
+            `outbox: ${status.outbox.due} due, oldest waiting ${status.outbox.lagSeconds}s, ${status.outbox.inFlight} in flight`,
+            `last hour: ${h.sent} sent (avg ${h.avgSendLatencySeconds ?? "-"}s after due), ${h.failed} failed, ${h.uncertain} uncertain; ${h.eventsReceived} events received`,
+            `uncertain (all time): ${status.uncertainTotal}${status.uncertainTotal > 0 ? "  ← see `rekindle uncertain`" : ""}`,
+            "queues:",
+            ...Object.entries(status.queues).map(([q, c]) => `  ${q.padEnd(12)} ${Object.entries(c).map(([k, v]) => `${k} ${v}`).join(", ")}`),
+            "campaigns:",
+            ...status.campaigns.map((c) => `  ${c.id.padEnd(20)} ${c.state}${c.detail ? `  (${c.detail})` : ""}`),
+          ];
+          process.stdout.write(`${lines.join("\n")}\n`);
+        }
+      } catch (error) {
+        await runtime?.close();
+        fail(error);
+      }
+      await runtime?.close();
+    });
+
+  const keys = program.command("keys").description("API keys with roles: ingest, support, marketer, ops");
+  keys
+    .command("create")
+    .description("create a key; it is printed once and stored only as a digest")
+    .requiredOption("--role <role>", "ingest, support, marketer or ops")
+    .requiredOption("--name <name>", "whose it is, e.g. alice")
+    .action((options: { role: string; name: string }) =>
+      withDatabase(async (db) => {
+        const { createApiKey, ROLES } = await import("../http/access.js");
+        if (!(ROLES as readonly string[]).includes(options.role)) fail(new UsageError(`--role must be one of ${ROLES.join(", ")}`));
+        const created = await createApiKey(db, { name: options.name, role: options.role as (typeof ROLES)[number] }, await cliActor(), new Date());
+        process.stdout.write(`${created.key}\n(key ${created.id}, ${options.role}, for ${options.name}: keep it now, it is not shown again)\n`);
+      }),
+    );
+  keys
+    .command("list")
+    .description("the keys, without their secrets")
+    .action(() =>
+      withDatabase(async (db) => {
+        const { apiKeys } = await import("../db/index.js");
+        for (const k of await db.select().from(apiKeys).orderBy(apiKeys.id)) {
+          process.stdout.write(`${k.id}  ${k.prefix}…  ${k.role}  ${k.name}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : `last used ${k.lastUsedAt?.toISOString() ?? "never"}`}\n`);
+        }
+      }),
+    );
+  keys
+    .command("revoke")
+    .argument("<id>")
+    .description("revoke a key at once")
+    .action((id: string) =>
+      withDatabase(async (db) => {
+        const { revokeApiKey } = await import("../http/access.js");
+        if (!(await revokeApiKey(db, Number(id), await cliActor(), new Date()))) fail(new UsageError(`no active key ${id}`));
+        process.stdout.write(`revoked key ${id}\n`);
+      }),
+    );
+
+}
