@@ -1,0 +1,71 @@
+/** The services under measurement, as the real `rekindle api` / `rekindle worker` processes, and the SMTP sink. */
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** The log line that said it was ready. */
+  readyLine: string;
+  /** Peak resident memory so far (the kernel's high-water mark), in bytes. */
+  peakRss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function peakRssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = status.match(/^VmHWM:\s+(\d+) kB/m)?.[1];
+  if (!kb) throw new Error(`no VmHWM for process ${pid}`);
+  return Number(kb) * 1024;
+}
+
+/** Starts `node bin/rekindle.js <command>` and resolves once its log says `ready`. */
+export async function startService(command: "api" | "worker", env: Record<string, string>, ready: string): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ["bin/rekindle.js", command], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const lines = createInterface({ input: child.stdout! });
+  const errors: string[] = [];
+  child.stderr!.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
+  const readyLine = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} did not start within 60 s: ${errors.join("")}`)), 60_000);
+    child.once("exit", (code) => reject(new Error(`${command} exited with ${code}: ${errors.join("")}`)));
+    lines.on("line", (line) => {
+      if (line.includes(ready)) {
+        clearTimeout(timer);
+        resolve(line);
+      } else if (/"level":(50|60)/.test(line)) {
+        process.stderr.write(`[${command}] ${line}\n`);
+      }
+    });
+  });
+  child.removeAllListeners("exit");
+  return {
+    child,
+    readyLine,
+    peakRss: () => peakRssOf(child.pid!),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** The SMTP sink in a child process of its own; `count()` asks it how many emails it has taken. */
+export async function startSink(): Promise<{ url: string; count: () => Promise<number>; close: () => Promise<void> }> {
+  const child = fork(new URL("./smtp-sink.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const port = await new Promise<number>((resolve) => child.once("message", (m: { port: number }) => resolve(m.port)));
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    count: () =>
+      new Promise((resolve) => {
+        child.once("message", (m: { count: number }) => resolve(m.count));
+        child.send({ ask: "count" });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.send({ ask: "close" });
+      }),
+  };
+}
