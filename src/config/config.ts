@@ -50,6 +50,8 @@ export const Environment = z.object({
   SMTP_URL: z
     .union([z.literal("log"), url(/^smtps?$/, "smtp://user:password@smtp.example.com:587")])
     .default("log"),
+  /** SMTP connections a worker process keeps open. Default: SEND_CONCURRENCY, up to 10. */
+  SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).optional(),
   /** The From header of outgoing mail. Default `Rekindle <rekindle@localhost>`. */
   MAIL_FROM: z.string().min(3).default("Rekindle <rekindle@localhost>"),
   /** Signs unsubscribe links and other tokens; at least 32 characters. Unset in development: generated once into DATA_DIR. */
@@ -136,6 +138,7 @@ export interface Config {
   redis: { url: string | undefined; prefix: string };
   mail: {
     smtpUrl: string;
+    maxConnections: number;
     from: string;
     unsubscribeMailto: string | undefined;
     /** Set when DKIM signing is configured; the key is read at start-up when given as a file. */
@@ -236,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     mail: {
       smtpUrl: e.SMTP_URL,
+      maxConnections: e.SMTP_MAX_CONNECTIONS ?? Math.min(e.SEND_CONCURRENCY, 10),
       from: e.MAIL_FROM,
       unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
       dkim:

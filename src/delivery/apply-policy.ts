@@ -10,45 +10,79 @@ const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 export type Policy = { type: "send" } | { type: "defer"; until: Date; outcome: Record<string, unknown> } | { type: "skip"; outcome: Record<string, unknown> };
 
 /**
- * The delivery policy for one email now: the frequency cap (counted over the customer's recent
- * sends, serialised per customer by locking their row, higher-priority campaigns first) and the
- * send window in the customer's time zone. Over the cap or outside the window, the email is
- * deferred to the earliest allowed moment (or skipped, when the campaign says so) — never dropped.
+ * What the frequency cap needs to know about the customers of a batch of emails, read once for
+ * the batch: their recent sends and their other emails waiting now (with priorities). Their rows
+ * are locked first, so decisions about one customer are serialised across workers.
  */
-export async function applyPolicy(
-  tx: Tx,
-  deps: Deps,
-  row: { id: number; customer_id: number; timezone: string | null },
-  campaign: LoadedCampaign,
-  now: Date,
-): Promise<Policy> {
-  const { frequencyCap, frequencyCapExempt, sendWindow, defaultTimeZone } = deps.config.delivery;
+export interface PolicyFacts {
+  sends: Map<number, Date[]>;
+  waiting: Map<number, { id: number; priority: number }[]>;
+}
+
+function capApplies(deps: Deps, campaign: LoadedCampaign): boolean {
+  const { frequencyCap, frequencyCapExempt } = deps.config.delivery;
+  return frequencyCap.length > 0 && campaign.definition.delivery.frequency_cap && !frequencyCapExempt.includes(campaign.definition.category);
+}
+
+/** Locks the customers the cap applies to (in id order, so batches cannot deadlock) and reads their facts. */
+export async function loadPolicyFacts(tx: Tx, deps: Deps, emails: readonly { customer_id: number; campaign: LoadedCampaign }[], now: Date): Promise<PolicyFacts> {
+  const facts: PolicyFacts = { sends: new Map(), waiting: new Map() };
+  const ids = [...new Set(emails.filter((e) => capApplies(deps, e.campaign)).map((e) => e.customer_id))].sort((a, b) => a - b);
+  if (ids.length === 0) return facts;
+  const { frequencyCap, frequencyCapExempt } = deps.config.delivery;
+  const customers = sql`array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint)`;
+  await tx.execute(sql`select 1 from customers where id = any(${customers}) order by id for update`);
+  const horizon = Math.max(...frequencyCap.map((rule) => durationMs(rule.window, now)));
+  const exempt = sql`array(select jsonb_array_elements_text(${JSON.stringify(frequencyCapExempt)}::jsonb))`;
+  const counted = sql`m.customer_id = any(${customers}) and m.kind = 'email' and coalesce(m.category, '') <> all(${exempt})`;
+  const sends = await queryRows<{ customer_id: number; at: string }>(
+    tx,
+    sql`select m.customer_id::int, coalesce(m.sent_at, m.updated_at) as at from messages m
+        where ${counted} and m.status in ('sent', 'sending') and coalesce(m.sent_at, m.updated_at) > ${at(new Date(now.getTime() - horizon))}`,
+  );
+  for (const send of sends) push(facts.sends, send.customer_id, new Date(send.at));
+  const waiting = await queryRows<{ customer_id: number; id: number; priority: number }>(
+    tx,
+    sql`select m.customer_id::int, m.id::int, m.priority from messages m
+        where ${counted} and m.status in ('scheduled', 'queued') and m.due_at <= ${at(now)}`,
+  );
+  for (const message of waiting) push(facts.waiting, message.customer_id, { id: message.id, priority: message.priority });
+  return facts;
+}
+
+function push<T>(map: Map<number, T[]>, key: number, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Once an email of the batch is claimed, the next decisions for its customer count it as sent. */
+export function noteClaimed(facts: PolicyFacts, row: { id: number; customer_id: number }, now: Date): void {
+  push(facts.sends, row.customer_id, now);
+  const waiting = facts.waiting.get(row.customer_id);
+  if (waiting) facts.waiting.set(row.customer_id, waiting.filter((message) => message.id !== row.id));
+}
+
+/**
+ * The delivery policy for one email now: the frequency cap (counted over the customer's recent
+ * sends, higher-priority campaigns first) and the send window in the customer's time zone. Over
+ * the cap or outside the window, the email is deferred to the earliest allowed moment (or skipped,
+ * when the campaign says so) — never dropped.
+ */
+export function applyPolicy(deps: Deps, facts: PolicyFacts, row: { id: number; customer_id: number; timezone: string | null }, campaign: LoadedCampaign, now: Date): Policy {
+  const { frequencyCap, sendWindow, defaultTimeZone } = deps.config.delivery;
   const settings = campaign.definition.delivery;
   let earliest = now;
   let reason: Record<string, unknown> | undefined;
-  if (frequencyCap.length > 0 && settings.frequency_cap && !frequencyCapExempt.includes(campaign.definition.category)) {
-    await tx.execute(sql`select 1 from customers where id = ${row.customer_id} for update`);
-    const horizon = Math.max(...frequencyCap.map((rule) => durationMs(rule.window, now)));
-    const exempt = sql`array(select jsonb_array_elements_text(${JSON.stringify(frequencyCapExempt)}::jsonb))`;
-    const counted = sql`m.customer_id = ${row.customer_id} and m.kind = 'email' and coalesce(m.category, '') <> all(${exempt})`;
-    const sends = await queryRows<{ at: string }>(
-      tx,
-      sql`select coalesce(m.sent_at, m.updated_at) as at from messages m
-          where ${counted} and m.status in ('sent', 'sending') and coalesce(m.sent_at, m.updated_at) > ${at(new Date(now.getTime() - horizon))}`,
-    );
-    const times = sends.map((s) => new Date(s.at));
+  if (capApplies(deps, campaign)) {
+    const times = facts.sends.get(row.customer_id) ?? [];
     const allowedAt = capAllowsAt(times, frequencyCap, now);
     if (allowedAt > now) {
       if (settings.over_cap === "skip") return { type: "skip", outcome: { type: "capped", allowedAt } };
       earliest = allowedAt;
       reason = { type: "capped", allowedAt };
     } else {
-      const [higher] = await queryRows<{ n: number }>(
-        tx,
-        sql`select count(*)::int as n from messages m
-            where ${counted} and m.id <> ${row.id} and m.status in ('scheduled', 'queued') and m.due_at <= ${at(now)} and m.priority > ${campaign.definition.priority}`,
-      );
-      const ahead = higher?.n ?? 0;
+      const ahead = (facts.waiting.get(row.customer_id) ?? []).filter((message) => message.id !== row.id && message.priority > campaign.definition.priority).length;
       if (ahead > 0 && ahead >= capRemaining(times, frequencyCap, now)) {
         // Leave the room to them: count them as sent now, and wait for what the cap then allows.
         const withAhead = [...times, ...Array.from({ length: ahead }, () => now)];
@@ -68,4 +102,3 @@ export async function applyPolicy(
   }
   return earliest > now ? { type: "defer", until: earliest, outcome: { ...reason, until: earliest } } : { type: "send" };
 }
-

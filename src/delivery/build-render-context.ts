@@ -30,9 +30,24 @@ export function brandName(brand: string | null): string | null {
   return brand ? (BRANDS[brand.toLowerCase().replace(/\s+/g, "_")] ?? brand) : null;
 }
 
+/**
+ * Intl formatters are costly to build (tens of microseconds) and cheap to use: one per locale and
+ * currency or time zone. Locales come from customer profiles, so the cache is bounded.
+ */
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function cached<F extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => F): F {
+  let formatter = formatters.get(key) as F | undefined;
+  if (!formatter) {
+    if (formatters.size >= 1_000) formatters.clear();
+    formatter = make();
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
 function money(minor: number, currency: string, locale: string): string {
   try {
-    const format = new Intl.NumberFormat(locale, { style: "currency", currency });
+    const format = cached(`n:${locale}:${currency}`, () => new Intl.NumberFormat(locale, { style: "currency", currency }));
     const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
     return format.format(minor / 10 ** digits);
   } catch {
@@ -43,7 +58,7 @@ function money(minor: number, currency: string, locale: string): string {
 function day(value: string | Date | null, locale: string, timeZone: string): string | null {
   if (!value) return null;
   try {
-    return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone }).format(new Date(value));
+    return cached(`d:${locale}:${timeZone}`, () => new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone })).format(new Date(value));
   } catch {
     return new Date(value).toISOString().slice(0, 10);
   }

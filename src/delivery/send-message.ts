@@ -15,7 +15,8 @@ import { classifySmtpError } from "../mail/index.js";
 import { DestinationRefusedError } from "../webhooks/index.js";
 import type { JobAttempt } from "../queue/index.js";
 import { chooseLocale, RenderError, renderTemplate } from "../render/index.js";
-import { applyPolicy } from "./apply-policy.js";
+import { applyPolicy, loadPolicyFacts, noteClaimed, type PolicyFacts } from "./apply-policy.js";
+import { MicroBatcher } from "./micro-batcher.js";
 import { CARD_JSON, type CardRow, type RecipientRow, renderContextOf, SUBSCRIPTION_JSON, type SubscriptionRow } from "./build-render-context.js";
 import { unsubscribeToken } from "./unsubscribe-token.js";
 
@@ -56,12 +57,12 @@ interface MessageRow extends RecipientRow {
 const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 
 /**
- * The message, locked, with everything the checks and the email need, in one round trip: its
- * enrollment, the customer, an active pause, a suppression for the campaign's category, and the
- * live subscription and default card for the render context.
+ * The messages, locked (in id order), with everything the checks and the email need, in one round
+ * trip: their enrollment, the customer, an active pause, a suppression for the campaign's category,
+ * and the live subscription and default card for the render context.
  */
-async function lockMessage(tx: Tx, id: number, now: Date): Promise<MessageRow | undefined> {
-  const [row] = await queryRows<MessageRow>(
+async function lockMessages(tx: Tx, ids: readonly number[], now: Date): Promise<Map<number, MessageRow>> {
+  const rows = await queryRows<MessageRow>(
     tx,
     sql`select m.id::int, m.status::text, m.kind, m.step_id, m.due_at, m.attempts, m.enrollment_id::int, m.customer_id::int,
                en.status::text as enrollment_status, en.campaign_id, en.matched_facts, en.holdout,
@@ -79,9 +80,10 @@ async function lockMessage(tx: Tx, id: number, now: Date): Promise<MessageRow | 
                  limit 1) as suppression
         from messages m join enrollments en on en.id = m.enrollment_id join customers c on c.id = m.customer_id
           join campaign_versions cv on cv.id = m.campaign_version_id
-        where m.id = ${id} for update of m`,
+        where m.id = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint))
+        order by m.id for update of m`,
   );
-  return row;
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 async function finish(tx: Tx, id: number, status: "sent" | "failed" | "skipped" | "done", now: Date, outcome: Record<string, unknown>, extra: SQL = sql``): Promise<void> {
@@ -116,97 +118,191 @@ function mailDomain(from: string): string {
   return from.match(/@([^>\s]+)/)?.[1] ?? "rekindle.local";
 }
 
-/**
- * Carries out one outbox row at its time. Everything is checked again against the current state
- * first — enrollment still active, no exit goal met, no pause, address not suppressed — because
- * the row may have waited days and its job minutes. An email is then claimed (`sending`,
- * committed) before SMTP is called, so a crash can never send it twice: it leaves the row for the
- * lease reclaimer to mark uncertain. The result and the next step are written in one transaction.
- */
-export async function sendMessage(deps: Deps, messageId: number, attempt: JobAttempt): Promise<SendOutcome> {
-  const now = deps.clock.now();
-  const tz = deps.config.delivery.defaultTimeZone;
+type Sendable = Extract<ActionStep, { type: "email" | "webhook" }>;
+type Claim = { done: SendOutcome } | { row: MessageRow; campaign: LoadedCampaign; step: Sendable };
 
-  type Sendable = Extract<ActionStep, { type: "email" | "webhook" }>;
-  const claimed = await deps.db.transaction(async (tx): Promise<{ done: SendOutcome } | { row: MessageRow; campaign: LoadedCampaign; step: Sendable }> => {
-    const row = await lockMessage(tx, messageId, now);
-    if (!row) return { done: { type: "not-ready", status: "missing" } };
-    if (row.status !== "queued" && row.status !== "scheduled") return { done: { type: "not-ready", status: row.status } };
-    if (row.enrollment_status !== "active") {
-      await finish(tx, row.id, "skipped", now, { type: "enrollment_ended", status: row.enrollment_status });
-      return { done: { type: "skipped", reason: `enrollment ${row.enrollment_status}` } };
+/**
+ * Everything is checked again against the current state — enrollment still active, no exit goal
+ * met, no pause, address not suppressed, the delivery policy — because the row may have waited
+ * days and its job minutes. Outcomes other than "send it" are written here, in the batch's
+ * transaction; a row to send is returned for the batch's claim.
+ */
+async function check(tx: Tx, deps: Deps, row: MessageRow, facts: PolicyFacts, now: Date): Promise<Claim> {
+  const tz = deps.config.delivery.defaultTimeZone;
+  if (row.status !== "queued" && row.status !== "scheduled") return { done: { type: "not-ready", status: row.status } };
+  if (row.enrollment_status !== "active") {
+    await finish(tx, row.id, "skipped", now, { type: "enrollment_ended", status: row.enrollment_status });
+    return { done: { type: "skipped", reason: `enrollment ${row.enrollment_status}` } };
+  }
+  const campaign = deps.campaigns.get(row.campaign_id);
+  const step = campaign?.definition.steps.find((s) => s.id === row.step_id);
+  if (!campaign || !campaign.definition.enabled) {
+    // Invalid after an edit, or disabled: hold, do not drop.
+    const until = new Date(now.getTime() + UNAVAILABLE_RETRY_MS);
+    await defer(tx, row.id, until, now, { type: "campaign_unavailable", campaignId: row.campaign_id });
+    return { done: { type: "deferred", until, reason: "campaign unavailable" } };
+  }
+  if (!step || step.type === "wait") {
+    // The live version no longer has this step: the sequence ends here.
+    await finish(tx, row.id, "skipped", now, { type: "step_removed", stepId: row.step_id });
+    await tx.execute(sql`update enrollments set status = 'completed', ended_at = ${at(now)}, end_reason = 'step removed from campaign' where id = ${row.enrollment_id} and status = 'active'`);
+    return { done: { type: "skipped", reason: "step removed" } };
+  }
+  for (const goal of campaign.definition.exit) {
+    if ("condition" in goal && (await holds(tx, row.customer_id, goal.condition, now))) {
+      await tx.execute(sql`update enrollments set status = 'exited', ended_at = ${at(now)}, end_reason = 'goal: condition', goal_reached_at = ${at(now)}
+                           where id = ${row.enrollment_id} and status = 'active'`);
+      await finish(tx, row.id, "skipped", now, { type: "goal_reached" });
+      return { done: { type: "skipped", reason: "exit goal reached" } };
     }
-    const campaign = deps.campaigns.get(row.campaign_id);
-    const step = campaign?.definition.steps.find((s) => s.id === row.step_id);
-    if (!campaign || !campaign.definition.enabled) {
-      // Invalid after an edit, or disabled: hold, do not drop.
-      const until = new Date(now.getTime() + UNAVAILABLE_RETRY_MS);
-      await defer(tx, row.id, until, now, { type: "campaign_unavailable", campaignId: row.campaign_id });
-      return { done: { type: "deferred", until, reason: "campaign unavailable" } };
-    }
-    if (!step || step.type === "wait") {
-      // The live version no longer has this step: the sequence ends here.
-      await finish(tx, row.id, "skipped", now, { type: "step_removed", stepId: row.step_id });
-      await tx.execute(sql`update enrollments set status = 'completed', ended_at = ${at(now)}, end_reason = 'step removed from campaign' where id = ${row.enrollment_id} and status = 'active'`);
-      return { done: { type: "skipped", reason: "step removed" } };
-    }
-    for (const goal of campaign.definition.exit) {
-      if ("condition" in goal && (await holds(tx, row.customer_id, goal.condition, now))) {
-        await tx.execute(sql`update enrollments set status = 'exited', ended_at = ${at(now)}, end_reason = 'goal: condition', goal_reached_at = ${at(now)}
-                             where id = ${row.enrollment_id} and status = 'active'`);
-        await finish(tx, row.id, "skipped", now, { type: "goal_reached" });
-        return { done: { type: "skipped", reason: "exit goal reached" } };
-      }
-    }
-    const pause = row.pause;
-    if (pause) {
-      const until = pause.until ? new Date(pause.until) : new Date(now.getTime() + UNAVAILABLE_RETRY_MS);
-      await defer(tx, row.id, until, now, { type: "paused", pauseId: pause.id });
-      return { done: { type: "deferred", until, reason: "paused" } };
-    }
-    if (row.holdout && step.type !== "branch") {
-      // Held out to measure the campaign: walked like everyone else, sent nothing.
-      await finish(tx, row.id, "skipped", now, { type: "holdout" });
+  }
+  const pause = row.pause;
+  if (pause) {
+    const until = pause.until ? new Date(pause.until) : new Date(now.getTime() + UNAVAILABLE_RETRY_MS);
+    await defer(tx, row.id, until, now, { type: "paused", pauseId: pause.id });
+    return { done: { type: "deferred", until, reason: "paused" } };
+  }
+  if (row.holdout && step.type !== "branch") {
+    // Held out to measure the campaign: walked like everyone else, sent nothing.
+    await finish(tx, row.id, "skipped", now, { type: "holdout" });
+    await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
+    return { done: { type: "skipped", reason: "holdout" } };
+  }
+  if (step.type === "branch") {
+    const next = (await holds(tx, row.customer_id, step.if, now)) ? step.then : (step.else ?? following(campaign.definition, step.id));
+    await finish(tx, row.id, "done", now, { type: "branched", to: next });
+    await advance(tx, campaign, row.enrollment_id, next, now, tz);
+    return { done: { type: "done", next } };
+  }
+  if (step.type === "email") {
+    if (!row.email) {
+      await finish(tx, row.id, "skipped", now, { type: "no_address" });
       await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
-      return { done: { type: "skipped", reason: "holdout" } };
+      return { done: { type: "skipped", reason: "no email address" } };
     }
-    if (step.type === "branch") {
-      const next = (await holds(tx, row.customer_id, step.if, now)) ? step.then : (step.else ?? following(campaign.definition, step.id));
-      await finish(tx, row.id, "done", now, { type: "branched", to: next });
-      await advance(tx, campaign, row.enrollment_id, next, now, tz);
-      return { done: { type: "done", next } };
+    const suppressed = row.suppression;
+    if (suppressed) {
+      await finish(tx, row.id, "skipped", now, { type: "suppressed", detail: suppressed });
+      await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
+      return { done: { type: "skipped", reason: `suppressed: ${suppressed}` } };
     }
-    if (step.type === "email") {
-      if (!row.email) {
-        await finish(tx, row.id, "skipped", now, { type: "no_address" });
-        await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
-        return { done: { type: "skipped", reason: "no email address" } };
-      }
-      const suppressed = row.suppression;
-      if (suppressed) {
-        await finish(tx, row.id, "skipped", now, { type: "suppressed", detail: suppressed });
-        await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
-        return { done: { type: "skipped", reason: `suppressed: ${suppressed}` } };
-      }
+  }
+  if (step.type === "email") {
+    const policy = applyPolicy(deps, facts, row, campaign, now);
+    if (policy.type === "skip") {
+      await finish(tx, row.id, "skipped", now, policy.outcome);
+      await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
+      return { done: { type: "skipped", reason: String(policy.outcome.type) } };
     }
-    if (step.type === "email") {
-      const policy = await applyPolicy(tx, deps, row, campaign, now);
-      if (policy.type === "skip") {
-        await finish(tx, row.id, "skipped", now, policy.outcome);
-        await advance(tx, campaign, row.enrollment_id, following(campaign.definition, step.id), now, tz);
-        return { done: { type: "skipped", reason: String(policy.outcome.type) } };
-      }
-      if (policy.type === "defer") {
-        await defer(tx, row.id, policy.until, now, policy.outcome);
-        return { done: { type: "deferred", until: policy.until, reason: String(policy.outcome.type) } };
-      }
+    if (policy.type === "defer") {
+      await defer(tx, row.id, policy.until, now, policy.outcome);
+      return { done: { type: "deferred", until: policy.until, reason: String(policy.outcome.type) } };
     }
-    // Committed before SMTP is called: whatever happens next, this row is not sent twice.
-    await tx.execute(sql`update messages set status = 'sending', attempts = attempts + 1, lease_until = ${at(now)} + ${deps.config.delivery.sendLease}::interval,
-                           to_address = ${row.email}, updated_at = ${at(now)}
-                         where id = ${row.id}`);
-    return { row, campaign, step };
+  }
+  if (step.type === "email") noteClaimed(facts, row, now);
+  return { row, campaign, step };
+}
+
+/**
+ * Claims a batch of messages in one transaction: locks them, checks each, and marks the ones to
+ * send `sending` with a lease — committed before SMTP is called, so whatever happens next, no row
+ * is sent twice (a crash leaves it to the lease reclaimer, which marks it uncertain).
+ */
+async function claimMessages(deps: Deps, ids: readonly number[]): Promise<Claim[]> {
+  return deps.db.transaction(async (tx) => {
+    const now = deps.clock.now();
+    const rows = await lockMessages(tx, ids, now);
+    const emails = [...rows.values()].flatMap((row) => {
+      const campaign = deps.campaigns.get(row.campaign_id);
+      return row.kind === "email" && campaign ? [{ customer_id: row.customer_id, campaign }] : [];
+    });
+    const facts = await loadPolicyFacts(tx, deps, emails, now);
+    const claims: Claim[] = [];
+    const seen = new Set<number>();
+    for (const id of ids) {
+      const row = rows.get(id);
+      if (!row) claims.push({ done: { type: "not-ready", status: "missing" } });
+      // The same message twice in one batch (a job delivered again): the first one has it.
+      else if (seen.has(id)) claims.push({ done: { type: "not-ready", status: "sending" } });
+      else claims.push(await check(tx, deps, row, facts, now));
+      seen.add(id);
+    }
+    const claimed = claims.flatMap((claim) => ("row" in claim ? [{ id: claim.row.id, email: claim.row.email }] : []));
+    if (claimed.length > 0) {
+      await tx.execute(sql`update messages m set status = 'sending', attempts = m.attempts + 1, lease_until = ${at(now)} + ${deps.config.delivery.sendLease}::interval,
+                             to_address = v.email, updated_at = ${at(now)}
+                           from jsonb_to_recordset(${JSON.stringify(claimed)}::jsonb) as v(id bigint, email text)
+                           where m.id = v.id`);
+    }
+    return claims;
   });
+}
+
+interface SentEmail {
+  row: MessageRow;
+  campaign: LoadedCampaign;
+  nextStep: string;
+  subject: string;
+  smtpMessageId: string;
+  smtpResponse: string;
+  sentAt: Date;
+}
+
+/**
+ * Writes sent emails and schedules their next steps: one statement per campaign and next step in
+ * the batch (atomic for each email, as its result and its next step go together).
+ */
+async function recordSent(deps: Deps, sent: readonly SentEmail[]): Promise<void[]> {
+  const tz = deps.config.delivery.defaultTimeZone;
+  const groups = new Map<string, SentEmail[]>();
+  for (const email of sent) push(groups, `${email.campaign.id}\u0000${email.campaign.versionId}\u0000${email.nextStep}`, email);
+  for (const group of groups.values()) {
+    const { campaign, nextStep } = group[0]!;
+    const now = deps.clock.now();
+    const values = group.map((email) => ({ id: email.row.id, subject: email.subject, smtp_message_id: email.smtpMessageId, smtp_response: email.smtpResponse, sent_at: email.sentAt.toISOString() }));
+    await deps.db.execute(sql`
+      with finished as (
+        update messages m set status = 'sent', lease_until = null, updated_at = ${at(now)}, outcome = '{"type": "sent"}'::jsonb,
+               subject = v.subject, smtp_message_id = v.smtp_message_id, smtp_response = v.smtp_response, sent_at = v.sent_at
+        from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(id bigint, subject text, smtp_message_id text, smtp_response text, sent_at timestamptz)
+        where m.id = v.id returning m.enrollment_id),
+      enrolled as (
+        select en.id, en.customer_id from enrollments en join finished f on f.enrollment_id = en.id where en.status = 'active'),
+      ${scheduleCtes(campaign, planFrom(campaign.definition, nextStep), at(now), tz, { updateEnrollments: true })}
+      select 1`);
+  }
+  return sent.map(() => undefined);
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** How many claims or results one database round trip carries at most. */
+const BATCH_ITEMS = 100;
+
+/**
+ * The sender of one worker process: carries out one outbox row at its time. Concurrent jobs share
+ * their database work — claims in one transaction, results in one statement per batch — so the
+ * round trips per email fall as the load rises; SMTP is still one email at a time per connection.
+ */
+export function createSender(deps: Deps): (messageId: number, attempt: JobAttempt) => Promise<SendOutcome> {
+  const claims = new MicroBatcher((ids: number[]) => claimMessages(deps, ids), { maxItems: BATCH_ITEMS, maxInFlight: 2 });
+  const results = new MicroBatcher((sent: SentEmail[]) => recordSent(deps, sent), { maxItems: BATCH_ITEMS, maxInFlight: 2 });
+  return (messageId, attempt) => sendMessage(deps, messageId, attempt, claims, results);
+}
+
+async function sendMessage(
+  deps: Deps,
+  messageId: number,
+  attempt: JobAttempt,
+  claims: MicroBatcher<number, Claim>,
+  results: MicroBatcher<SentEmail, void>,
+): Promise<SendOutcome> {
+  const tz = deps.config.delivery.defaultTimeZone;
+  const claimed = await claims.submit(messageId);
   if ("done" in claimed) return claimed.done;
   const { row, campaign, step } = claimed;
   const nextStep = following(campaign.definition, step.id);
@@ -278,11 +374,7 @@ export async function sendMessage(deps: Deps, messageId: number, attempt: JobAtt
         "X-Rekindle-Campaign": campaign.id,
       },
     });
-    await record(
-      "sent",
-      { type: "sent" },
-      sql`, subject = ${rendered.subject}, smtp_message_id = ${accepted.messageId}, smtp_response = ${accepted.response}, sent_at = ${at(deps.clock.now())}`,
-    );
+    await results.submit({ row, campaign, nextStep, subject: rendered.subject, smtpMessageId: accepted.messageId, smtpResponse: accepted.response, sentAt: deps.clock.now() });
     return { type: "sent", smtpMessageId: accepted.messageId };
   } catch (error) {
     if (error instanceof RetryableSendError) throw error;

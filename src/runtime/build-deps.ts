@@ -55,7 +55,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { clock
     campaigns: new CampaignCatalog(),
     webhookFetch: guardedFetcher(parseAllowance(config.webhooks.allowPrivate)),
     mailer: createMailer(config.mail.smtpUrl, logger, {
-      maxConnections: Math.min(config.delivery.sendConcurrency, 10),
+      maxConnections: config.mail.maxConnections,
       ...(config.mail.dkim && { dkim: { ...config.mail.dkim, privateKey: await dkimKey(config.mail.dkim) } }),
     }),
     secretKey,

@@ -1,5 +1,5 @@
 import { exitOnConditions, isEventTrigger, scanCampaign, sweepRecentEvents } from "../campaigns/index.js";
-import { dispatchDue, sendMessage } from "../delivery/index.js";
+import { createSender, dispatchDue } from "../delivery/index.js";
 import type { Deps } from "../deps/index.js";
 import { pruneEvents } from "../maintenance/index.js";
 import type { JobHandlers } from "../queue/index.js";
@@ -12,6 +12,7 @@ const SWEEP_WINDOW_MS = 15 * MINUTE;
 
 /** What each job in the registry does, bound to this process's dependencies. */
 export function createJobHandlers(deps: Deps): JobHandlers {
+  const sendMessage = createSender(deps);
   return {
     "prune-events": async () => {
       const now = deps.clock.now();
@@ -40,7 +41,7 @@ export function createJobHandlers(deps: Deps): JobHandlers {
       return result;
     },
     "send-message": async ({ messageId }, attempt) => {
-      const outcome = await sendMessage(deps, messageId, attempt);
+      const outcome = await sendMessage(messageId, attempt);
       if (outcome.type === "failed") deps.logger.warn({ messageId, ...outcome }, "message failed");
       return outcome;
     },

@@ -20,8 +20,8 @@ async function peakRssOf(pid: number): Promise<number> {
 }
 
 /** Starts `node bin/rekindle.js <command>` and resolves once its log says `ready`. */
-export async function startService(command: "api" | "worker", env: Record<string, string>, ready: string): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ["bin/rekindle.js", command], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export async function startService(command: "api" | "worker", env: Record<string, string>, ready: string, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, "bin/rekindle.js", command], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines = createInterface({ input: child.stdout! });
   const errors: string[] = [];
   child.stderr!.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
