@@ -1,11 +1,14 @@
+import { buildConsole } from "../src/console/build.js";
 import { openDatabase } from "../src/db/index.js";
 import { databaseUrl, templateName, withAdmin } from "./helpers/postgres.js";
 
 /**
  * Migrates a template database once per migration set; each test file clones it. Leftovers of
- * runs that were killed are dropped here.
+ * runs that were killed are dropped here. The console is built (when its sources changed) so the
+ * browser tests see the page as it is now.
  */
 export default async function setup(): Promise<void> {
+  await buildConsole();
   const template = await templateName();
   await withAdmin(async (client) => {
     await client.query("select pg_advisory_lock(731)");

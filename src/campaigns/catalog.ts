@@ -24,6 +24,7 @@ export const ACTIVITY_TYPES = ["track", "page", "screen"] as const;
 export class CampaignCatalog {
   #campaigns = new Map<string, LoadedCampaign>();
   #invalid = new Map<string, CampaignFileProblem[]>();
+  #revision = 0;
 
   constructor(loaded: LoadedCampaign[] = [], invalid: { id: string; problems: CampaignFileProblem[] }[] = []) {
     this.replace(loaded, invalid);
@@ -32,6 +33,12 @@ export class CampaignCatalog {
   replace(loaded: LoadedCampaign[], invalid: { id: string; problems: CampaignFileProblem[] }[] = []): void {
     this.#campaigns = new Map(loaded.map((campaign) => [campaign.id, campaign]));
     this.#invalid = new Map(invalid.map((entry) => [entry.id, entry.problems]));
+    this.#revision++;
+  }
+
+  /** Counts the times the campaigns were (re)loaded: a page showing them (Studio) polls it to know when to fetch them again. */
+  get revision(): number {
+    return this.#revision;
   }
 
   get(id: string): LoadedCampaign | undefined {

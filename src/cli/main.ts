@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { registerCampaignCommands } from "./campaign-commands.js";
 import { registerDataCommands } from "./data-commands.js";
 import { registerServiceCommands } from "./services.js";
+import { registerStudioCommand } from "./studio-command.js";
 import { registerSupportCommands } from "./support-commands.js";
 
 const program = new Command()
@@ -14,5 +15,6 @@ registerServiceCommands(program);
 registerCampaignCommands(program);
 registerSupportCommands(program);
 registerDataCommands(program);
+registerStudioCommand(program);
 
 await program.parseAsync(process.argv);

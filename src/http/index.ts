@@ -1,2 +1,3 @@
-export { buildApp } from "./server.js";
+export { type AppOptions, buildApp } from "./server.js";
+export { CONSOLE_DIR, CONSOLE_PATH } from "./routes/console.js";
 export { HttpError } from "./http-error.js";

@@ -5,13 +5,16 @@ import { installAccess } from "./access.js";
 import { installErrorHandler } from "./error-handler.js";
 import { HttpError } from "./http-error.js";
 import { campaignRoutes } from "./routes/campaigns.js";
+import { consoleRoutes } from "./routes/console.js";
 import { customerRoutes } from "./routes/customers.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { healthRoutes } from "./routes/health.js";
 import { keyRoutes } from "./routes/keys.js";
+import { meRoutes } from "./routes/me.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { segmentRoutes } from "./routes/segment.js";
 import { stripeRoutes } from "./routes/stripe.js";
+import { studioRoutes } from "./routes/studio.js";
 import { supportRoutes } from "./routes/support.js";
 import { suppressionRoutes } from "./routes/suppressions.js";
 import { unsubscribeRoutes } from "./routes/unsubscribe.js";
@@ -22,8 +25,15 @@ declare module "fastify" {
   }
 }
 
-/** Builds the HTTP API (not yet listening): health, Segment ingestion, the REST API. */
-export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** This process reloads campaigns when the templates folder changes (`rekindle studio`). Default false. */
+  watchingTemplates?: boolean;
+  /** Where the built console is. Default: `dist/console/` of the package. */
+  consoleDir?: string;
+}
+
+/** Builds the HTTP API (not yet listening): health, Segment ingestion, the REST API, the console. */
+export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A line per request only at LOG_LEVEL=debug: at thousands of ingestion calls a second it is noise.
@@ -69,6 +79,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   suppressionRoutes(app, deps);
   supportRoutes(app, deps);
   keyRoutes(app, deps);
+  meRoutes(app);
+  studioRoutes(app, deps, { watching: options.watchingTemplates ?? false });
+  consoleRoutes(app, options.consoleDir ? { dir: options.consoleDir } : {});
   await dashboardRoutes(app, deps);
   await stripeRoutes(app, deps);
   return app;

@@ -12,8 +12,14 @@ export interface TimelineEntry {
 export interface Timeline {
   customer: { id: string; email: string | null; name: string | null; timezone: string | null };
   entries: TimelineEntry[];
-  /** What is scheduled to happen next, soonest first. */
-  next: { due: string; campaign: string; step: string; status: string }[];
+  /** What is scheduled to happen next, soonest first; `held` when a pause deferred it. */
+  next: { due: string; campaign: string; step: string; status: string; held?: "paused" }[];
+  /** What holds the customer's email now: pauses that apply, suppressions of their address, a block on new sequences. */
+  holds: {
+    pauses: { scope: string; campaign: string | null; by: string; reason: string | null; until: string | null; since: string }[];
+    suppressions: { category: string; reason: string; by: string; since: string }[];
+    blockedUntil: string | null;
+  };
 }
 
 const iso = (value: string | Date) => new Date(value).toISOString();
@@ -23,10 +29,11 @@ const iso = (value: string | Date) => new Date(value).toISOString();
  * with their campaign version and the facts that matched, every message with its status and
  * reason, pauses and suppressions with who set them — in order — and the scheduled next steps.
  */
-export async function customerTimeline(db: Db, externalId: string, options: { events?: number } = {}): Promise<Timeline | undefined> {
-  const [customer] = await queryRows<{ id: number; external_id: string; email: string | null; name: string | null; timezone: string | null }>(
+export async function customerTimeline(db: Db, externalId: string, options: { events?: number; now?: Date } = {}): Promise<Timeline | undefined> {
+  const now = options.now ?? new Date();
+  const [customer] = await queryRows<{ id: number; external_id: string; email: string | null; name: string | null; timezone: string | null; enrollment_blocked_until: string | null }>(
     db,
-    sql`select id::int, external_id, email, name, timezone from customers where external_id = ${externalId}`,
+    sql`select id::int, external_id, email, name, timezone, enrollment_blocked_until from customers where external_id = ${externalId}`,
   );
   if (!customer) return undefined;
   const entries: TimelineEntry[] = [];
@@ -52,9 +59,10 @@ export async function customerTimeline(db: Db, externalId: string, options: { ev
     if (en.ended_at) entries.push({ at: iso(en.ended_at), kind: "enrollment_ended", summary: `${en.campaign_id} ${en.status}: ${en.end_reason ?? ""}`.trim(), detail: { campaign: en.campaign_id, status: en.status, reason: en.end_reason } });
   }
 
-  const messages = await queryRows<{ campaign_id: string; step_id: string; kind: string; status: string; due_at: string; sent_at: string | null; updated_at: string; subject: string | null; to_address: string | null; smtp_response: string | null; outcome: Record<string, unknown> | null; attempts: number }>(
+  const messages = await queryRows<{ campaign_id: string; step_id: string; kind: string; status: string; due_at: string; sent_at: string | null; updated_at: string; subject: string | null; to_address: string | null; smtp_response: string | null; outcome: Record<string, unknown> | null; attempts: number; trigger_key: string; matched_facts: Record<string, unknown>; entered_at: string; enrollment_status: string }>(
     db,
-    sql`select en.campaign_id, m.step_id, m.kind, m.status::text, m.due_at, m.sent_at, m.updated_at, m.subject, m.to_address, m.smtp_response, m.outcome, m.attempts
+    sql`select en.campaign_id, m.step_id, m.kind, m.status::text, m.due_at, m.sent_at, m.updated_at, m.subject, m.to_address, m.smtp_response, m.outcome, m.attempts,
+               en.trigger_key, en.matched_facts, en.entered_at, en.status::text as enrollment_status
         from messages m join enrollments en on en.id = m.enrollment_id where m.customer_id = ${customer.id}`,
   );
   for (const m of messages) {
@@ -64,7 +72,19 @@ export async function customerTimeline(db: Db, externalId: string, options: { ev
       at: iso(m.sent_at ?? m.updated_at),
       kind: "message",
       summary: `${m.kind} ${m.campaign_id}/${m.step_id} ${m.status}${m.subject ? ` "${m.subject}"` : ""}${why}`,
-      detail: { campaign: m.campaign_id, step: m.step_id, status: m.status, to: m.to_address, subject: m.subject, smtpResponse: m.smtp_response, outcome: m.outcome, due: iso(m.due_at), attempts: m.attempts },
+      detail: {
+        campaign: m.campaign_id,
+        step: m.step_id,
+        status: m.status,
+        to: m.to_address,
+        subject: m.subject,
+        smtpResponse: m.smtp_response,
+        outcome: m.outcome,
+        due: iso(m.due_at),
+        attempts: m.attempts,
+        // Why this customer got it: the moment that enrolled them and the facts that matched.
+        because: { moment: m.trigger_key, enteredAt: iso(m.entered_at), facts: m.matched_facts },
+      },
     });
   }
 
@@ -80,20 +100,33 @@ export async function customerTimeline(db: Db, externalId: string, options: { ev
     if (p.lifted_at) entries.push({ at: iso(p.lifted_at), kind: "pause_lifted", summary: `${what.replace("paused", "resumed")} by ${p.lifted_by}`, detail: { scope: p.scope, by: p.lifted_by } });
   }
 
+  const suppressions: { category: string | null; reason: string; created_by: string; created_at: string; lifted_at: string | null; detail: string | null }[] = [];
   if (customer.email) {
-    const suppressions = await queryRows<{ category: string | null; reason: string; created_by: string; created_at: string; lifted_at: string | null; detail: string | null }>(
+    suppressions.push(...(await queryRows<{ category: string | null; reason: string; created_by: string; created_at: string; lifted_at: string | null; detail: string | null }>(
       db,
       sql`select category, reason::text, created_by, created_at, lifted_at, detail from suppressions where email = lower(${customer.email})`,
-    );
+    )));
     for (const s of suppressions) {
       entries.push({ at: iso(s.created_at), kind: "suppression", summary: `suppressed (${s.category ?? "all mail"}, ${s.reason}) by ${s.created_by}${s.lifted_at ? `, lifted ${iso(s.lifted_at)}` : ""}`, detail: { ...s } });
     }
   }
 
   entries.sort((a, b) => a.at.localeCompare(b.at));
+  // A step of an enrollment that has ended is skipped when its time comes: it is not next.
   const next = messages
-    .filter((m) => m.status === "scheduled" || m.status === "queued")
-    .map((m) => ({ due: iso(m.due_at), campaign: m.campaign_id, step: m.step_id, status: m.status }))
+    .filter((m) => (m.status === "scheduled" || m.status === "queued") && m.enrollment_status === "active")
+    .map((m) => ({ due: iso(m.due_at), campaign: m.campaign_id, step: m.step_id, status: m.status, ...(m.outcome?.type === "paused" && { held: "paused" as const }) }))
     .sort((a, b) => a.due.localeCompare(b.due));
-  return { customer: { id: customer.external_id, email: customer.email, name: customer.name, timezone: customer.timezone }, entries, next };
+  const inForce = (p: (typeof holds)[number]) => p.lifted_at === null && (p.until === null || new Date(p.until) > now);
+  const blockedUntil = customer.enrollment_blocked_until && new Date(customer.enrollment_blocked_until) > now ? iso(customer.enrollment_blocked_until) : null;
+  return {
+    customer: { id: customer.external_id, email: customer.email, name: customer.name, timezone: customer.timezone },
+    entries,
+    next,
+    holds: {
+      pauses: holds.filter(inForce).map((p) => ({ scope: p.scope, campaign: p.campaign_id, by: p.created_by, reason: p.reason, until: p.until && iso(p.until), since: iso(p.created_at) })),
+      suppressions: suppressions.filter((s) => s.lifted_at === null).map((s) => ({ category: s.category ?? "all", reason: s.reason, by: s.created_by, since: iso(s.created_at) })),
+      blockedUntil,
+    },
+  };
 }

@@ -34,6 +34,10 @@ export const customers = pgTable(
   (t) => [
     uniqueIndex("customers_external_id_key").on(t.externalId),
     index("customers_email_idx").on(sql`lower(${t.email})`),
+    // Support's search by id prefix and email prefix: byte-ordered ("C") so `like 'abc%'` is an
+    // index range whatever the database's collation, and results come out in index order.
+    index("customers_external_id_prefix_idx").on(sql`${t.externalId} collate "C"`),
+    index("customers_email_prefix_idx").on(sql`(lower(${t.email}) collate "C")`),
     index("customers_last_seen_at_idx").on(t.lastSeenAt),
     index("customers_signed_up_at_idx").on(t.signedUpAt),
     index("customers_created_at_idx").on(t.createdAt),

@@ -50,6 +50,8 @@ export const enrollments = pgTable(
     index("enrollments_customer_idx").on(t.customerId, t.enteredAt),
     // Re-entry checks look up the most recent enrollment of a customer in a campaign.
     index("enrollments_campaign_customer_entered_idx").on(t.campaignId, t.customerId, t.enteredAt),
+    // Campaign figures count a period's entrants: one index range per campaign.
+    index("enrollments_campaign_entered_idx").on(t.campaignId, t.enteredAt),
   ],
 );
 export type Enrollment = typeof enrollments.$inferSelect;

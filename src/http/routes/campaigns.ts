@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { and, gt, isNull, or, eq } from "drizzle-orm";
 import { z } from "zod";
 import { dryRun, formatProblem } from "../../campaigns/index.js";
-import { auditLog } from "../../db/index.js";
+import { auditLog, pauses } from "../../db/index.js";
 import { previewStep, testSend } from "../../delivery/index.js";
 import { campaignReport, churnByMonth } from "../../reports/index.js";
 import { Timestamp } from "../../validation/index.js";
@@ -33,23 +34,48 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
   };
 
   app.get("/api/campaigns", { config: { roles: ["marketer", "support"] } }, async () => {
+    const now = deps.clock.now();
+    const paused = await deps.db
+      .select({ campaignId: pauses.campaignId, by: pauses.createdBy, reason: pauses.reason, until: pauses.until })
+      .from(pauses)
+      .where(and(eq(pauses.scope, "campaign"), isNull(pauses.liftedAt), or(isNull(pauses.until), gt(pauses.until, now))));
     return {
-      campaigns: deps.campaigns.all().map((c) => ({
-        id: c.id,
-        name: c.definition.name,
-        category: c.definition.category,
-        enabled: c.definition.enabled,
-        trigger: c.definition.trigger.type,
-        steps: c.definition.steps.length,
-        version: c.contentHash.slice(0, 12),
-      })),
+      campaigns: deps.campaigns.all().map((c) => {
+        const pause = paused.find((p) => p.campaignId === c.id);
+        return {
+          id: c.id,
+          name: c.definition.name,
+          category: c.definition.category,
+          enabled: c.definition.enabled,
+          trigger: c.definition.trigger.type,
+          steps: c.definition.steps.length,
+          version: c.contentHash.slice(0, 12),
+          state: pause ? "paused" : c.definition.enabled ? "running" : "disabled",
+          paused: pause ? { by: pause.by, reason: pause.reason, until: pause.until } : null,
+        };
+      }),
       invalid: deps.campaigns.invalid().map((entry) => ({ id: entry.id, problems: entry.problems, messages: entry.problems.map(formatProblem) })),
+      revision: deps.campaigns.revision,
     };
   });
 
   app.get("/api/campaigns/:id", { config: { roles: ["marketer", "support"] } }, async (request) => {
     const campaign = campaignOr404(request);
     return { id: campaign.id, versionId: campaign.versionId, version: campaign.contentHash, definition: campaign.definition };
+  });
+
+  /** The campaign's emails, each with the locale variants it has (Studio's choices). */
+  app.get("/api/campaigns/:id/emails", marketers, async (request) => {
+    const campaign = campaignOr404(request);
+    return {
+      campaign: campaign.id,
+      emails: campaign.definition.steps.flatMap((step) => {
+        if (step.type !== "email") return [];
+        const variants = [...(campaign.templates.get(step.template) ?? new Map())].map(([locale, template]) => ({ locale, file: template.file }));
+        variants.sort((a, b) => (a.locale === null ? -1 : b.locale === null ? 1 : a.locale.localeCompare(b.locale)));
+        return [{ step: step.id, template: step.template, locales: variants }];
+      }),
+    };
   });
 
   app.get("/api/campaigns/:id/dry-run", marketers, async (request) => {
@@ -70,6 +96,24 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
       now: deps.clock.now(),
       ...(campaign.definition.retention_goal && { retentionGoal: campaign.definition.retention_goal }),
     });
+  });
+
+  /** The same report for every running campaign at once: the campaign list's figures. */
+  app.get("/api/reports/campaigns", { config: { roles: ["marketer", "support"] } }, async (request) => {
+    const query = ReportQuery.safeParse(request.query);
+    if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
+    const now = deps.clock.now();
+    const to = query.data.to ?? now;
+    const from = query.data.from ?? new Date(to.getTime() - 30 * 86_400_000);
+    const reports = await Promise.all(
+      deps.campaigns.all().map((campaign) =>
+        campaignReport(deps.db, campaign.id, campaign.definition.conversion_window, from, to, {
+          now,
+          ...(campaign.definition.retention_goal && { retentionGoal: campaign.definition.retention_goal }),
+        }),
+      ),
+    );
+    return { from, to, campaigns: reports };
   });
 
   /** Churn by month; with `campaign`, for customers who entered it next to those who did not. */

@@ -1,11 +1,20 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { matchAfterCommit } from "../../campaigns/index.js";
-import { CustomerInput, getCustomer, putCustomer } from "../../customers/index.js";
+import { CustomerInput, getCustomer, putCustomer, searchCustomers } from "../../customers/index.js";
 import type { Deps } from "../../deps/index.js";
 import { HttpError } from "../http-error.js";
 
 const Params = z.object({ id: z.string().trim().min(1, "must not be empty").max(255) });
+
+const SearchQuery = z.strictObject({
+  q: z
+    .string({ error: "type a customer id, the start of one, or the start of an email address" })
+    .trim()
+    .min(1, "type a customer id, the start of one, or the start of an email address")
+    .max(255),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
 
 /**
  * The native REST API for state Segment cannot carry: subscriptions and cards.
@@ -17,6 +26,13 @@ export function customerRoutes(app: FastifyInstance, deps: Deps): void {
     if (!parsed.success) throw HttpError.fromZod(parsed.error, ["params"]);
     return parsed.data;
   };
+
+  /** Support's search box: exact id, id prefix, or email prefix; index-backed at any number of customers. */
+  app.get("/api/customers", { config: { roles: ["support", "marketer"] } }, async (request) => {
+    const query = SearchQuery.safeParse(request.query);
+    if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
+    return { customers: await searchCustomers(deps.db, query.data.q, query.data.limit) };
+  });
 
   app.get("/api/customers/:id", { config: { roles: ["support", "marketer"] } }, async (request) => {
     const { id } = params(request);

@@ -1,0 +1,303 @@
+import { api, ApiError, enc, query } from "../api.js";
+import { confirmDialog, type DialogField } from "../dialog.js";
+import { type Child, h, replace } from "../dom.js";
+import { day, value, when } from "../format.js";
+import { href } from "../router.js";
+import type { AuditEntry, CampaignList, Customer, Json, Timeline, TimelineEntry } from "../types.js";
+import { announce, badge, type Context, facts, loading, page, type Tone } from "../ui.js";
+
+const KIND: Record<TimelineEntry["kind"], [string, Tone]> = {
+  event: ["Event", "neutral"],
+  entered: ["Entered", "ok"],
+  enrollment_ended: ["Ended", "neutral"],
+  message: ["Message", "ok"],
+  pause: ["Paused", "warn"],
+  pause_lifted: ["Resumed", "ok"],
+  suppression: ["Suppressed", "bad"],
+};
+
+const record = (json: Json | undefined): Record<string, Json> => (json && typeof json === "object" && !Array.isArray(json) ? json : {});
+
+/** Why a customer got a message: the moment that enrolled them and the facts that matched it. */
+function why(entry: TimelineEntry): Child {
+  const because = record(entry.detail.because);
+  if (!because.moment) return null;
+  const matched = record(because.facts);
+  const event = typeof matched.event === "string" ? matched.event : null;
+  const shown = Object.entries(matched).filter(([k]) => !["event", "eventId", "occurredAt"].includes(k));
+  const entered = `entered ${value(entry.detail.campaign)} on ${when(String(because.enteredAt))}`;
+  const reason = event
+    ? `${entered} because of the event “${event}”${matched.occurredAt ? ` of ${when(String(matched.occurredAt))}` : ""}${shown.length > 0 ? ", with" : "."}`
+    : `${entered}, when these facts matched (moment ${String(because.moment)}):`;
+  return h("div", { class: "why" }, h("p", null, h("strong", null, "Why: "), reason), shown.length > 0 ? facts(shown.map(([k, v]) => [k, value(v)])) : null);
+}
+
+function entryItem(entry: TimelineEntry): HTMLLIElement {
+  const [label, tone] = KIND[entry.kind];
+  const status = entry.kind === "message" ? String(entry.detail.status) : null;
+  const messageTone: Tone = status === "sent" ? "ok" : status === "failed" || status === "uncertain" ? "bad" : "warn";
+  const enteredFacts = entry.kind === "entered" ? Object.entries(record(entry.detail.facts)) : [];
+  return h(
+    "li",
+    { class: `entry ${entry.kind}` },
+    h("time", { datetime: entry.at }, when(entry.at)),
+    h(
+      "div",
+      { class: "entry-body" },
+      h("p", null, status ? badge(status, messageTone) : badge(label, tone), " ", h("span", { class: "summary" }, entry.summary)),
+      entry.kind === "message" ? why(entry) : null,
+      enteredFacts.length > 0 ? h("details", null, h("summary", null, "Facts that matched"), facts(enteredFacts.map(([k, v]) => [k, value(v)]))) : null,
+    ),
+  );
+}
+
+function holdsSection(timeline: Timeline): HTMLElement {
+  const { pauses, suppressions, blockedUntil } = timeline.holds;
+  const lines: Child[] = [
+    ...pauses.map((p) =>
+      h(
+        "li",
+        null,
+        badge(p.scope === "customer" ? "Paused" : p.scope === "campaign" ? `Campaign ${p.campaign ?? ""} paused` : "All sending paused", "warn"),
+        ` by ${p.by}${p.until ? ` until ${when(p.until)}` : ""}: ${p.reason ?? ""}`,
+      ),
+    ),
+    ...suppressions.map((s) => h("li", null, badge(s.category === "all" ? "Suppressed: all mail" : `Suppressed: ${s.category}`, "bad"), ` (${s.reason}) by ${s.by} since ${day(s.since)}`)),
+    blockedUntil ? h("li", null, badge("Kept out", "warn"), ` of new sequences until ${when(blockedUntil)}`) : null,
+  ];
+  return h(
+    "section",
+    { "aria-labelledby": "now-heading", class: "now" },
+    h("h2", { id: "now-heading" }, "Now"),
+    lines.some(Boolean) ? h("ul", { class: "holds" }, lines) : h("p", null, badge("Receiving email", "ok"), " Nothing holds this customer's email."),
+  );
+}
+
+function profileSection(customer: Customer): HTMLElement {
+  const subscription = customer.subscriptions.find((s) => s.status !== "canceled") ?? customer.subscriptions.at(-1);
+  const card = customer.paymentMethods.find((c) => c.isDefault && !c.detachedAt);
+  const money = (minor: number, currency: string) => {
+    try {
+      return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
+    } catch {
+      return `${(minor / 100).toFixed(2)} ${currency}`;
+    }
+  };
+  return h(
+    "section",
+    { "aria-labelledby": "profile-heading" },
+    h("h2", { id: "profile-heading" }, "Profile"),
+    facts([
+      ["Email", customer.email ?? "—"],
+      ["Language", customer.locale ?? "—"],
+      ["Time zone", customer.timezone ?? "—"],
+      ["Plan", subscription?.plan ?? customer.plan ?? "—"],
+      ["Subscription", subscription ? `${subscription.status}, ${money(subscription.mrrMinor, subscription.currency)} a month${subscription.currentPeriodEnd ? `, renews ${day(subscription.currentPeriodEnd)}` : ""}` : "none"],
+      ["Card", card ? `${card.brand ?? "card"} ending ${card.last4 ?? "?"}, expires ${String(card.expMonth).padStart(2, "0")}/${card.expYear}` : "none"],
+      ["Signed up", day(customer.signedUpAt)],
+      ["Last seen", when(customer.lastSeenAt)],
+    ]),
+  );
+}
+
+const untilField = () => h("input", { type: "date", name: "until" });
+const reasonField = () => h("input", { type: "text", name: "reason", required: true, maxlength: 500 });
+const untilIso = (input: HTMLInputElement) => (input.value ? new Date(`${input.value}T00:00`).toISOString() : undefined);
+
+/** The levers support pulls, each confirmed in a dialog and recorded in the audit log with the key's name. */
+function actions(ctx: Context, id: string, timeline: Timeline, categories: string[], refresh: () => void): HTMLElement | null {
+  const { may } = ctx.me;
+  const buttons: HTMLButtonElement[] = [];
+  const done = (message: string) => (ok: boolean) => {
+    if (!ok) return;
+    announce(message);
+    refresh();
+  };
+  const button = (label: string, onClick: () => void, options: { disabled?: boolean } = {}) => {
+    const b = h("button", { type: "button", disabled: options.disabled ?? false }, label);
+    b.addEventListener("click", onClick);
+    buttons.push(b);
+  };
+  const paused = timeline.holds.pauses.some((p) => p.scope === "customer");
+  const email = timeline.customer.email;
+  const suppressed = timeline.holds.suppressions;
+
+  if (may.customerActions) {
+    button("Pause…", () => {
+      const until = untilField();
+      const reason = reasonField();
+      const fields: DialogField[] = [
+        { label: "Until (optional)", control: until, hint: "Midnight at the start of that day, in your time zone. Leave empty to hold until resumed." },
+        { label: "Reason", control: reason, hint: "Your colleagues read it in the timeline and the audit log." },
+      ];
+      void confirmDialog({
+        title: `Pause ${id}'s emails?`,
+        description: "Every email to this customer waits, those already queued too, until the date or until resumed. They still enter campaigns.",
+        fields,
+        confirm: "Pause emails",
+        danger: true,
+        act: () => api(`/api/customers/${enc(id)}/pause`, { method: "POST", body: { reason: reason.value.trim(), ...(untilIso(until) && { until: untilIso(until) }) } }),
+      }).then(done(`${id} is paused.`));
+    });
+    button(
+      "Resume",
+      () =>
+        void confirmDialog({
+          title: `Resume ${id}'s emails?`,
+          description: "The emails the pause held go out now; later steps keep their times.",
+          confirm: "Resume emails",
+          act: () => api(`/api/customers/${enc(id)}/resume`, { method: "POST", body: {} }),
+        }).then(done(`${id} is resumed.`)),
+      { disabled: !paused },
+    );
+    button("Stop…", () => {
+      const reason = reasonField();
+      const block = h(
+        "select",
+        { name: "block" },
+        h("option", { value: "" }, "No: later moments may enroll them again"),
+        h("option", { value: "P7D" }, "For 7 days"),
+        h("option", { value: "P30D" }, "For 30 days"),
+        h("option", { value: "P90D" }, "For 90 days"),
+        h("option", { value: "P365D" }, "For a year"),
+      );
+      void confirmDialog({
+        title: `Stop ${id}'s sequences?`,
+        description: "Every sequence the customer is in ends now, and their scheduled emails are skipped. This cannot be undone.",
+        fields: [
+          { label: "Reason", control: reason },
+          { label: "Keep them out of new sequences", control: block },
+        ],
+        confirm: "Stop sequences",
+        danger: true,
+        act: () => api(`/api/customers/${enc(id)}/stop`, { method: "POST", body: { reason: reason.value.trim(), ...(block.value && { block: block.value }) } }),
+      }).then(done(`${id}'s sequences are stopped.`));
+    });
+  }
+  if (may.suppressions && email) {
+    button("Suppress…", () => {
+      const category = h("select", { name: "category" }, h("option", { value: "" }, "All mail"), categories.map((c) => h("option", { value: c }, `Only ${c} emails`)));
+      const detail = h("input", { type: "text", name: "detail", maxlength: 500 });
+      void confirmDialog({
+        title: `Suppress ${email}?`,
+        description: "Rekindle sends no more email of that kind to this address, whoever it belongs to, until someone unsuppresses it.",
+        fields: [
+          { label: "What to stop", control: category },
+          { label: "Note (optional)", control: detail, hint: "Why, for the audit log." },
+        ],
+        confirm: "Suppress",
+        danger: true,
+        act: () => api("/api/suppressions", { method: "POST", body: { email, reason: "manual", ...(category.value && { category: category.value }), ...(detail.value.trim() && { detail: detail.value.trim() }) } }),
+      }).then(done(`${email} is suppressed.`));
+    });
+    button(
+      "Unsuppress…",
+      () => {
+        const category = h(
+          "select",
+          { name: "category" },
+          h("option", { value: "" }, "Every suppression of this address"),
+          suppressed.map((s) => h("option", { value: s.category }, s.category === "all" ? "The all-mail suppression" : `Only ${s.category}`)),
+        );
+        void confirmDialog({
+          title: `Let Rekindle email ${email} again?`,
+          description: "Only if the customer asked for it: a bounce or complaint usually means they should not be mailed.",
+          fields: [{ label: "What to lift", control: category }],
+          confirm: "Unsuppress",
+          act: () => api("/api/suppressions", { method: "DELETE", body: { email, ...(category.value && { category: category.value }) } }),
+        }).then(done(`${email} may be emailed again.`));
+      },
+      { disabled: suppressed.length === 0 },
+    );
+  }
+  return buttons.length > 0 ? h("div", { class: "actions", role: "group", "aria-label": "Act on this customer" }, buttons) : null;
+}
+
+function nextSection(timeline: Timeline): HTMLElement {
+  return h(
+    "section",
+    { "aria-labelledby": "next-heading" },
+    h("h2", { id: "next-heading" }, "What is next"),
+    timeline.next.length === 0
+      ? h("p", null, "Nothing is scheduled.")
+      : h(
+          "ul",
+          { class: "next" },
+          timeline.next.map((n) =>
+            h(
+              "li",
+              null,
+              h("time", { datetime: n.due }, when(n.due)),
+              " ",
+              h("span", null, `${n.campaign}/${n.step}`),
+              " ",
+              n.held ? badge("held by a pause", "warn") : badge(n.status, "neutral"),
+            ),
+          ),
+        ),
+  );
+}
+
+function auditSection(entries: AuditEntry[]): HTMLElement {
+  return h(
+    "section",
+    { "aria-labelledby": "audit-heading" },
+    h("h2", { id: "audit-heading" }, "Done by people"),
+    entries.length === 0
+      ? h("p", null, "Nobody has acted on this customer.")
+      : h(
+          "ul",
+          { class: "audit" },
+          entries.map((e) =>
+            h("li", null, h("time", { datetime: e.at }, when(e.at)), " ", h("code", null, e.action), ` by ${e.actor}`, e.after && typeof e.after === "object" ? h("span", { class: "muted" }, ` ${value(e.after)}`) : null),
+          ),
+        ),
+  );
+}
+
+/** One customer for support: what holds their email now, what happened and why, what is next, and the levers. */
+export async function customerView(ctx: Context): Promise<void> {
+  const id = ctx.params.id!;
+  const body = page(ctx, id, loading("Loading the customer"));
+  let timeline: Timeline;
+  let customer: Customer;
+  let audit: AuditEntry[] = [];
+  let categories: string[] = [];
+  try {
+    [timeline, customer, audit, categories] = await Promise.all([
+      api<Timeline>(`/api/customers/${enc(id)}/timeline`),
+      api<Customer>(`/api/customers/${enc(id)}`),
+      ctx.me.may.audit ? api<{ entries: AuditEntry[] }>(`/api/audit${query({ target: id, type: "customer", limit: 20 })}`).then((r) => r.entries) : Promise.resolve([]),
+      ctx.me.may.suppressions ? api<CampaignList>("/api/campaigns").then((l) => [...new Set(l.campaigns.map((c) => c.category))].sort()) : Promise.resolve([]),
+    ]);
+  } catch (error) {
+    if (!ctx.current()) return;
+    if (error instanceof ApiError && error.status === 404) {
+      replace(body, h("p", { class: "notice error", role: "alert" }, `There is no customer ${id}. `, h("a", { href: href("customers") + query({ q: id }) }, "Search for it")));
+      return;
+    }
+    throw error;
+  }
+  if (!ctx.current()) return;
+  const heading = ctx.main.querySelector("h1");
+  if (heading) heading.textContent = customer.name ?? id;
+  document.title = `${customer.name ?? id} · Rekindle`;
+  const newestFirst = [...timeline.entries].reverse();
+  replace(
+    body,
+    h("p", { class: "meta" }, h("code", null, id), customer.email ? ` · ${customer.email}` : null),
+    holdsSection(timeline),
+    actions(ctx, id, timeline, categories, () => void customerView(ctx)),
+    h(
+      "div",
+      { class: "columns" },
+      h(
+        "section",
+        { "aria-labelledby": "history-heading", class: "history" },
+        h("h2", { id: "history-heading" }, "What happened, newest first"),
+        newestFirst.length === 0 ? h("p", null, "Nothing yet.") : h("ol", { class: "timeline" }, newestFirst.map(entryItem)),
+      ),
+      h("div", { class: "side" }, nextSection(timeline), profileSection(customer), ctx.me.may.audit ? auditSection(audit) : null),
+    ),
+  );
+}

@@ -1,0 +1,85 @@
+import { api } from "../api.js";
+import { confirmDialog } from "../dialog.js";
+import { h, replace } from "../dom.js";
+import { count, when } from "../format.js";
+import { href } from "../router.js";
+import type { Status } from "../types.js";
+import { announce, badge, type Context, loading, page, table, type Tone } from "../ui.js";
+
+const STATE: Record<string, Tone> = { running: "ok", paused: "warn", disabled: "neutral", invalid: "bad" };
+
+function killSwitch(ctx: Context, status: Status, refresh: () => void): HTMLElement | null {
+  if (!ctx.me.may.killSwitch) return null;
+  const paused = status.globalPause !== null;
+  const button = h("button", { type: "button", class: paused ? "primary" : "danger" }, paused ? "Resume all sending" : "Pause all sending…");
+  button.addEventListener("click", () => {
+    const reason = h("input", { type: "text", required: true, maxlength: 500 });
+    void confirmDialog(
+      paused
+        ? {
+            title: "Resume all sending?",
+            description: "Every email the kill switch held goes out now.",
+            confirm: "Resume all sending",
+            act: () => api("/api/resume-all", { method: "POST", body: {} }),
+          }
+        : {
+            title: "Pause all sending?",
+            description: "The kill switch: no email leaves Rekindle, queued ones included, until someone resumes.",
+            fields: [{ label: "Reason", control: reason, hint: "An incident number helps." }],
+            confirm: "Pause all sending",
+            danger: true,
+            act: () => api("/api/pause-all", { method: "POST", body: { reason: reason.value.trim() } }),
+          },
+    ).then((done) => {
+      if (!done) return;
+      announce(paused ? "Sending resumed." : "All sending paused.", paused ? "ok" : "warn");
+      refresh();
+    });
+  });
+  return button;
+}
+
+/** Ops' one screen: the kill switch, the outbox, the last hour, queues and campaigns; and the queue dashboard. */
+export async function opsView(ctx: Context): Promise<void> {
+  const body = page(ctx, "Ops", loading("Reading the status"));
+  const status = await api<Status>("/api/status");
+  if (!ctx.current()) return;
+  const refresh = () => void opsView(ctx);
+  const queueStates = ["waiting", "delayed", "active", "failed", "completed"];
+  replace(
+    body,
+    h("p", { class: "muted" }, `As of ${when(status.at)}. `, h("a", { href: "/ops/queues", target: "_blank", rel: "noopener" }, "Open the queue dashboard"), " (a new tab; sign in with any user name and an ops key as the password)."),
+    h(
+      "section",
+      { "aria-labelledby": "sending-heading", class: "now" },
+      h("h2", { id: "sending-heading" }, "Sending"),
+      status.globalPause
+        ? h("p", null, badge("All sending paused", "bad"), ` by ${status.globalPause.by}${status.globalPause.until ? ` until ${when(status.globalPause.until)}` : ""}: ${status.globalPause.reason ?? ""}`)
+        : h("p", null, badge("Sending", "ok"), " The kill switch is off."),
+      killSwitch(ctx, status, refresh),
+    ),
+    h(
+      "ul",
+      { class: "stats", "aria-label": "Outbox and the last hour" },
+      h("li", null, h("span", { class: "stat" }, count(status.outbox.due)), " due now"),
+      h("li", null, h("span", { class: "stat" }, `${count(status.outbox.lagSeconds)} s`), " oldest due waiting"),
+      h("li", null, h("span", { class: "stat" }, count(status.outbox.inFlight)), " in flight"),
+      h("li", null, h("span", { class: "stat" }, count(status.lastHour.sent)), " sent in the last hour"),
+      h("li", null, h("span", { class: "stat" }, count(status.lastHour.failed)), " failed in the last hour"),
+      h("li", null, h("span", { class: "stat" }, status.lastHour.avgSendLatencySeconds === null ? "—" : `${status.lastHour.avgSendLatencySeconds} s`), " average delay after due"),
+      h("li", null, h("span", { class: "stat" }, count(status.lastHour.eventsReceived)), " events received in the last hour"),
+      h("li", null, h("span", { class: "stat" }, count(status.uncertainTotal)), " uncertain (see rekindle uncertain)"),
+    ),
+    table(
+      "Queues",
+      ["Queue", ...queueStates],
+      Object.entries(status.queues).map(([name, counts]) => [name, ...queueStates.map((state) => count(counts[state] ?? 0))]),
+      { numeric: [1, 2, 3, 4, 5] },
+    ),
+    table(
+      "Campaigns",
+      ["Campaign", "State", "Detail"],
+      status.campaigns.map((c) => [h("a", { href: href("campaigns", c.id) }, c.id), badge(c.state, STATE[c.state] ?? "neutral"), c.detail ?? ""]),
+    ),
+  );
+}

@@ -1,0 +1,2 @@
+export { startStudio, type StudioReport } from "./start-studio.js";
+export { type TemplateWatcher, watchTemplates } from "./watch-templates.js";

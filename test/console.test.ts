@@ -1,0 +1,296 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryRows } from "../src/db/index.js";
+import { dispatchDue, sendJobId } from "../src/delivery/index.js";
+import { startStudio } from "../src/studio/index.js";
+import { FixedClock } from "../src/time/index.js";
+import { createKey, hasChromium, launchBrowser, newContext, signIn, SKIPPED } from "./helpers/browser.js";
+import { API_KEY, type Harness, post, startHarness, TEST_EMAIL } from "./helpers/harness.js";
+import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
+
+const NUDGE = `id: nudge
+name: Nudge
+category: winback
+trigger:
+  type: event
+  name: Nudge Me
+reentry: always
+steps:
+  - id: hello
+    type: email
+    template: hello
+  - id: a-day-later
+    type: wait
+    duration: P1D
+  - id: reminder
+    type: email
+    template: reminder
+`;
+const SWEDISH = `---
+subject: "Hej {{customer.email}}, en knuff från {{campaign.name}}"
+---
+<mjml>
+  <mj-body>
+    <mj-section>
+      <mj-column>
+        <mj-text>Hej {{customer.email}}, välkommen tillbaka.</mj-text>
+      </mj-column>
+    </mj-section>
+  </mj-body>
+</mjml>
+`;
+const BROKEN = `id: broken
+name: Broken
+category: winback
+trigger:
+  type: event
+  name: Break
+steps:
+  - id: oops
+    type: email
+    template: oops
+`;
+/** Line 8 names a variable the render context does not have. */
+const BROKEN_EMAIL = TEST_EMAIL.replace("Hello {{customer.email}}", "Hello {{customer.fistName}}");
+
+describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
+  let harness: Harness;
+  let smtp: TestSmtp;
+  let browser: Browser;
+  const keys = { support: "", marketer: "" };
+  const clock = new FixedClock(new Date("2026-12-01T12:00:00Z"));
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    // Scans and sends run when the test says (dispatchDue, a promoted job), not on the hour.
+    harness = await startHarness({ clock, worker: true, env: { SMTP_URL: smtp.url, FREQUENCY_CAP: "none", SCAN_INTERVAL: "P1D", DISPATCH_INTERVAL: "PT1H" } });
+    await harness.setCampaign("nudge", NUDGE, { "hello.sv.mjml": SWEDISH });
+    await harness.setCampaign("broken", BROKEN, { "oops.mjml": BROKEN_EMAIL });
+    keys.support = await createKey(harness.url, API_KEY, "support", "sam");
+    keys.marketer = await createKey(harness.url, API_KEY, "marketer", "maria");
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await harness?.stop();
+    await smtp?.close();
+  });
+
+  /** A page that records every script error and failed request, so a test can say there were none. */
+  async function openPage(viewport: "laptop" | "phone" = "laptop"): Promise<Page> {
+    const page = await (await newContext(browser, viewport)).newPage();
+    page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
+    page.on("console", (message) => {
+      // An email's web-font stylesheet (MJML links Google Fonts) is refused by the console's policy on purpose: nothing is fetched from outside.
+      if (message.type() === "error" && !/^Loading the stylesheet 'https:\/\/fonts\.googleapis\.com\/.*Content Security Policy/.test(message.text())) errors.push(`${page.url()}: ${message.text()}`);
+    });
+    return page;
+  }
+
+  const messageRow = async (customer: string, step: string) => {
+    const [row] = await queryRows<{ id: number; status: string; outcome: { type: string } | null; due_at: string }>(
+      harness.deps.db,
+      sql`select m.id::int, m.status::text, m.outcome, m.due_at from messages m join customers c on c.id = m.customer_id where c.external_id = ${customer} and m.step_id = ${step}`,
+    );
+    return row;
+  };
+  const settled = async (customer: string, step: string, done: (row: NonNullable<Awaited<ReturnType<typeof messageRow>>>) => boolean) => {
+    for (let i = 0; i < 400; i++) {
+      const row = await messageRow(customer, step);
+      if (row && done(row)) return row;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`${customer}/${step} never settled: ${JSON.stringify(await messageRow(customer, step))}`);
+  };
+
+  it("a support agent finds a customer, reads why an email was sent, pauses them with a confirmed dialog, and the queued email is then held back by the worker", async () => {
+    const auth = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" };
+    await fetch(`${harness.url}/api/customers/ann`, { method: "PUT", headers: auth, body: JSON.stringify({ email: "ann@example.com", name: "Ann Example" }) });
+    await post(harness, "/v1/track", { userId: "ann", event: "Nudge Me", properties: { plan: "pro" } });
+    await dispatchDue(harness.deps);
+    await smtp.waitFor(1);
+    await settled("ann", "hello", (row) => row.status === "sent");
+    // A day later, less half a minute: the reminder is handed to the send queue, due in 30 s.
+    clock.set(new Date("2026-12-02T11:59:30Z"));
+    await dispatchDue(harness.deps);
+    const reminder = await settled("ann", "reminder", (row) => row.status === "queued");
+    const job = await harness.deps.queues.queue("send").getJob(sendJobId(reminder.id));
+    expect(job).toBeTruthy();
+
+    const page = await openPage();
+    await signIn(page, harness.url, keys.support);
+    // Support starts on the customer search; the menu has no Ops for them.
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Customers");
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Campaigns", "Customers"]);
+    await page.getByLabel("Customer id or email").fill("ann@exa");
+    await page.keyboard.press("Enter");
+    await page.getByRole("link", { name: "ann", exact: true }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Ann Example");
+
+    // Why the email was sent: the message, and the moment and facts that enrolled her.
+    const sent = page.locator("li.entry.message", { hasText: "nudge/hello sent" });
+    await expect.poll(() => sent.locator(".summary").textContent()).toBe('email nudge/hello sent "Nudge for ann@example.com"');
+    const why = await sent.locator(".why").innerText();
+    expect(why).toContain("Why: entered nudge on 1 Dec 2026, 12:00 because of the event “Nudge Me” of 1 Dec 2026, 12:00, with");
+    expect(why).toMatch(/properties\s+\{"plan":"pro"\}/);
+    const next = page.getByRole("region", { name: "What is next" });
+    expect(await next.innerText()).toMatch(/2 Dec 2026, 12:00\s+nudge\/reminder\s+queued/);
+
+    // The dialog is keyboard-operable: Escape cancels and focus goes back to the button.
+    const pauseButton = page.getByRole("button", { name: "Pause…" });
+    await pauseButton.click();
+    const dialog = page.getByRole("dialog", { name: "Pause ann's emails?" });
+    await dialog.waitFor();
+    expect(await page.evaluate('document.activeElement?.getAttribute("name")')).toBe("until");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    expect(await page.evaluate("document.activeElement?.textContent")).toBe("Pause…");
+    expect(await queryRows(harness.deps.db, sql`select 1 from pauses`)).toEqual([]);
+
+    // A reason is required; then the pause is confirmed.
+    await page.keyboard.press("Enter");
+    await dialog.getByLabel("Until (optional)").fill("2026-12-24");
+    await dialog.getByRole("button", { name: "Pause emails" }).click();
+    expect(await dialog.isVisible()).toBe(true);
+    await dialog.getByLabel("Reason").fill("On holiday until Christmas");
+    await dialog.getByRole("button", { name: "Pause emails" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await page.getByText("ann is paused.").waitFor();
+    const now = page.getByRole("region", { name: "Now" });
+    await expect.poll(() => now.innerText()).toMatch(/Paused by key:\d+:sam until 24 Dec 2026, 00:00: On holiday until Christmas/);
+    expect(await page.getByRole("button", { name: "Resume" }).isEnabled()).toBe(true);
+
+    // Its time comes: the worker takes the queued email, finds the pause, and holds it until the pause ends.
+    await job!.promote();
+    const held = await settled("ann", "reminder", (row) => row.status === "scheduled" && row.outcome?.type === "paused");
+    expect(new Date(held.due_at).toISOString()).toBe("2026-12-24T00:00:00.000Z");
+    expect(smtp.received).toHaveLength(1);
+
+    await page.reload();
+    await expect.poll(() => page.getByRole("region", { name: "What is next" }).innerText()).toMatch(/24 Dec 2026, 00:00\s+nudge\/reminder\s+held by a pause/);
+    expect(await page.getByRole("region", { name: "Done by people" }).innerText()).toMatch(/customer\.pause by key:\d+:sam/);
+    const audit = await queryRows<{ actor: string; action: string; target_id: string }>(harness.deps.db, sql`select actor, action, target_id from audit_log where action like 'customer.%'`);
+    expect(audit).toEqual([{ actor: expect.stringMatching(/^key:\d+:sam$/), action: "customer.pause", target_id: "ann" }]);
+    expect(errors).toEqual([]);
+  });
+
+  it("a marketer opens the campaigns, sees an invalid template's error with its file and line, and previews an email in two languages", async () => {
+    const page = await openPage();
+    await signIn(page, harness.url, keys.marketer);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Campaigns");
+    const campaigns = page.getByRole("region", { name: "Campaigns, with their last 30 days" });
+    await expect.poll(() => campaigns.getByRole("row", { name: /broken/ }).innerText()).toMatch(/Invalid\s+1 problem\(s\): "fistName" not defined/);
+
+    await campaigns.getByRole("link", { name: "broken" }).click();
+    const problem = page.locator(".problems li");
+    await expect.poll(() => problem.innerText()).toMatch(/templates\/broken\/oops\.mjml:8:1 "fistName" not defined/);
+    expect(await page.getByRole("heading", { level: 2 }).first().textContent()).toBe("This campaign is invalid and does not run");
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "Nudge" }).click();
+    await page.getByRole("heading", { name: "How it runs" }).waitFor();
+    expect(await page.locator(".flow-card.trigger").innerText()).toContain("The event “Nudge Me”");
+    expect(await page.locator(".flow-card.step").allInnerTexts()).toEqual([
+      expect.stringContaining("Send the email “hello”"),
+      expect.stringContaining("Wait 1 day"),
+      expect.stringContaining("Send the email “reminder”"),
+    ]);
+
+    await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Studio" }).click();
+    const frame = page.frameLocator("iframe.email-frame");
+    await expect.poll(() => page.locator(".subject").textContent()).toBe("Nudge for grace@example.com");
+    await frame.getByText("Hello grace@example.com").waitFor();
+    expect(await page.locator(".text-part").textContent()).toContain("Hello grace@example.com");
+
+    await page.getByLabel("Language").selectOption({ label: "sv (hello.sv.mjml)" });
+    await expect.poll(() => page.locator(".subject").textContent()).toBe("Hej grace@example.com, en knuff från Nudge");
+    await frame.getByText("Hej grace@example.com, välkommen tillbaka.").waitFor();
+    expect(page.url()).toMatch(/\/console\/campaigns\/nudge\/studio\?email=hello&locale=sv$/);
+
+    await page.getByLabel("Phone (375 px)").check();
+    await expect.poll(async () => (await page.locator("iframe.email-frame").boundingBox())?.width).toBe(375);
+    await page.getByLabel("Desktop (640 px)").check();
+    await expect.poll(async () => (await page.locator("iframe.email-frame").boundingBox())?.width).toBe(640);
+
+    // A real customer's data: in the language chosen, then in their own (none set: the default variant).
+    await page.getByLabel("A customer").check();
+    await page.getByLabel("Customer id").fill("ann");
+    await page.getByRole("button", { name: "Show" }).click();
+    await expect.poll(() => page.locator(".subject").textContent()).toBe("Hej ann@example.com, en knuff från Nudge");
+    await page.getByLabel("Language").selectOption({ label: "The customer's own language" });
+    await expect.poll(() => page.locator(".subject").textContent()).toBe("Nudge for ann@example.com");
+    await frame.getByText("Hello ann@example.com").waitFor();
+
+    // A marketer's key does not open support's pages, and the server refuses it too.
+    await page.goto(`${harness.url}/console/customers/ann`);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Not for your role");
+    expect((await fetch(`${harness.url}/api/customers/ann/timeline`, { headers: { authorization: `Bearer ${keys.marketer}` } })).status).toBe(403);
+    expect(errors).toEqual([]);
+  });
+
+  it("every screen works at a phone's width: no sideways scrolling of the page, every control labelled", async () => {
+    const screens: [string, string, string][] = [
+      ["marketer", "/console/campaigns", "Campaigns"],
+      ["marketer", "/console/campaigns/nudge", "How it runs"],
+      ["marketer", "/console/campaigns/nudge/studio", "Subject"],
+      ["marketer", "/console/campaigns/nudge/audience", "Run the dry run"],
+      ["support", "/console/customers?q=ann", "Customers"],
+      ["support", "/console/customers/ann", "What happened, newest first"],
+      ["ops", "/console/ops", "Sending"],
+    ];
+    const pages: Record<string, Page> = {};
+    for (const [role, path, landmark] of screens) {
+      if (!pages[role]) {
+        pages[role] = await openPage("phone");
+        await signIn(pages[role], harness.url, role === "ops" ? API_KEY : keys[role as "support" | "marketer"]);
+      }
+      const page = pages[role];
+      await page.goto(`${harness.url}${path}`);
+      await page.getByText(landmark, { exact: true }).first().waitFor();
+      await page.waitForLoadState("networkidle");
+      // Runs in the page (a string, as these tests are type-checked without the DOM's types).
+      const problems = await page.evaluate(`(() => {
+        const found = [];
+        if (document.documentElement.scrollWidth > window.innerWidth) found.push("the page is " + document.documentElement.scrollWidth + "px wide");
+        for (const control of document.querySelectorAll("input, select, textarea")) {
+          if (control.labels.length === 0 && !control.getAttribute("aria-label")) found.push("unlabelled " + control.outerHTML);
+        }
+        for (const named of document.querySelectorAll("button, a")) if (!named.textContent.trim() && !named.getAttribute("aria-label")) found.push("nameless " + named.outerHTML);
+        return found;
+      })()`);
+      expect(problems, path).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it("under rekindle studio, the preview shows each save of a template, and a broken save shows its error with the line", async () => {
+    const said: string[] = [];
+    const studio = await startStudio(harness.deps, (line) => said.push(line));
+    try {
+      const page = await openPage();
+      await signIn(page, studio.url, keys.marketer, "/console/campaigns/nudge/studio");
+      await page.getByText("Watching the templates folder: each save shows here.").waitFor();
+      await expect.poll(() => page.locator(".subject").textContent()).toBe("Nudge for grace@example.com");
+
+      const file = join(harness.config.campaigns.templatesDir, "nudge", "hello.mjml");
+      await writeFile(file, TEST_EMAIL.replace("{{campaign.name}} for", "Fresh from the editor for"));
+      await expect.poll(() => page.locator(".subject").textContent(), { timeout: 10_000 }).toBe("Fresh from the editor for grace@example.com");
+      await page.frameLocator("iframe.email-frame").getByText("Hello grace@example.com").waitFor();
+
+      await writeFile(file, TEST_EMAIL.replace("Hello {{customer.email}}", "Hello {{customer.fistName}}"));
+      await expect.poll(() => page.locator(".problems li").first().innerText().catch(() => ""), { timeout: 10_000 }).toMatch(/nudge\/hello\.mjml:8:1 "fistName" not defined/);
+
+      await writeFile(file, TEST_EMAIL);
+      await expect.poll(() => page.locator(".subject").textContent().catch(() => ""), { timeout: 10_000 }).toBe("Nudge for grace@example.com");
+      expect(said.some((line) => /changed: .*hello\.mjml; reloaded/.test(line))).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await studio.stop();
+      await harness.setCampaign("nudge", NUDGE, { "hello.sv.mjml": SWEDISH });
+    }
+  });
+});

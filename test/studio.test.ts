@@ -1,0 +1,121 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_EMAIL, writeCampaign } from "./helpers/harness.js";
+import { createTestDatabase } from "./helpers/postgres.js";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const KEY = "studio-test-key-0123456789";
+const HELLO = `id: hello
+name: Hello
+category: winback
+trigger:
+  type: event
+  name: Say Hello
+steps:
+  - id: first
+    type: email
+    template: first
+`;
+
+/** Starts `rekindle studio` as a person would, and collects what it prints. */
+function startStudio(env: Record<string, string>): { child: ChildProcess; output: () => string; url: Promise<string> } {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "studio"], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
+  let output = "";
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`studio printed no URL:\n${output}`)), 30_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = output.match(/^Rekindle Studio: (http:\/\/\S+)$/m);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]!);
+      }
+    };
+    child.stdout.on("data", read);
+    child.stderr.on("data", read);
+    child.once("exit", (code) => reject(new Error(`studio exited with ${code}:\n${output}`)));
+  });
+  url.catch(() => {});
+  return { child, output: () => output, url };
+}
+
+describe("rekindle studio", () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dataDir: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), "rekindle-studio-"));
+  });
+  afterAll(async () => {
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("serves the console, prints its address, and reloads the campaigns on every save (a broken one with its file and line)", async () => {
+    const templatesDir = join(dataDir, "templates");
+    await writeCampaign(templatesDir, "hello", HELLO);
+    const studio = startStudio({
+      DATABASE_URL: database.url,
+      TEMPLATES_DIR: templatesDir,
+      DATA_DIR: dataDir,
+      PORT: "0",
+      REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+      REDIS_PREFIX: `rekindle-studio-${randomBytes(4).toString("hex")}`,
+      API_KEYS: KEY,
+      WRITE_KEYS: "studio-test-write-key-0123",
+    });
+    try {
+      const consoleUrl = await studio.url;
+      expect(consoleUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/console\/campaigns$/);
+      expect(studio.output()).toContain(`watching ${templatesDir}`);
+      const base = new URL(consoleUrl).origin;
+      const get = async <T>(path: string) => (await (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as T;
+      expect((await fetch(consoleUrl)).headers.get("content-type")).toBe("text/html; charset=utf-8");
+      const first = await get<{ watching: boolean; revision: number }>("/api/studio");
+      expect(first.watching).toBe(true);
+      expect((await get<{ subject: string }>("/api/campaigns/hello/steps/first/preview")).subject).toBe("Hello for grace@example.com");
+
+      const waitForRevision = async (after: number) => {
+        for (let i = 0; i < 100; i++) {
+          const now = await get<{ revision: number }>("/api/studio");
+          if (now.revision > after) return now.revision;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        throw new Error(`no reload after the save:\n${studio.output()}`);
+      };
+      await writeFile(join(templatesDir, "hello", "first.mjml"), TEST_EMAIL.replace("{{campaign.name}} for", "Changed for"));
+      const second = await waitForRevision(first.revision);
+      expect((await get<{ subject: string }>("/api/campaigns/hello/steps/first/preview")).subject).toBe("Changed for grace@example.com");
+      expect(studio.output()).toMatch(/changed: hello\/first\.mjml; reloaded\n1 valid, 0 invalid campaign\(s\)/);
+
+      await writeFile(join(templatesDir, "hello", "first.mjml"), TEST_EMAIL.replace("Hello {{customer.email}}", "Hello {{customer.fistName}}"));
+      await waitForRevision(second);
+      const list = await get<{ invalid: { id: string; problems: { file: string; line: number }[] }[] }>("/api/campaigns");
+      expect(list.invalid).toEqual([{ id: "hello", problems: [expect.objectContaining({ file: expect.stringMatching(/hello\/first\.mjml$/), line: 8 })], messages: [expect.any(String)] }]);
+      await expect.poll(() => studio.output()).toMatch(/0 valid, 1 invalid campaign\(s\)\n {2}\S*hello\/first\.mjml:8:1: "fistName" not defined/);
+    } finally {
+      studio.child.kill("SIGTERM");
+      const code = await new Promise<number | null>((resolve) => (studio.child.exitCode !== null ? resolve(studio.child.exitCode) : studio.child.once("exit", resolve)));
+      expect(code, studio.output()).toBe(0);
+    }
+  }, 60_000);
+
+  it("refuses to run in production", async () => {
+    const studio = startStudio({
+      NODE_ENV: "production",
+      SECRET_KEY: "s".repeat(40),
+      WRITE_KEYS: "studio-test-write-key-0123",
+      API_KEYS: KEY,
+      PUBLIC_URL: "https://rekindle.example.com",
+      SMTP_URL: "smtp://127.0.0.1:2525",
+      DATABASE_URL: database.url,
+    });
+    const code = await new Promise<number | null>((resolve) => studio.child.once("exit", resolve));
+    expect(code).toBe(2);
+    expect(studio.output()).toContain("studio is for development");
+  });
+});
