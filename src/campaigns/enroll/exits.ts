@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
 import { conditionSql, propertiesSql, SqlScope } from "../compile/index.js";
@@ -23,31 +23,39 @@ export async function exitOnEvents(db: Db, catalog: CampaignCatalog, names: Iter
         goals.map((goal) => sql`(${propertiesSql(goal.where, sql`e.properties`, scope)})`),
         sql` or `,
       );
+      // The selected events first, materialised, then each one's enrollments in the campaign by
+      // customer (an index lookup per event): the cost follows the batch, not the campaign's size.
+      const reached = (enrollments: SQL) => sql`
+        e as materialized (
+          select e.id, e.name, e.customer_id, e.occurred_at from events e
+          where ${selectionSql(selection)} and e.name = ${name} and e.customer_id is not null and (${matches})),
+        hit as (
+          select distinct on (x.id) x.id, e.name, e.occurred_at
+          from e cross join lateral (
+            select en.id from enrollments en
+            where en.campaign_id = ${campaign.id} and en.customer_id = e.customer_id and ${enrollments}
+              -- After the moment that started it (the trigger event's own time when there is one:
+              -- billing events can be delivered late, and "paid" must still end "payment failed").
+              and e.occurred_at >= coalesce((select t.occurred_at from events t where t.id = en.trigger_event_id), en.entered_at)
+            -- Not flattened into a join: a hash over every enrollment of the campaign is what this avoids.
+            offset 0) x
+          order by x.id, e.occurred_at)`;
       const rows = await queryRows<{ id: number }>(
         db,
         sql`
+          with ${reached(sql`en.status = 'active'`)}
           update enrollments en set status = 'exited', ended_at = ${now.toISOString()}::timestamptz,
-            end_reason = 'goal: ' || e.name, goal_reached_at = e.occurred_at
-          from events e
-          where ${selectionSql(selection)} and e.name = ${name} and (${matches})
-            and en.campaign_id = ${campaign.id} and en.status = 'active'
-            and en.customer_id = e.customer_id
-            -- After the moment that started it (the trigger event's own time when there is one:
-            -- billing events can be delivered late, and "paid" must still end "payment failed").
-            and e.occurred_at >= coalesce((select t.occurred_at from events t where t.id = en.trigger_event_id), en.entered_at)
+            end_reason = 'goal: ' || hit.name, goal_reached_at = hit.occurred_at
+          from hit where en.id = hit.id and en.status = 'active'
           returning en.id`,
       );
       if (rows.length > 0) ended.set(campaign.id, (ended.get(campaign.id) ?? 0) + rows.length);
       // A goal reached after the sequence ended (or was stopped) still counts as a conversion
       // when it falls inside the conversion window: the measurement must not depend on how long the sequence is.
       await db.execute(sql`
-        update enrollments en set goal_reached_at = e.occurred_at
-        from events e
-        where ${selectionSql(selection)} and e.name = ${name} and (${matches})
-          and en.campaign_id = ${campaign.id} and en.status <> 'active' and en.goal_reached_at is null
-          and en.customer_id = e.customer_id
-          and e.occurred_at >= coalesce((select t.occurred_at from events t where t.id = en.trigger_event_id), en.entered_at)
-          and e.occurred_at <= en.entered_at + ${campaign.definition.conversion_window}::interval`);
+        with ${reached(sql`en.status <> 'active' and en.goal_reached_at is null and e.occurred_at <= en.entered_at + ${campaign.definition.conversion_window}::interval`)}
+        update enrollments en set goal_reached_at = hit.occurred_at
+        from hit where en.id = hit.id and en.goal_reached_at is null`);
     }
   }
   return ended;
