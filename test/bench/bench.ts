@@ -47,7 +47,18 @@ const rate = (count: number, ms: number) => Math.round((count / ms) * 1000);
 const ratio = (ours: number, raw: number) => +(ours / raw).toFixed(2);
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
-/** The predicate of each starter trigger written by hand, as one would in psql: enrollments only. */
+/**
+ * The predicate of each starter trigger written by hand, as one would in psql, inserting what a
+ * scan writes for each match: the enrollment (`enrollmentsOnly`), and with it the first outbox row.
+ */
+function rawScanWithOutbox(campaign: LoadedCampaign, insertEnrollments: SQL): SQL {
+  const d = campaign.definition;
+  return sql`with enrolled as (${insertEnrollments} returning id, customer_id)
+    insert into messages (enrollment_id, step_id, kind, category, priority, campaign_version_id, customer_id, status, due_at, created_at, updated_at)
+    select id, ${d.steps[0]!.id}, 'email', ${d.category}, ${d.priority}, ${campaign.versionId}, customer_id, 'scheduled', now(), now(), now() from enrolled`;
+}
+
+/** The enrollments-only half of the raw statement. */
 function rawScan(campaign: LoadedCampaign): SQL | undefined {
   const d = campaign.definition;
   const insert = sql`insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id, trigger_key, entered_at)`;
@@ -122,47 +133,73 @@ async function main() {
     for (const campaign of scanned) {
       const raw = rawScan(campaign);
       if (!raw) continue;
-      let rawMs = 0;
-      let rawRows = 0;
-      await deps.db
-        .transaction(async (tx) => {
-          const t = performance.now();
-          const result = (await tx.execute(raw)) as unknown as { rowCount?: number };
-          rawMs = performance.now() - t;
-          rawRows = result.rowCount ?? 0;
-          tx.rollback();
-        })
-        .catch((error: unknown) => {
-          if (!(error instanceof TransactionRollbackError)) throw error;
-        });
+      const timeRolledBack = async (statement: SQL) => {
+        let ms = 0;
+        let rows = 0;
+        await deps.db
+          .transaction(async (tx) => {
+            const t = performance.now();
+            const result = (await tx.execute(statement)) as unknown as { rowCount?: number };
+            ms = performance.now() - t;
+            rows = result.rowCount ?? 0;
+            tx.rollback();
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof TransactionRollbackError)) throw error;
+          });
+        return { ms, rows };
+      };
+      const enrollmentsOnly = await timeRolledBack(raw);
+      const { ms: rawMs, rows: rawRows } = await timeRolledBack(rawScanWithOutbox(campaign, raw));
       const t = performance.now();
       const enrolled = await scanCampaign(deps.db, campaign, new Date(), config.delivery.defaultTimeZone);
       const ms = performance.now() - t;
-      scans.push({ campaign: campaign.id, enrolled: enrolled.length, ms: Math.round(ms), rawRows, rawMs: Math.round(rawMs), ratio: ratio(ms, rawMs) });
-      log(`scan ${campaign.id}: ${enrolled.length} enrolled in ${Math.round(ms)} ms; raw ${rawRows} rows in ${Math.round(rawMs)} ms`);
+      scans.push({
+        campaign: campaign.id,
+        enrolled: enrolled.length,
+        ms: Math.round(ms),
+        rawRows,
+        rawMs: Math.round(rawMs),
+        ratio: ratio(ms, rawMs),
+        rawEnrollmentsOnlyMs: Math.round(enrollmentsOnly.ms),
+        ratioToEnrollmentsOnly: ratio(ms, enrollmentsOnly.ms),
+      });
+      log(`scan ${campaign.id}: ${enrolled.length} enrolled in ${Math.round(ms)} ms; raw ${rawRows} rows in ${Math.round(rawMs)} ms (enrollments only: ${Math.round(enrollmentsOnly.ms)} ms)`);
     }
     const scanTotal = scans.reduce((sum, s) => sum + (s.ms as number), 0);
     const rawTotal = scans.reduce((sum, s) => sum + (s.rawMs as number), 0);
-    report.firstScan = { campaigns: scans, ms: scanTotal, rawMs: rawTotal, ratio: ratio(scanTotal, rawTotal), target: "<= 1.5x raw" };
+    const rawOnlyTotal = scans.reduce((sum, s) => sum + (s.rawEnrollmentsOnlyMs as number), 0);
+    report.firstScan = {
+      campaigns: scans,
+      ms: scanTotal,
+      rawMs: rawTotal,
+      ratio: ratio(scanTotal, rawTotal),
+      rawEnrollmentsOnlyMs: rawOnlyTotal,
+      ratioToEnrollmentsOnly: ratio(scanTotal, rawOnlyTotal),
+      target: "<= 1.5x raw",
+    };
 
     // 2. The scan job again (exit conditions and scans of every running campaign), nothing new.
-    const t = performance.now();
+    const rescans: Record<string, number> = {};
     let again = 0;
+    const t = performance.now();
     for (const campaign of deps.campaigns.running()) {
+      const started = performance.now();
       await exitOnConditions(deps.db, campaign, new Date());
       if (!isEventTrigger(campaign.definition.trigger)) again += (await scanCampaign(deps.db, campaign, new Date(), config.delivery.defaultTimeZone)).length;
+      rescans[campaign.id] = Math.round(performance.now() - started);
     }
-    report.rescan = { ms: Math.round(performance.now() - t), enrolled: again, target: "<= 500 ms" };
-    log(`re-scan: ${again} enrolled in ${Math.round(performance.now() - t)} ms`);
+    report.rescan = { ms: Math.round(performance.now() - t), enrolled: again, campaigns: rescans, target: "<= 500 ms" };
+    log(`re-scan: ${again} enrolled in ${Math.round(performance.now() - t)} ms ${JSON.stringify(rescans)}`);
 
     // The scans' first emails wait a month, so that what the processes do next is the scenario's work alone.
     const [parked] = await queryRows<{ n: number }>(deps.db, sql`with p as (update messages set due_at = due_at + interval '30 days' where status = 'scheduled' returning 1) select count(*)::int as n from p`);
     log(`parked the ${parked!.n} emails the scans scheduled`);
 
     // Rekindle's own processes from here on.
-    const api = await startService("api", { ...env, PORT: "0" }, "listening on");
-    // BENCH_PROFILE=1 writes a CPU profile of the worker to .rekindle/bench/profile (open it in Chrome's DevTools).
+    // BENCH_PROFILE=1 writes a CPU profile of the API and the worker to .rekindle/bench/profile (open it in Chrome's DevTools).
     const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=.rekindle/bench/profile"] : [];
+    const api = await startService("api", { ...env, PORT: "0" }, "listening on", profile);
     const worker = await startService("worker", { ...env, PORT: "0" }, "worker running", profile);
     const apiUrl = (JSON.parse(api.readyLine) as { url: string }).url;
     report.ingestion = await ingestion(apiUrl, admin);

@@ -40,7 +40,11 @@ export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: S
   // Joins are rendered after the conditions, which is when we know which ones they need.
   // Support stopped this customer and blocked new sequences for a while.
   const unblocked = sql` and (c.enrollment_blocked_until is null or c.enrollment_blocked_until <= ${scope.nowSql()})`;
-  return { from: sql`(${candidates}) m join customers c on c.id = m.customer_id ${scope.joins()}`, where: sql`${audience} and ${reentry}${goalReached}${unblocked}` };
+  // Each candidate's customer by primary key, never a hash over the whole customer base: the
+  // lookup is kept out of the planner's join reordering (OFFSET 0), so the cost of a scan follows
+  // its candidates, not the number of customers.
+  const customer = sql`cross join lateral (select c0.* from customers c0 where c0.id = m.customer_id offset 0) c`;
+  return { from: sql`(${candidates}) m ${customer} ${scope.joins()}`, where: sql`${audience} and ${reentry}${goalReached}${unblocked}` };
 }
 
 /**
