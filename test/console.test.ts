@@ -232,7 +232,8 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     expect(errors).toEqual([]);
   });
 
-  it("every screen works at a phone's width: no sideways scrolling of the page, every control labelled", async () => {
+  it("every screen works at a phone's width: no sideways scrolling of the page, every control labelled, text contrast at least 4.5:1", async () => {
+    await fetch(`${harness.url}/api/customers/ann`, { method: "PUT", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ email: "ann@example.com", name: "Ann Example" }) });
     const screens: [string, string, string][] = [
       ["marketer", "/console/campaigns", "Campaigns"],
       ["marketer", "/console/campaigns/nudge", "How it runs"],
@@ -260,6 +261,18 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
           if (control.labels.length === 0 && !control.getAttribute("aria-label")) found.push("unlabelled " + control.outerHTML);
         }
         for (const named of document.querySelectorAll("button, a")) if (!named.textContent.trim() && !named.getAttribute("aria-label")) found.push("nameless " + named.outerHTML);
+        // Text contrast (WCAG): at least 4.5:1 against the first opaque background behind it.
+        const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+        const luminance = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+        for (const element of document.querySelectorAll("body *")) {
+          if (![...element.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) || element.closest("[disabled], noscript") || element.getClientRects().length === 0) continue;
+          let back = element;
+          while (back && rgb(getComputedStyle(back).backgroundColor)[3] === 0) back = back.parentElement;
+          const fg = luminance(rgb(getComputedStyle(element).color));
+          const bg = luminance(back ? rgb(getComputedStyle(back).backgroundColor) : [255, 255, 255]);
+          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+          if (ratio < 4.5) found.push("contrast " + ratio.toFixed(2) + ":1 for “" + element.textContent.trim().slice(0, 40) + "”");
+        }
         return found;
       })()`);
       expect(problems, path).toEqual([]);
