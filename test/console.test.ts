@@ -175,10 +175,17 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     expect(await page.getByRole("region", { name: "Done by people" }).innerText()).toMatch(/customer\.pause by key:\d+:sam/);
     const audit = await queryRows<{ actor: string; action: string; target_id: string }>(harness.deps.db, sql`select actor, action, target_id from audit_log where action like 'customer.%'`);
     expect(audit).toEqual([{ actor: expect.stringMatching(/^key:\d+:sam$/), action: "customer.pause", target_id: "ann" }]);
+
+    // Signing out forgets the key: the next page asks for one again.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("API key").waitFor();
+    expect(await page.evaluate("sessionStorage.length")).toBe(0);
+    await page.goto(`${harness.url}/console/customers/ann`);
+    await page.getByLabel("API key").waitFor();
     expect(errors).toEqual([]);
   });
 
-  it("a marketer opens the campaigns, sees an invalid template's error with its file and line, and previews an email in two languages", async () => {
+  it("a marketer opens the campaigns, sees an invalid template's error with its file and line, previews an email in two languages, and sends it as a test", async () => {
     const page = await openPage();
     await signIn(page, harness.url, keys.marketer);
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Campaigns");
@@ -224,6 +231,15 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     await page.getByLabel("Language").selectOption({ label: "The customer's own language" });
     await expect.poll(() => page.locator(".subject").textContent()).toBe("Nudge for ann@example.com");
     await frame.getByText("Hello ann@example.com").waitFor();
+
+    // A test send of what is shown, to an address, marked [Test].
+    const before = smtp.received.length;
+    await page.getByLabel("Send this email to").fill("maria@example.com");
+    await page.getByRole("button", { name: "Send test" }).click();
+    await page.getByText("Sent “[Test] Nudge for ann@example.com” to maria@example.com.").waitFor();
+    const [test] = await smtp.waitFor(before + 1).then((all) => all.slice(before));
+    expect(test!.subject).toBe("[Test] Nudge for ann@example.com");
+    expect(test!.to).toMatchObject({ text: "maria@example.com" });
 
     // A marketer's key does not open support's pages, and the server refuses it too.
     await page.goto(`${harness.url}/console/customers/ann`);
