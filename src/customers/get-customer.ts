@@ -1,5 +1,5 @@
 import { asc, eq } from "drizzle-orm";
-import { customers, type Db, paymentMethods, subscriptions } from "../db/index.js";
+import { customerActivity, customers, type Db, paymentMethods, subscriptions } from "../db/index.js";
 
 /** A customer as the API shows it: profile, subscriptions and cards, by external ids. */
 export interface CustomerView {
@@ -44,9 +44,10 @@ export interface CustomerView {
 export async function getCustomer(db: Db, externalId: string): Promise<CustomerView | undefined> {
   const [customer] = await db.select().from(customers).where(eq(customers.externalId, externalId));
   if (!customer) return undefined;
-  const [subs, cards] = await Promise.all([
+  const [subs, cards, activity] = await Promise.all([
     db.select().from(subscriptions).where(eq(subscriptions.customerId, customer.id)).orderBy(asc(subscriptions.id)),
     db.select().from(paymentMethods).where(eq(paymentMethods.customerId, customer.id)).orderBy(asc(paymentMethods.id)),
+    db.select({ lastSeenAt: customerActivity.lastSeenAt }).from(customerActivity).where(eq(customerActivity.customerId, customer.id)),
   ]);
   return {
     id: customer.externalId,
@@ -57,7 +58,7 @@ export async function getCustomer(db: Db, externalId: string): Promise<CustomerV
     plan: customer.plan,
     signedUpAt: customer.signedUpAt,
     traits: customer.traits,
-    lastSeenAt: customer.lastSeenAt,
+    lastSeenAt: activity[0]?.lastSeenAt ?? null,
     createdAt: customer.createdAt,
     updatedAt: customer.updatedAt,
     subscriptions: subs.map((s) => ({

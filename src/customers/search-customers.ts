@@ -24,16 +24,17 @@ const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)
 export async function searchCustomers(db: Db, query: string, limit: number): Promise<CustomerMatch[]> {
   const rows = await queryRows<{ external_id: string; email: string | null; name: string | null; plan: string | null; last_seen_at: string | null; match: CustomerMatch["match"] }>(
     db,
-    sql`(select external_id, email, name, plan, last_seen_at, 'id' as match, 0 as rank, '' as sort from customers where external_id = ${query})
+    sql`select f.*, (select a.last_seen_at from customer_activity a where a.customer_id = f.id) as last_seen_at from (
+        (select id, external_id, email, name, plan, 'id' as match, 0 as rank, '' as sort from customers where external_id = ${query})
         union all
-        (select external_id, email, name, plan, last_seen_at, 'id_prefix', 1, external_id collate "C" from customers
+        (select id, external_id, email, name, plan, 'id_prefix', 1, external_id collate "C" from customers
          where external_id collate "C" like ${likePrefix(query)} and external_id <> ${query}
          order by external_id collate "C" limit ${limit})
         union all
-        (select external_id, email, name, plan, last_seen_at, 'email', 2, lower(email) collate "C" from customers
+        (select id, external_id, email, name, plan, 'email', 2, lower(email) collate "C" from customers
          where lower(email) collate "C" like ${likePrefix(query.toLowerCase())}
-         order by lower(email) collate "C" limit ${limit})
-        order by rank, sort`,
+         order by lower(email) collate "C" limit ${limit})) f
+        order by f.rank, f.sort`,
   );
   const seen = new Set<string>();
   const matches: CustomerMatch[] = [];

@@ -15,8 +15,9 @@ const ACTIVITY: ReadonlySet<string> = new Set(["track", "page", "screen"]);
 
 /**
  * Stores a batch of events and the customer state they carry, all or nothing, in one transaction:
- * customers created on first sight, anonymous ids linked, identify traits applied, `last_seen_at`
- * moved. Each statement is set-based, so a batch of 100 costs a handful of round trips, not 100.
+ * customers created on first sight, anonymous ids linked, identify traits applied, the customers'
+ * last activity moved. Each statement is set-based, so a batch of 100 costs a handful of round
+ * trips, not 100.
  * Only events not seen before change state, so a client's retry is harmless.
  */
 export async function ingestEvents(db: Db, incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult> {

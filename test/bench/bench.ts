@@ -73,8 +73,8 @@ function rawScan(campaign: LoadedCampaign): SQL | undefined {
       return sql`${insert} ${values(sql`pm.customer_id`)} from payment_methods pm
         where pm.is_default and pm.detached_at is null and pm.expires_on between current_date and (now() + ${t.within}::interval)::date ${audience(sql`pm.customer_id`)}`;
     case "inactive":
-      return sql`${insert} ${values(sql`c.id`)} from customers c
-        where c.last_seen_at > now() - ${t.for}::interval - ${t.lookback}::interval and c.last_seen_at <= now() - ${t.for}::interval ${audience(sql`c.id`)}`;
+      return sql`${insert} ${values(sql`a.customer_id`)} from customer_activity a
+        where a.last_seen_at > now() - ${t.for}::interval - ${t.lookback}::interval and a.last_seen_at <= now() - ${t.for}::interval ${audience(sql`a.customer_id`)}`;
     case "not_activated":
       return sql`${insert} ${values(sql`c.id`)} from customers c
         where c.signed_up_at > now() - ${t.after}::interval - ${t.lookback}::interval and c.signed_up_at <= now() - ${t.after}::interval

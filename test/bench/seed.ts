@@ -55,6 +55,7 @@ type Segment = "new" | "active" | "declining" | "dormant";
 
 interface Row {
   customer: string;
+  activity: string | null;
   subscription: string;
   card: string | null;
   events: string[];
@@ -144,7 +145,6 @@ function generate(rand: () => number, i: number, customerId: number, now: number
     status === "canceled" ? N : plan,
     iso(signedUp),
     `{"company": "${last} ${i % 97 === 0 ? "Group" : "AB"}", "seats": ${1 + Math.floor(rand() * 50)}}`,
-    lastSeen === null ? N : iso(lastSeen),
     iso(signedUp),
     iso(lastSeen ?? signedUp),
   ].join("\t");
@@ -174,7 +174,8 @@ function generate(rand: () => number, i: number, customerId: number, now: number
     const year = today.getUTCFullYear() + Math.floor(month / 12);
     card = [customerId, `pm_${i}`, pick(BRANDS), String(1000 + Math.floor(rand() * 9000)), ((month % 12) + 12) % 12 + 1, year, iso(started), iso(started)].join("\t");
   }
-  return { customer, subscription, card, events };
+  const activity = lastSeen === null ? null : `${customerId}\t${iso(lastSeen)}`;
+  return { customer, activity, subscription, card, events };
 }
 
 /** Drops a table's secondary indexes and foreign keys; returns the statements that make them again. */
@@ -230,12 +231,13 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedResul
     const [{ next }] = (await client.query<{ next: string }>("select coalesce(max(id), 0) + 1 as next from customers")).rows as [{ next: string }];
     const base = Number(next);
     const rebuild: string[] = [];
-    for (const table of ["customers", "subscriptions", "payment_methods", "events"]) rebuild.push(...(await dropForLoad(client, table)));
+    for (const table of ["customers", "customer_activity", "subscriptions", "payment_methods", "events"]) rebuild.push(...(await dropForLoad(client, table)));
 
-    // One pass over the generator feeds four COPYs at once, each on its own connection.
+    // One pass over the generator feeds five COPYs at once, each on its own connection.
     let t = performance.now();
     const streams = await Promise.all([
-      copyStream(url, "copy customers (external_id, email, name, locale, timezone, plan, signed_up_at, traits, last_seen_at, created_at, updated_at) from stdin"),
+      copyStream(url, "copy customers (external_id, email, name, locale, timezone, plan, signed_up_at, traits, created_at, updated_at) from stdin"),
+      copyStream(url, "copy customer_activity (customer_id, last_seen_at) from stdin"),
       copyStream(url, "copy subscriptions (customer_id, external_id, status, plan, mrr_minor, currency, started_at, trial_ends_at, current_period_end, paused_at, resumed_at, canceled_at, created_at, updated_at) from stdin"),
       copyStream(url, "copy payment_methods (customer_id, external_id, brand, last4, exp_month, exp_year, created_at, updated_at) from stdin"),
       copyStream(url, "copy events (message_id, type, name, customer_id, properties, source, occurred_at, received_at) from stdin"),
@@ -243,13 +245,14 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedResul
     const rand = prng(options.seed);
     const BATCH = 2_000;
     for (let from = 0; from < count; from += BATCH) {
-      const parts = ["", "", "", ""];
+      const parts = ["", "", "", "", ""];
       for (let i = from; i < Math.min(count, from + BATCH); i++) {
         const row = generate(rand, i, base + i, now);
         parts[0] += `${row.customer}\n`;
-        parts[1] += `${row.subscription}\n`;
-        if (row.card) parts[2] += `${row.card}\n`;
-        for (const line of row.events) parts[3] += `${line}\n`;
+        if (row.activity) parts[1] += `${row.activity}\n`;
+        parts[2] += `${row.subscription}\n`;
+        if (row.card) parts[3] += `${row.card}\n`;
+        for (const line of row.events) parts[4] += `${line}\n`;
       }
       await Promise.all(streams.map((stream, n) => stream.write(parts[n]!)));
     }

@@ -33,7 +33,7 @@ function attributeSql(attribute: string, scope: SqlScope): SQL {
     case "signed_up_at":
       return sql`coalesce(c.signed_up_at, c.created_at)`;
     case "last_seen_at":
-      return sql`c.last_seen_at`;
+      return sql`(select a.last_seen_at from customer_activity a where a.customer_id = c.id)`;
     case "tenure":
       return sql`(${scope.nowSql()} - ${CUSTOMER_SINCE})`;
     case "subscription.status":

@@ -53,7 +53,7 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
           })`;
       const neverActive = trigger.activity
         ? sql`not exists (select 1 from events ev where ev.customer_id = c.id and ev.name = any(${textList(trigger.activity)}))`
-        : sql`c.last_seen_at is null`;
+        : sql`not exists (select 1 from customer_activity a where a.customer_id = c.id)`;
       const signedUpInWindow = sql`
         select c.id as customer_id, ${facts(sql`null::timestamptz`, sql`coalesce(c.signed_up_at, c.created_at)`)} as facts,
           'inactive:never' as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
@@ -63,10 +63,10 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
           and ${neverActive}`;
       if (!trigger.activity) {
         return sql`
-          select c.id as customer_id, ${facts(sql`c.last_seen_at`, sql`c.last_seen_at`)} as facts,
-            'inactive:' || c.last_seen_at::text as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
-          from customers c
-          where c.last_seen_at > ${earliest} and c.last_seen_at <= ${threshold}
+          select a.customer_id, ${facts(sql`a.last_seen_at`, sql`a.last_seen_at`)} as facts,
+            'inactive:' || a.last_seen_at::text as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+          from customer_activity a
+          where a.last_seen_at > ${earliest} and a.last_seen_at <= ${threshold}
           union all ${signedUpInWindow}`;
       }
       const names = textList(trigger.activity);

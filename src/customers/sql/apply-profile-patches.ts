@@ -10,14 +10,15 @@ export interface CustomerPatch {
 }
 
 /**
- * Applies many customers' profile changes in one statement. Absent fields keep their value,
- * traits merge key by key (a null removes the key), and `last_seen_at` only moves forward.
+ * Applies many customers' changes in two set-based statements. Profiles: absent fields keep their
+ * value, traits merge key by key (a null removes the key); only customers whose profile the batch
+ * changes are touched. Activity: `customer_activity.last_seen_at` only moves forward.
  */
 export async function applyProfilePatches(db: Db, patches: CustomerPatch[], now: Date): Promise<void> {
-  if (patches.length === 0) return;
-  const records = [...patches]
-    .sort((a, b) => a.customerId - b.customerId)
-    .map(({ customerId, profile, seenAt }) => ({
+  const sorted = [...patches].sort((a, b) => a.customerId - b.customerId);
+  const profiles = sorted
+    .filter(({ profile }) => Object.values(profile).some((value) => value !== undefined))
+    .map(({ customerId, profile }) => ({
       id: customerId,
       email: profile.email ?? null,
       name: profile.name ?? null,
@@ -26,31 +27,39 @@ export async function applyProfilePatches(db: Db, patches: CustomerPatch[], now:
       plan: profile.plan ?? null,
       signed_up_at: profile.signedUpAt?.toISOString() ?? null,
       traits: profile.traits ?? null,
-      last_seen_at: seenAt?.toISOString() ?? null,
     }));
-  const ids = records.map((r) => r.id);
-  // Lock in id order first: the UPDATE's join order is the planner's choice, and two batches
-  // touching the same customers in different orders would otherwise deadlock. NO KEY UPDATE (the
-  // lock the UPDATE itself takes) does not conflict with the KEY SHARE locks that inserting events
-  // takes on their customers through the foreign key; FOR UPDATE would, and deadlocked under load.
-  await db.execute(sql`select 1 from customers where id = any(${`{${ids.join(",")}}`}::bigint[]) order by id for no key update`);
-  await db.execute(sql`
-    update customers c set
-      email = coalesce(p.email, c.email),
-      name = coalesce(p.name, c.name),
-      locale = coalesce(p.locale, c.locale),
-      timezone = coalesce(p.timezone, c.timezone),
-      plan = coalesce(p.plan, c.plan),
-      signed_up_at = coalesce(p.signed_up_at, c.signed_up_at),
-      traits = case
-        when p.traits is null then c.traits
-        else (c.traits || p.traits) - coalesce(
-          (select array_agg(key) from jsonb_each(p.traits) where value = 'null'::jsonb), '{}'::text[])
-      end,
-      last_seen_at = greatest(c.last_seen_at, p.last_seen_at),
-      updated_at = ${now.toISOString()}::timestamptz
-    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as p(
-      id bigint, email text, name text, locale text, timezone text, plan text,
-      signed_up_at timestamptz, traits jsonb, last_seen_at timestamptz)
-    where c.id = p.id`);
+  if (profiles.length > 0) {
+    const ids = profiles.map((r) => r.id);
+    // Lock in id order first: the UPDATE's join order is the planner's choice, and two batches
+    // touching the same customers in different orders would otherwise deadlock. NO KEY UPDATE (the
+    // lock the UPDATE itself takes) does not conflict with the KEY SHARE locks that inserting events
+    // takes on their customers through the foreign key; FOR UPDATE would, and deadlocked under load.
+    await db.execute(sql`select 1 from customers where id = any(${`{${ids.join(",")}}`}::bigint[]) order by id for no key update`);
+    await db.execute(sql`
+      update customers c set
+        email = coalesce(p.email, c.email),
+        name = coalesce(p.name, c.name),
+        locale = coalesce(p.locale, c.locale),
+        timezone = coalesce(p.timezone, c.timezone),
+        plan = coalesce(p.plan, c.plan),
+        signed_up_at = coalesce(p.signed_up_at, c.signed_up_at),
+        traits = case
+          when p.traits is null then c.traits
+          else (c.traits || p.traits) - coalesce(
+            (select array_agg(key) from jsonb_each(p.traits) where value = 'null'::jsonb), '{}'::text[])
+        end,
+        updated_at = ${now.toISOString()}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(profiles)}::jsonb) as p(
+        id bigint, email text, name text, locale text, timezone text, plan text, signed_up_at timestamptz, traits jsonb)
+      where c.id = p.id`);
+  }
+  // In customer id order, so concurrent batches take the rows' locks in the same order.
+  const seen = sorted.flatMap(({ customerId, seenAt }) => (seenAt ? [{ id: customerId, at: seenAt.toISOString() }] : []));
+  if (seen.length > 0) {
+    await db.execute(sql`
+      insert into customer_activity (customer_id, last_seen_at)
+      select s.id, s.at from jsonb_to_recordset(${JSON.stringify(seen)}::jsonb) as s(id bigint, at timestamptz) order by s.id
+      on conflict (customer_id) do update set last_seen_at = excluded.last_seen_at
+        where customer_activity.last_seen_at < excluded.last_seen_at`);
+  }
 }
