@@ -8,13 +8,17 @@ import { customers, type Db } from "../../db/index.js";
 export async function ensureCustomers(db: Db, externalIds: Iterable<string>, now: Date): Promise<Map<string, number>> {
   const unique = [...new Set(externalIds)].sort();
   if (unique.length === 0) return new Map();
-  await db
-    .insert(customers)
-    .values(unique.map((externalId) => ({ externalId, createdAt: now, updatedAt: now })))
-    .onConflictDoNothing({ target: customers.externalId });
-  const rows = await db
-    .select({ id: customers.id, externalId: customers.externalId })
-    .from(customers)
-    .where(inArray(customers.externalId, unique));
-  return new Map(rows.map((row) => [row.externalId, row.id]));
+  const lookup = async (ids: string[]) =>
+    db.select({ id: customers.id, externalId: customers.externalId }).from(customers).where(inArray(customers.externalId, ids));
+  // Most events are for customers already known: one read, and an insert only for the new ones.
+  const found = new Map((await lookup(unique)).map((row) => [row.externalId, row.id]));
+  const missing = unique.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    await db
+      .insert(customers)
+      .values(missing.map((externalId) => ({ externalId, createdAt: now, updatedAt: now })))
+      .onConflictDoNothing({ target: customers.externalId });
+    for (const row of await lookup(missing)) found.set(row.externalId, row.id);
+  }
+  return found;
 }
