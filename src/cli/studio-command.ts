@@ -30,8 +30,8 @@ export function registerStudioCommand(program: Command): void {
         await runtime?.close().catch(() => {});
         fail(error);
       }
-      say(`Rekindle Studio: ${studio.consoleUrl}`);
-      say(`watching ${config.campaigns.templatesDir}: every save reloads the campaigns and Studio shows the emails again`);
+      // One write, so whoever reads the address has the rest of the banner with it.
+      say(`Rekindle Studio: ${studio.consoleUrl}\nwatching ${config.campaigns.templatesDir}: every save reloads the campaigns and Studio shows the emails again`);
       if (config.usingDevelopmentKeys) say(`sign in with an API key (the development key is ${config.apiKeys[0]})`);
 
       let stopping = false;

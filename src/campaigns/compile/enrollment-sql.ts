@@ -11,11 +11,12 @@ import { duration, type SqlScope, textList } from "./scope.js";
  * concurrency; these predicates keep the statement (and the dry run) from even proposing them.
  */
 function reentrySql(campaignId: string, reentry: Reentry, scope: SqlScope): SQL {
-  const mine = sql`x.campaign_id = ${campaignId} and x.customer_id = c.id`;
-  const base = sql`not exists (select 1 from enrollments x where ${mine} and (x.status = 'active' or x.trigger_key = m.trigger_key))`;
-  if (reentry === "always") return base;
+  // On the candidate's customer id, so these are checked before the customer row is even read.
+  const mine = sql`x.campaign_id = ${campaignId} and x.customer_id = m.customer_id`;
   if (reentry === "never") return sql`not exists (select 1 from enrollments x where ${mine})`;
-  return sql`${base} and not exists (select 1 from enrollments x where ${mine} and x.entered_at > ${scope.nowSql()} - ${duration(reentry.after)})`;
+  // One probe of the customer's enrollments in the campaign answers every rule at once.
+  const recently = reentry === "always" ? sql`` : sql` or x.entered_at > ${scope.nowSql()} - ${duration(reentry.after)}`;
+  return sql`not exists (select 1 from enrollments x where ${mine} and (x.status = 'active' or x.trigger_key = m.trigger_key${recently}))`;
 }
 
 /**
@@ -34,7 +35,7 @@ export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: S
   const goals = campaign.definition.exit.flatMap((goal) => ("event" in goal ? [goal.event] : []));
   const goalReached =
     goals.length > 0
-      ? sql` and not exists (select 1 from events g where g.customer_id = c.id and g.name = any(${textList(goals)}) and g.occurred_at >= m.sort_at)`
+      ? sql` and not exists (select 1 from events g where g.customer_id = m.customer_id and g.name = any(${textList(goals)}) and g.occurred_at >= m.sort_at)`
       : sql``;
   const reentry = reentrySql(campaign.id, campaign.definition.reentry, scope);
   // Joins are rendered after the conditions, which is when we know which ones they need.
@@ -44,7 +45,10 @@ export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: S
   // lookup is kept out of the planner's join reordering (OFFSET 0), so the cost of a scan follows
   // its candidates, not the number of customers.
   const customer = sql`cross join lateral (select c0.* from customers c0 where c0.id = m.customer_id offset 0) c`;
-  return { from: sql`(${candidates}) m ${customer} ${scope.joins()}`, where: sql`${audience} and ${reentry}${goalReached}${unblocked}` };
+  // Re-entry first, inside a fence of its own: one index probe per candidate rejects the moments
+  // already enrolled, so a scan that finds nothing new does no other per-candidate work.
+  const fresh = sql`(select * from (${candidates}) m where ${reentry} offset 0) m`;
+  return { from: sql`${fresh} ${customer} ${scope.joins()}`, where: sql`${audience}${goalReached}${unblocked}` };
 }
 
 /**
