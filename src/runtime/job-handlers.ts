@@ -7,8 +7,10 @@ import { durationMs, subtractDuration } from "../time/index.js";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
-/** The sweep re-reads this much recent history: far more than any gap between commit and match. */
+/** The sweep looks back at most this far: far more than any gap between commit and match. */
 const SWEEP_WINDOW_MS = 15 * MINUTE;
+/** Events younger than this are left to the immediate match still running for them. */
+const SWEEP_SETTLE_MS = 30_000;
 
 /** What each job in the registry does, bound to this process's dependencies. */
 export function createJobHandlers(deps: Deps): JobHandlers {
@@ -46,8 +48,17 @@ export function createJobHandlers(deps: Deps): JobHandlers {
       return outcome;
     },
     "sweep-events": async () => {
+      // Each event is swept once: from where the last sweep stopped (kept in Redis; at most
+      // SWEEP_WINDOW back, and the whole window again if Redis forgot) to SWEEP_SETTLE ago.
       const now = deps.clock.now();
-      const { enrolled, exited } = await sweepRecentEvents(deps.db, deps.campaigns, new Date(now.getTime() - SWEEP_WINDOW_MS), now, deps.config.delivery.defaultTimeZone);
+      const key = `${deps.config.redis.prefix}:sweep:until`;
+      const before = new Date(now.getTime() - SWEEP_SETTLE_MS);
+      const earliest = new Date(now.getTime() - SWEEP_WINDOW_MS);
+      const stored = await deps.redis.get(key);
+      const last = stored ? new Date(stored) : undefined;
+      const since = last && last > earliest && last <= before ? last : earliest;
+      const { enrolled, exited } = await sweepRecentEvents(deps.db, deps.campaigns, since, now, deps.config.delivery.defaultTimeZone, before);
+      await deps.redis.set(key, before.toISOString());
       const total = [...enrolled.values()].reduce((sum, list) => sum + list.length, 0);
       if (total > 0) deps.logger.warn({ enrolled: total }, "the sweep enrolled customers the immediate match missed");
       return { enrolled: total, exited: [...exited.values()].reduce((a, b) => a + b, 0) };

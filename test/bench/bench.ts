@@ -91,7 +91,10 @@ function rawScan(campaign: LoadedCampaign): SQL | undefined {
       return sql`${insert} select distinct on (e.customer_id) ${campaign.id}, ${campaign.versionId}, e.customer_id, 'active', ${d.steps[0]!.id}, 'raw', now()
         from events e
         where e.type = 'page' and e.occurred_at <= now() - ${t.grace}::interval and e.occurred_at > now() - ${t.grace}::interval - ${t.lookback}::interval
-          and e.properties ->> 'path' like ${t.path.replace(/\*/g, "%")} ${audience(sql`e.customer_id`)}`;
+          and e.properties ->> 'path' like ${t.path.replace(/\*/g, "%")} ${audience(sql`e.customer_id`)}
+          -- and did not cancel after the visit
+          and not exists (select 1 from events x where x.customer_id = e.customer_id and x.name = 'subscription_canceled' and x.occurred_at >= e.occurred_at)
+          and not exists (select 1 from subscriptions sx where sx.customer_id = e.customer_id and sx.status = 'canceled' and sx.canceled_at >= e.occurred_at)`;
     default:
       return undefined;
   }
@@ -330,11 +333,15 @@ async function dispatch(deps: Deps, sink: Awaited<ReturnType<typeof startSink>>)
   const outboxDue = async () => (await queryRows<{ n: number }>(deps.db, sql`select count(*)::int as n from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= now())`))[0]!.n;
   await waitFor("the outbox to drain", async () => (await outboxDue()) === 0, 120_000);
 
-  // DISPATCH customers not in any campaign get the win-back email, all due at the same instant.
+  // DISPATCH customers get the win-back email, all due at the same instant.
   const before = await sink.count();
   const [created] = await queryRows<{ n: number; due: string }>(deps.db, sql`
     with picked as (
-      select c.id from customers c where c.email is not null and not exists (select 1 from enrollments e where e.customer_id = c.id)
+      -- Nobody in the win-back already, and nothing sent to them yet (the frequency cap would rightly hold them).
+      select c.id from customers c
+      where c.email is not null
+        and not exists (select 1 from enrollments e where e.customer_id = c.id and e.campaign_id = ${campaign.id} and e.status = 'active')
+        and not exists (select 1 from messages m where m.customer_id = c.id and m.status in ('queued', 'sending', 'sent'))
       order by c.id limit ${DISPATCH}),
     enrolled as (
       insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id, trigger_key, matched_facts, entered_at)

@@ -13,12 +13,18 @@ import { duration, type SqlScope, textList } from "./scope.js";
 const activity = sql`(${textList(ACTIVITY_TYPES)})::event_type[]`;
 
 /** Which events an event-trigger pass looks at: the ones just stored, or a recent window (the safety sweep). */
-export type EventSelection = { ids: readonly number[] } | { receivedSince: Date };
+export type EventSelection = { ids: readonly number[] } | { receivedSince: Date; receivedBefore?: Date };
 
 function selectionSql(selection: EventSelection): SQL {
   return "ids" in selection
     ? sql`e.id = any(array(select jsonb_array_elements_text(${JSON.stringify(selection.ids)}::jsonb)::bigint))`
-    : sql`e.received_at >= ${selection.receivedSince.toISOString()}::timestamptz`;
+    : receivedSql(selection);
+}
+
+/** Events received in [receivedSince, receivedBefore). */
+export function receivedSql(selection: { receivedSince: Date; receivedBefore?: Date }): SQL {
+  const before = selection.receivedBefore ? sql` and e.received_at < ${selection.receivedBefore.toISOString()}::timestamptz` : sql``;
+  return sql`e.received_at >= ${selection.receivedSince.toISOString()}::timestamptz${before}`;
 }
 
 /** Glob `*` → SQL LIKE, with LIKE's own wildcards escaped. */

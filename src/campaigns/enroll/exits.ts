@@ -2,12 +2,12 @@ import { type SQL, sql } from "drizzle-orm";
 import { type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
 import { conditionSql, propertiesSql, SqlScope } from "../compile/index.js";
-import type { EventSelection } from "../compile/trigger-sql.js";
+import { type EventSelection, receivedSql } from "../compile/trigger-sql.js";
 
 function selectionSql(selection: EventSelection) {
   return "ids" in selection
     ? sql`e.id = any(array(select jsonb_array_elements_text(${JSON.stringify(selection.ids)}::jsonb)::bigint))`
-    : sql`e.received_at >= ${selection.receivedSince.toISOString()}::timestamptz`;
+    : receivedSql(selection);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog } from "../catalog.js";
-import type { EventSelection } from "../compile/index.js";
+import { type EventSelection, receivedSql } from "../compile/index.js";
 import { type Enrolled, enrollFromEvents } from "./enroll.js";
 import { exitOnEvents } from "./exits.js";
 
@@ -32,14 +32,17 @@ export async function matchEvents(
   return { exited, enrolled };
 }
 
-/** The safety net: matches every event received since `since` (a crash between commit and match loses nothing). */
-export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since: Date, now: Date, defaultTimeZone = "UTC"): Promise<MatchResult> {
+/**
+ * The safety net: matches every event received in [since, before) again (a crash between commit
+ * and match loses nothing).
+ */
+export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since: Date, now: Date, defaultTimeZone = "UTC", before?: Date): Promise<MatchResult> {
+  const selection: EventSelection = { receivedSince: since, ...(before && { receivedBefore: before }) };
   const kinds = await queryRows<{ name: string; type: string; source: string }>(
     db,
-    sql`select distinct name, type::text as type, source from events where received_at >= ${since.toISOString()}::timestamptz and customer_id is not null`,
+    sql`select distinct name, type::text as type, source from events e where ${receivedSql(selection)} and customer_id is not null`,
   );
   if (kinds.length === 0) return { exited: new Map(), enrolled: new Map() };
-  const selection: EventSelection = { receivedSince: since };
   const exited = await exitOnEvents(db, catalog, kinds.map((kind) => kind.name), selection, now);
   const enrolled = await enrollFromEvents(db, catalog, kinds, selection, now, defaultTimeZone);
   return { exited, enrolled };
