@@ -140,8 +140,18 @@ async function main() {
   const admin = new pg.Pool({ connectionString: url, max: INGEST_CLIENTS });
   try {
     await reloadCampaigns(deps);
-    // Each scenario starts from a settled database: the load's dirty pages written out first.
-    const settle = () => deps.db.execute(sql`checkpoint`);
+    // Each scenario starts from a settled database: statistics brought up to date (what
+    // autovacuum does on its own; some machines run PostgreSQL without it) and the previous
+    // scenario's dirty pages written out.
+    const settle = async () => {
+      await deps.db.execute(sql`analyze`);
+      await deps.db.execute(sql`checkpoint`);
+    };
+    const [server] = await queryRows<{ autovacuum: string; shared_buffers: string; version: string }>(
+      deps.db,
+      sql`select current_setting('autovacuum') as autovacuum, current_setting('shared_buffers') as shared_buffers, current_setting('server_version') as version`,
+    );
+    report.postgres = server;
     await settle();
     const smtpBaseline = await rawSmtp(deps, sink);
     log(`raw SMTP: ${rate(smtpBaseline.count, smtpBaseline.ms)} emails/s`);
@@ -199,6 +209,7 @@ async function main() {
     };
 
     // 2. The scan job again (exit conditions and scans of every running campaign), nothing new.
+    await settle();
     const rescans: Record<string, number> = {};
     let again = 0;
     const t = performance.now();
@@ -466,7 +477,7 @@ function printTable(report: Record<string, unknown>) {
   ];
   console.log("\n| scenario | Rekindle | raw baseline | ratio | target |\n|---|---|---|---|---|");
   for (const row of rows) console.log(`| ${row.join(" | ")} |`);
-  console.log(`\nwhole run: ${r.totalSeconds} s on ${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memoryGiB} GiB; written to .rekindle/bench/report.json`);
+  console.log(`\nwhole run: ${r.totalSeconds} s on ${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memoryGiB} GiB; PostgreSQL ${r.postgres.version} (shared_buffers ${r.postgres.shared_buffers}, autovacuum ${r.postgres.autovacuum}); written to .rekindle/bench/report.json`);
 }
 
 await main();
