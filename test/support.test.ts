@@ -151,10 +151,15 @@ describe("the customer timeline", () => {
     expect(timeline.next).toEqual([{ due: "2026-12-03T12:01:00.000Z", campaign: "nudge", step: "second", status: "scheduled" }]);
 
     // The same story in ops' figures.
-    const status = (await (await fetch(`${harness.url}/api/status`, { headers: auth })).json()) as { lastHour: { sent: number }; campaigns: { id: string; state: string }[]; queues: Record<string, unknown> };
+    const status = (await (await fetch(`${harness.url}/api/status`, { headers: auth })).json()) as { lastHour: { sent: number }; campaigns: { id: string; state: string }[]; queues: Record<string, unknown>; warnings: string[] };
     expect(status.lastHour.sent).toBe(1);
     expect(status.campaigns).toEqual([{ id: "nudge", state: "running", detail: null }]);
     expect(Object.keys(status.queues).sort()).toEqual(["campaigns", "maintenance", "send"]);
+    // A server without autovacuum is called out: its statistics go stale and queries slow down.
+    const [server] = await queryRows<{ autovacuum: string }>(harness.deps.db, sql`select current_setting('autovacuum') as autovacuum`);
+    const { warnings } = status;
+    if (server!.autovacuum === "on") expect(warnings).toEqual([]);
+    else expect(warnings).toEqual([expect.stringMatching(/^PostgreSQL runs without autovacuum/)]);
     const metrics = await (await fetch(`${harness.url}/metrics`, { headers: auth })).text();
     expect(metrics).toMatch(/^rekindle_messages_last_hour\{status="sent"\} 1$/m);
     expect(metrics).toMatch(/^rekindle_queue_jobs\{queue="send",state="waiting"\} \d+$/m);

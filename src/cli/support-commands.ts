@@ -219,6 +219,7 @@ export function registerSupportCommands(program: Command): void {
           const lines = [
             `Rekindle status at ${status.at}`,
             status.globalPause ? `ALL SENDING PAUSED by ${status.globalPause.by}: ${status.globalPause.reason ?? ""}` : "sending: on",
+            ...status.warnings.map((warning) => `WARNING: ${warning}`),
             `outbox: ${status.outbox.due} due, oldest waiting ${status.outbox.lagSeconds}s, ${status.outbox.inFlight} in flight`,
             `last hour: ${h.sent} sent (avg ${h.avgSendLatencySeconds ?? "-"}s after due), ${h.failed} failed, ${h.uncertain} uncertain; ${h.eventsReceived} events received`,
             `uncertain (all time): ${status.uncertainTotal}${status.uncertainTotal > 0 ? "  ← see `rekindle uncertain`" : ""}`,

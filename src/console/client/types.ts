@@ -186,4 +186,5 @@ export interface Status {
   uncertainTotal: number;
   campaigns: { id: string; state: string; detail: string | null }[];
   globalPause: { by: string; reason: string | null; until: string | null } | null;
+  warnings: string[];
 }

@@ -49,6 +49,7 @@ export async function opsView(ctx: Context): Promise<void> {
   replace(
     body,
     h("p", { class: "muted" }, `As of ${when(status.at)}. `, h("a", { href: "/ops/queues", target: "_blank", rel: "noopener" }, "Open the queue dashboard"), " (a new tab; sign in with any user name and an ops key as the password)."),
+    ...status.warnings.map((warning) => h("p", { class: "notice error", role: "alert" }, warning)),
     h(
       "section",
       { "aria-labelledby": "sending-heading", class: "now" },
