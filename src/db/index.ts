@@ -1,4 +1,4 @@
 export { DatabaseInUseError, MIGRATIONS_FOLDER, openDatabase, queryRows, type Database, type DatabaseOptions, type Db, type Tx } from "./database.js";
 export { pendingMigrations } from "./pending-migrations.js";
-export { textArray } from "./sql/text-array.js";
+export { bigintArray, textArray } from "./sql/text-array.js";
 export * from "./schema/index.js";

@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { LoadedCampaign } from "../campaigns/index.js";
-import { queryRows, type Tx } from "../db/index.js";
+import { bigintArray, queryRows, textArray, type Tx } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { capAllowsAt, capRemaining, nextOpening } from "../policy/index.js";
 import { durationMs } from "../time/index.js";
+import { groupBy } from "./group-by.js";
 
 const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 
@@ -30,35 +31,29 @@ export async function loadPolicyFacts(tx: Tx, deps: Deps, emails: readonly { cus
   const ids = [...new Set(emails.filter((e) => capApplies(deps, e.campaign)).map((e) => e.customer_id))].sort((a, b) => a - b);
   if (ids.length === 0) return facts;
   const { frequencyCap, frequencyCapExempt } = deps.config.delivery;
-  const customers = sql`array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint)`;
+  const customers = bigintArray(ids);
   await tx.execute(sql`select 1 from customers where id = any(${customers}) order by id for update`);
   const horizon = Math.max(...frequencyCap.map((rule) => durationMs(rule.window, now)));
-  const exempt = sql`array(select jsonb_array_elements_text(${JSON.stringify(frequencyCapExempt)}::jsonb))`;
+  const exempt = textArray(frequencyCapExempt);
   const counted = sql`m.customer_id = any(${customers}) and m.kind = 'email' and coalesce(m.category, '') <> all(${exempt})`;
   const sends = await queryRows<{ customer_id: number; at: string }>(
     tx,
     sql`select m.customer_id::int, coalesce(m.sent_at, m.updated_at) as at from messages m
         where ${counted} and m.status in ('sent', 'sending') and coalesce(m.sent_at, m.updated_at) > ${at(new Date(now.getTime() - horizon))}`,
   );
-  for (const send of sends) push(facts.sends, send.customer_id, new Date(send.at));
+  for (const [customer, list] of groupBy(sends, (send) => send.customer_id)) facts.sends.set(customer, list.map((send) => new Date(send.at)));
   const waiting = await queryRows<{ customer_id: number; id: number; priority: number }>(
     tx,
     sql`select m.customer_id::int, m.id::int, m.priority from messages m
         where ${counted} and m.status in ('scheduled', 'queued') and m.due_at <= ${at(now)}`,
   );
-  for (const message of waiting) push(facts.waiting, message.customer_id, { id: message.id, priority: message.priority });
+  for (const [customer, list] of groupBy(waiting, (message) => message.customer_id)) facts.waiting.set(customer, list.map(({ id, priority }) => ({ id, priority })));
   return facts;
-}
-
-function push<T>(map: Map<number, T[]>, key: number, value: T): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 /** Once an email of the batch is claimed, the next decisions for its customer count it as sent. */
 export function noteClaimed(facts: PolicyFacts, row: { id: number; customer_id: number }, now: Date): void {
-  push(facts.sends, row.customer_id, now);
+  facts.sends.set(row.customer_id, [...(facts.sends.get(row.customer_id) ?? []), now]);
   const waiting = facts.waiting.get(row.customer_id);
   if (waiting) facts.waiting.set(row.customer_id, waiting.filter((message) => message.id !== row.id));
 }

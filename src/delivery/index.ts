@@ -1,4 +1,5 @@
 export { dispatchDue, sendJobId } from "./dispatch.js";
-export { createSender, RetryableSendError, type SendOutcome } from "./send-message.js";
+export { RetryableSendError, type SendOutcome } from "./outcome.js";
+export { createSender } from "./send-message.js";
 export { unsubscribeToken, verifyUnsubscribeToken } from "./unsubscribe-token.js";
 export { previewStep, testSend, type PreviewResult } from "./preview.js";

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { bigintArray } from "../../db/index.js";
 import { ACTIVITY_TYPES } from "../catalog.js";
 import type { EventTrigger, ScanTrigger } from "../definition/index.js";
 import { propertiesSql } from "./condition-sql.js";
@@ -15,14 +16,9 @@ const activity = sql`(${textList(ACTIVITY_TYPES)})::event_type[]`;
 /** Which events an event-trigger pass looks at: the ones just stored, or a recent window (the safety sweep). */
 export type EventSelection = { ids: readonly number[] } | { receivedSince: Date; receivedBefore?: Date };
 
-function selectionSql(selection: EventSelection): SQL {
-  return "ids" in selection
-    ? sql`e.id = any(array(select jsonb_array_elements_text(${JSON.stringify(selection.ids)}::jsonb)::bigint))`
-    : receivedSql(selection);
-}
-
-/** Events received in [receivedSince, receivedBefore). */
-export function receivedSql(selection: { receivedSince: Date; receivedBefore?: Date }): SQL {
+/** The selected events, as a condition on `e` (events): by id, or received in [receivedSince, receivedBefore). */
+export function eventSelectionSql(selection: EventSelection): SQL {
+  if ("ids" in selection) return sql`e.id = any(${bigintArray(selection.ids)})`;
   const before = selection.receivedBefore ? sql` and e.received_at < ${selection.receivedBefore.toISOString()}::timestamptz` : sql``;
   return sql`e.received_at >= ${selection.receivedSince.toISOString()}::timestamptz${before}`;
 }
@@ -192,7 +188,7 @@ export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelect
         'event', e.name, 'eventId', e.id, 'occurredAt', e.occurred_at, 'properties', e.properties) || ${facts} as facts,
       'event:' || e.id as trigger_key, e.id as trigger_event_id, e.occurred_at as sort_at
     from events e
-    where ${selectionSql(selection)} and e.customer_id is not null and ${filter}`;
+    where ${eventSelectionSql(selection)} and e.customer_id is not null and ${filter}`;
   switch (trigger.type) {
     case "event":
       return base(sql`e.name = ${trigger.name} and ${propertiesSql(trigger.where, sql`e.properties`, scope)}`);

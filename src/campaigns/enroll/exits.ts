@@ -1,14 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
-import { conditionSql, propertiesSql, SqlScope } from "../compile/index.js";
-import { type EventSelection, receivedSql } from "../compile/trigger-sql.js";
-
-function selectionSql(selection: EventSelection) {
-  return "ids" in selection
-    ? sql`e.id = any(array(select jsonb_array_elements_text(${JSON.stringify(selection.ids)}::jsonb)::bigint))`
-    : receivedSql(selection);
-}
+import { conditionSql, type EventSelection, eventSelectionSql, propertiesSql, SqlScope } from "../compile/index.js";
 
 /**
  * Ends active enrollments whose exit goal event arrived (after they entered): the card was
@@ -28,7 +21,7 @@ export async function exitOnEvents(db: Db, catalog: CampaignCatalog, names: Iter
       const reached = (enrollments: SQL) => sql`
         e as materialized (
           select e.id, e.name, e.customer_id, e.occurred_at from events e
-          where ${selectionSql(selection)} and e.name = ${name} and e.customer_id is not null and (${matches})),
+          where ${eventSelectionSql(selection)} and e.name = ${name} and e.customer_id is not null and (${matches})),
         hit as (
           select distinct on (x.id) x.id, e.name, e.occurred_at
           from e cross join lateral (

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog } from "../catalog.js";
-import { type EventSelection, receivedSql } from "../compile/index.js";
+import { type EventSelection, eventSelectionSql } from "../compile/index.js";
 import { type Enrolled, enrollFromEvents } from "./enroll.js";
 import { exitOnEvents } from "./exits.js";
 
@@ -40,7 +40,7 @@ export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since:
   const selection: EventSelection = { receivedSince: since, ...(before && { receivedBefore: before }) };
   const kinds = await queryRows<{ name: string; type: string; source: string }>(
     db,
-    sql`select distinct name, type::text as type, source from events e where ${receivedSql(selection)} and customer_id is not null`,
+    sql`select distinct name, type::text as type, source from events e where ${eventSelectionSql(selection)} and customer_id is not null`,
   );
   if (kinds.length === 0) return { exited: new Map(), enrolled: new Map() };
   const exited = await exitOnEvents(db, catalog, kinds.map((kind) => kind.name), selection, now);

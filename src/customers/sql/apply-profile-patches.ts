@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../../db/index.js";
+import { bigintArray, type Db } from "../../db/index.js";
 import type { ProfilePatch } from "../profile.js";
 
 export interface CustomerPatch {
@@ -34,7 +34,7 @@ export async function applyProfilePatches(db: Db, patches: CustomerPatch[], now:
     // touching the same customers in different orders would otherwise deadlock. NO KEY UPDATE (the
     // lock the UPDATE itself takes) does not conflict with the KEY SHARE locks that inserting events
     // takes on their customers through the foreign key; FOR UPDATE would, and deadlocked under load.
-    await db.execute(sql`select 1 from customers where id = any(${`{${ids.join(",")}}`}::bigint[]) order by id for no key update`);
+    await db.execute(sql`select 1 from customers where id = any(${bigintArray(ids)}) order by id for no key update`);
     await db.execute(sql`
       update customers c set
         email = coalesce(p.email, c.email),

@@ -7,3 +7,8 @@ import { type SQL, sql } from "drizzle-orm";
 export function textArray(values: readonly string[]): SQL {
   return sql`array(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 }
+
+/** A list of ids as one `bigint[]` value, sent as one JSON parameter. */
+export function bigintArray(values: readonly number[]): SQL {
+  return sql`array(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb)::bigint)`;
+}

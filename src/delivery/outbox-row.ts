@@ -1,0 +1,76 @@
+import { sql, type SQL } from "drizzle-orm";
+import { type LoadedCampaign, planFrom, scheduleCtes } from "../campaigns/index.js";
+import { bigintArray, queryRows, type Tx } from "../db/index.js";
+import { CARD_JSON, type CardRow, type RecipientRow, SUBSCRIPTION_JSON, type SubscriptionRow } from "./build-render-context.js";
+
+/** An outbox row as the send path reads it: the message, its enrollment, the recipient and their holds. */
+export interface MessageRow extends RecipientRow {
+  holdout: boolean;
+  subscription: SubscriptionRow | null;
+  card: CardRow | null;
+  pause: { id: number; until: string | null } | null;
+  suppression: string | null;
+  id: number;
+  status: string;
+  kind: string;
+  step_id: string;
+  due_at: string;
+  attempts: number;
+  enrollment_id: number;
+  enrollment_status: string;
+  campaign_id: string;
+  matched_facts: Record<string, unknown>;
+}
+
+export const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+
+/**
+ * The messages, locked (in id order), with everything the checks and the email need, in one round
+ * trip: their enrollment, the customer, an active pause, a suppression for the campaign's category,
+ * and the live subscription and default card for the render context.
+ */
+export async function lockMessages(tx: Tx, ids: readonly number[], now: Date): Promise<Map<number, MessageRow>> {
+  const rows = await queryRows<MessageRow>(
+    tx,
+    sql`select m.id::int, m.status::text, m.kind, m.step_id, m.due_at, m.attempts, m.enrollment_id::int, m.customer_id::int,
+               en.status::text as enrollment_status, en.campaign_id, en.matched_facts, en.holdout,
+               c.external_id, c.email, c.name, c.locale, c.timezone, c.plan, c.traits,
+               ${SUBSCRIPTION_JSON} as subscription, ${CARD_JSON} as card,
+               (select jsonb_build_object('id', p.id, 'until', p.until) from pauses p
+                 where p.lifted_at is null and (p.until is null or p.until > ${at(now)})
+                   and (p.scope = 'global' or (p.scope = 'customer' and p.customer_id = c.id) or (p.scope = 'campaign' and p.campaign_id = en.campaign_id))
+                 order by p.until desc nulls first limit 1) as pause,
+               (select s.reason::text || coalesce(' (' || s.category || ')', '') from suppressions s
+                 where s.lifted_at is null and s.email = lower(c.email)
+                   and (s.category is null or s.category = cv.definition ->> 'category')
+                   -- A notice customers cannot opt out of (billing) ignores unsubscribes, never bounces or complaints.
+                   and not (s.reason = 'unsubscribe' and coalesce((cv.definition -> 'delivery' ->> 'unsubscribable')::boolean, true) = false)
+                 limit 1) as suppression
+        from messages m join enrollments en on en.id = m.enrollment_id join customers c on c.id = m.customer_id
+          join campaign_versions cv on cv.id = m.campaign_version_id
+        where m.id = any(${bigintArray(ids)})
+        order by m.id for update of m`,
+  );
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+export async function finish(tx: Tx, id: number, status: "sent" | "failed" | "skipped" | "done", now: Date, outcome: Record<string, unknown>, extra: SQL = sql``): Promise<void> {
+  await tx.execute(sql`update messages set status = ${status}, lease_until = null, updated_at = ${at(now)},
+                         outcome = ${JSON.stringify(outcome)}::jsonb ${extra}
+                       where id = ${id}`);
+}
+
+export async function defer(tx: Tx, id: number, until: Date, now: Date, outcome: Record<string, unknown>): Promise<void> {
+  await tx.execute(sql`update messages set status = 'scheduled', due_at = ${at(until)}, lease_until = null, updated_at = ${at(now)},
+                         outcome = ${JSON.stringify(outcome)}::jsonb
+                       where id = ${id}`);
+}
+
+/** Schedules what comes after a finished step (or completes the enrollment), in the caller's transaction. */
+export async function advance(tx: Tx, campaign: LoadedCampaign, enrollmentId: number, nextStepId: string, now: Date, defaultTimeZone: string): Promise<void> {
+  const plan = planFrom(campaign.definition, nextStepId);
+  await tx.execute(sql`
+    with enrolled as (select id, customer_id from enrollments where id = ${enrollmentId} and status = 'active'),
+    ${scheduleCtes(campaign, plan, at(now), defaultTimeZone, { updateEnrollments: true })}
+    select 1`);
+}
