@@ -2,10 +2,9 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { matchEvents, sweepRecentEvents } from "../src/campaigns/index.js";
 import { queryRows } from "../src/db/index.js";
-import { createJobHandlers } from "../src/runtime/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { enrolled, enrollments, resetState, scan } from "./helpers/campaigns.js";
-import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
+import { API_KEY, type Harness, post, runTask, startHarness } from "./helpers/harness.js";
 import { campaignYaml } from "./helpers/yaml.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
@@ -112,7 +111,7 @@ exit:
     await ingestEvents(harness.deps.db, [parsed.value], NOW);
     expect(await enrolled(harness, "dunning")).toEqual([]);
     clock.advance(60_000);
-    expect(await createJobHandlers(harness.deps)["sweep-events"]({}, { attempt: 1, maxAttempts: 1 })).toMatchObject({ enrolled: 1 });
+    expect(await runTask(harness, "sweep-events")).toMatchObject({ enrolled: 1 });
     expect(await enrolled(harness, "dunning")).toEqual(["orphan"]);
   });
 
@@ -164,7 +163,7 @@ exit:
     await lastSeen("vip", 20);
     expect(await scan(harness, "vip-quiet")).toEqual(["vip"]);
     await put("vip", { subscription: { status: "canceled" } });
-    const results = (await createJobHandlers(harness.deps)["scan-campaigns"]({}, { attempt: 1, maxAttempts: 1 })) as Record<string, { exited: number }>;
+    const results = (await runTask(harness, "scan-campaigns")) as Record<string, { exited: number }>;
     expect(results["vip-quiet"]).toMatchObject({ exited: 1 });
     expect(await enrollments(harness, "vip-quiet")).toMatchObject([{ status: "exited", end_reason: "goal: condition" }]);
   });

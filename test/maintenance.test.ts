@@ -1,11 +1,21 @@
 import { sql } from "drizzle-orm";
-import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../src/db/index.js";
+import { listTasks } from "../src/schedule/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { type Harness, post, startHarness } from "./helpers/harness.js";
 
-describe("the maintenance job", () => {
+async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await what();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("the periodic tasks and the maintenance task", () => {
   let harness: Harness;
   const clock = new FixedClock(new Date("2026-11-22T12:00:00Z"));
   beforeAll(async () => {
@@ -15,18 +25,24 @@ describe("the maintenance job", () => {
     await harness.stop();
   });
 
-  it("is scheduled hourly when a worker starts, next to the campaign jobs", async () => {
-    const schedulers = await harness.deps.queues.queue("maintenance").getJobSchedulers();
-    expect(schedulers.map((s) => [s.key, s.every])).toEqual([["prune-events", 3_600_000]]);
-    const campaignJobs = await harness.deps.queues.queue("campaigns").getJobSchedulers();
-    expect(campaignJobs.map((s) => [s.key, s.every]).sort()).toEqual([
-      ["dispatch", 5_000],
-      ["scan-campaigns", 60_000],
-      ["sweep-events", 60_000],
-    ]);
+  it("are scheduled in PostgreSQL when a worker starts: each runs at once, then at its interval", async () => {
+    const tasks = await until(
+      () => listTasks(harness.deps.db),
+      (list) => list.length === 4 && list.every((t) => t.lastFinishedAt !== null),
+    );
+    expect(tasks.map((t) => t.name)).toEqual(["dispatch", "prune-events", "scan-campaigns", "sweep-events"]);
+    const gap = (name: string) => {
+      const task = tasks.find((t) => t.name === name)!;
+      return new Date(task.nextRunAt).getTime() - new Date(task.lastStartedAt!).getTime();
+    };
+    expect(gap("prune-events")).toBe(3_600_000);
+    expect(gap("scan-campaigns")).toBe(60_000);
+    expect(gap("sweep-events")).toBe(60_000);
+    expect(gap("dispatch")).toBe(5_000);
+    expect(tasks.every((t) => t.lastError === null)).toBe(true);
   });
 
-  it("deletes events past EVENT_RETENTION through the real queue and keeps the rest", async () => {
+  it("deletes events past EVENT_RETENTION when its time comes, and keeps the rest", async () => {
     await post(harness, "/v1/batch", {
       batch: [
         { type: "track", userId: "u1", event: "Ancient", timestamp: "2026-09-01T00:00:00Z" },
@@ -34,17 +50,13 @@ describe("the maintenance job", () => {
         { type: "track", userId: "u1", event: "Recent", timestamp: "2026-11-20T00:00:00Z" },
       ],
     });
-    const events = new QueueEvents("maintenance", { connection: { url: harness.deps.redisUrl }, prefix: harness.config.redis.prefix });
-    await events.waitUntilReady();
-    try {
-      const job = await harness.deps.queues.queue("maintenance").add("prune-events", {});
-      await job.waitUntilFinished(events, 15_000);
-      // The scheduled run may have got there first: between them, exactly the two old events went.
-      const completed = await harness.deps.queues.queue("maintenance").getJobs(["completed"]);
-      expect(completed.reduce((sum, j) => sum + (j.returnvalue as { deleted: number }).deleted, 0)).toBe(2);
-    } finally {
-      await events.close();
-    }
+    // Its hour is up: the worker's scheduler claims the run at its next poll.
+    await harness.deps.db.execute(sql`update scheduled_tasks set next_run_at = now() where name = 'prune-events'`);
+    const task = await until(
+      async () => (await listTasks(harness.deps.db)).find((t) => t.name === "prune-events")!,
+      (t) => t.lastResult?.deleted === 2,
+    );
+    expect(task.lastError).toBeNull();
     const left = await queryRows<{ name: string }>(harness.deps.db, sql`select name from events order by id`);
     expect(left.map((e) => e.name)).toEqual(["Recent"]);
   });

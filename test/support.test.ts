@@ -154,7 +154,7 @@ describe("the customer timeline", () => {
     const status = (await (await fetch(`${harness.url}/api/status`, { headers: auth })).json()) as { lastHour: { sent: number }; campaigns: { id: string; state: string }[]; queues: Record<string, unknown>; warnings: string[] };
     expect(status.lastHour.sent).toBe(1);
     expect(status.campaigns).toEqual([{ id: "nudge", state: "running", detail: null }]);
-    expect(Object.keys(status.queues).sort()).toEqual(["campaigns", "maintenance", "send"]);
+    expect(Object.keys(status.queues).sort()).toEqual(["send"]);
     // A server without autovacuum is called out: its statistics go stale and queries slow down.
     const [server] = await queryRows<{ autovacuum: string }>(harness.deps.db, sql`select current_setting('autovacuum') as autovacuum`);
     const { warnings } = status;

@@ -225,6 +225,11 @@ export function registerSupportCommands(program: Command): void {
             `uncertain (all time): ${status.uncertainTotal}${status.uncertainTotal > 0 ? "  ← see `rekindle uncertain`" : ""}`,
             "queues:",
             ...Object.entries(status.queues).map(([q, c]) => `  ${q.padEnd(12)} ${Object.entries(c).map(([k, v]) => `${k} ${v}`).join(", ")}`),
+            "periodic tasks:",
+            ...status.tasks.map(
+              (t) =>
+                `  ${t.name.padEnd(15)} ${t.runningBy ? `running on ${t.runningBy}` : `last ${t.lastStartedAt ?? "never"}${t.lastDurationMs === null ? "" : ` (${t.lastDurationMs} ms)`}`}, next ${t.nextRunAt}${t.lastError ? `  FAILED: ${t.lastError}` : ""}`,
+            ),
             "campaigns:",
             ...status.campaigns.map((c) => `  ${c.id.padEnd(20)} ${c.state}${c.detail ? `  (${c.detail})` : ""}`),
           ];

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Temporal } from "temporal-polyfill";
 import { CapRule, type SendWindow, SendDays, SendWindowText } from "../policy/index.js";
-import { IsoDuration } from "../time/index.js";
+import { durationMs, IsoDuration } from "../time/index.js";
 
 const commaList = z
   .string()
@@ -33,6 +33,12 @@ export const Environment = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   /** HTTP port. Default 3000. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** How long a client may take to send a request's headers. Default `PT10S`. */
+  HTTP_HEADERS_TIMEOUT: IsoDuration.default("PT10S"),
+  /** How long a client may take to send a whole request, headers and body. Default `PT30S`. */
+  HTTP_BODY_TIMEOUT: IsoDuration.default("PT30S"),
+  /** How long a request may take from arrival to answer, handler included (then 503). Default `PT60S`. */
+  HTTP_REQUEST_TIMEOUT: IsoDuration.default("PT60S"),
   /** Where the service is reached from outside (links in emails). Default `http://localhost:<PORT>`. */
   PUBLIC_URL: url(/^https?$/, "https://rekindle.example.com").optional(),
   /** PostgreSQL. Unset: an embedded PGlite database under DATA_DIR. */
@@ -94,6 +100,14 @@ export const Environment = z.object({
   SEND_BACKOFF: IsoDuration.default("PT30S"),
   /** How long an email may sit claimed for SMTP; past it without an answer it is `uncertain`. Default `PT2M`. */
   SEND_LEASE: IsoDuration.default("PT2M"),
+  /** How long past its due time a message handed to the send queue may wait before it goes back to the outbox (its job lost). Default `PT10M`. */
+  QUEUE_LEASE: IsoDuration.default("PT10M"),
+  /** How long a worker retries a claim or a dispatch that failed on a PostgreSQL fault before handing the job back to the queue. Default `PT1M`. */
+  DATABASE_RETRY: IsoDuration.default("PT1M"),
+  /** How long a worker keeps trying to record what SMTP answered while PostgreSQL is away; past it the message is reported `uncertain`. Default `PT10M`. */
+  RESULT_RETRY: IsoDuration.default("PT10M"),
+  /** How long a periodic task (dispatch, scans, sweep, maintenance) stays claimed by a worker that stopped renewing it. Default `PT30S`. */
+  TASK_LEASE: IsoDuration.default("PT30S"),
   /** Also offer unsubscribing by email (`List-Unsubscribe: <https…>, <mailto:…>`); you process that mailbox. */
   UNSUBSCRIBE_MAILTO: z.email().optional(),
   /** DKIM signing: the signing domain, the selector, and the private key (PEM; `\n` escapes allowed) or a file holding it. All or none. */
@@ -121,8 +135,6 @@ export const Environment = z.object({
   STRIPE_CUSTOMER_ID_METADATA: z.string().min(1).default("user_id"),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Jobs one worker process runs at once. Default 10. */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
   /** Events older than this are deleted by the hourly maintenance job. Default `P730D` (two years). */
   EVENT_RETENTION: IsoDuration.default("P730D"),
   /** How long a stopping process waits for work in flight. Default `PT10S`. */
@@ -133,7 +145,13 @@ export type Environment = z.infer<typeof Environment>;
 /** Configuration after defaults are applied: what the rest of the code receives. */
 export interface Config {
   env: Environment["NODE_ENV"];
-  http: { host: string; port: number; publicUrl: string };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    /** HTTP_HEADERS_TIMEOUT, HTTP_BODY_TIMEOUT and HTTP_REQUEST_TIMEOUT, in milliseconds. */
+    timeouts: { headersMs: number; bodyMs: number; requestMs: number };
+  };
   database: { url: string | undefined; poolSize: number };
   redis: { url: string | undefined; prefix: string };
   mail: {
@@ -165,19 +183,24 @@ export interface Config {
     sendAttempts: number;
     sendBackoffMs: number;
     sendLease: string;
+    queueLeaseMs: number;
+    databaseRetryMs: number;
+    resultRetryMs: number;
     frequencyCap: CapRule[];
     frequencyCapExempt: string[];
     sendWindow: SendWindow | undefined;
     rateLimit: { max: number; durationMs: number } | undefined;
   };
   logLevel: Environment["LOG_LEVEL"];
-  worker: { concurrency: number };
+  worker: { taskLeaseMs: number };
   eventRetention: string;
   shutdownTimeout: string;
 }
 
 export const DEVELOPMENT_WRITE_KEY = "rekindle-dev-write-key";
 export const DEVELOPMENT_API_KEY = "rekindle-dev-api-key-0001";
+
+const ms = (duration: string) => durationMs(duration);
 
 /** Thrown when the environment does not parse; its message names every bad variable. */
 export class ConfigError extends Error {
@@ -219,6 +242,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
     throw new ConfigError(problems);
   }
+  if (durationMs(e.HTTP_HEADERS_TIMEOUT) > durationMs(e.HTTP_BODY_TIMEOUT)) {
+    throw new ConfigError([{ variable: "HTTP_HEADERS_TIMEOUT", message: "must not be longer than HTTP_BODY_TIMEOUT (the headers are part of the request)" }]);
+  }
   if (e.NODE_ENV === "production") {
     for (const variable of ["SECRET_KEY", "WRITE_KEYS", "API_KEYS", "PUBLIC_URL"] as const) {
       if (e[variable] === undefined) problems.push({ variable, message: "required when NODE_ENV=production" });
@@ -234,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       host: e.HOST,
       port: e.PORT,
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+      timeouts: { headersMs: durationMs(e.HTTP_HEADERS_TIMEOUT), bodyMs: durationMs(e.HTTP_BODY_TIMEOUT), requestMs: durationMs(e.HTTP_REQUEST_TIMEOUT) },
     },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
@@ -273,6 +300,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sendAttempts: e.SEND_ATTEMPTS,
       sendBackoffMs: Math.round(Temporal.Duration.from(e.SEND_BACKOFF).total({ unit: "milliseconds" })),
       sendLease: e.SEND_LEASE,
+      queueLeaseMs: ms(e.QUEUE_LEASE),
+      databaseRetryMs: ms(e.DATABASE_RETRY),
+      resultRetryMs: ms(e.RESULT_RETRY),
       frequencyCap: e.FREQUENCY_CAP === "none" ? [] : e.FREQUENCY_CAP,
       frequencyCapExempt: e.FREQUENCY_CAP_EXEMPT,
       rateLimit: e.SEND_RATE_LIMIT
@@ -281,7 +311,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sendWindow: e.SEND_WINDOW ? { start: e.SEND_WINDOW.slice(0, 5), end: e.SEND_WINDOW.slice(6), days: e.SEND_DAYS } : undefined,
     },
     logLevel: e.LOG_LEVEL,
-    worker: { concurrency: e.WORKER_CONCURRENCY },
+    worker: { taskLeaseMs: ms(e.TASK_LEASE) },
     eventRetention: e.EVENT_RETENTION,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
   };

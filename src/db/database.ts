@@ -43,9 +43,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "rekindle" });
-  // An idle client that loses its server (Postgres restarted) must not crash the process.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "rekindle", connectionTimeoutMillis: 10_000 });
+  // A client that loses its server (PostgreSQL restarted, the backend terminated) emits 'error';
+  // unhandled, that ends the process. The pool handles idle clients; a client checked out for a
+  // transaction gets a listener of its own, for its whole life. Its query in flight still fails
+  // (and the caller retries the transaction); the pool discards the broken client when released.
   pool.on("error", () => {});
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     db,

@@ -5,10 +5,10 @@ import type { Deps } from "../deps/index.js";
 import { capAllowsAt, capRemaining, nextOpening } from "../policy/index.js";
 import { durationMs } from "../time/index.js";
 import { groupBy } from "./group-by.js";
+import type { MessageOutcome } from "./message-outcome.js";
+import { at } from "./outbox.js";
 
-const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
-
-export type Policy = { type: "send" } | { type: "defer"; until: Date; outcome: Record<string, unknown> } | { type: "skip"; outcome: Record<string, unknown> };
+export type Policy = { type: "send" } | { type: "defer"; until: Date; outcome: MessageOutcome } | { type: "skip"; outcome: MessageOutcome };
 
 /**
  * What the frequency cap needs to know about the customers of a batch of emails, read once for
@@ -68,7 +68,7 @@ export function applyPolicy(deps: Deps, facts: PolicyFacts, row: { id: number; c
   const { frequencyCap, sendWindow, defaultTimeZone } = deps.config.delivery;
   const settings = campaign.definition.delivery;
   let earliest = now;
-  let reason: Record<string, unknown> | undefined;
+  let reason: Extract<MessageOutcome, { type: "capped" | "quiet_hours" }> | undefined;
   if (capApplies(deps, campaign)) {
     const times = facts.sends.get(row.customer_id) ?? [];
     const allowedAt = capAllowsAt(times, frequencyCap, now);
@@ -92,8 +92,8 @@ export function applyPolicy(deps: Deps, facts: PolicyFacts, row: { id: number; c
     const opening = nextOpening(earliest, row.timezone ?? defaultTimeZone, sendWindow);
     if (opening > earliest) {
       earliest = opening;
-      reason = reason ? { ...reason, alsoQuietHours: true } : { type: "quiet_hours", window: `${sendWindow.start}-${sendWindow.end}` };
+      reason = reason?.type === "capped" ? { ...reason, alsoQuietHours: true } : { type: "quiet_hours", window: `${sendWindow.start}-${sendWindow.end}` };
     }
   }
-  return earliest > now ? { type: "defer", until: earliest, outcome: { ...reason, until: earliest } } : { type: "send" };
+  return earliest > now && reason ? { type: "defer", until: earliest, outcome: { ...reason, until: earliest } } : { type: "send" };
 }

@@ -1,10 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { type ActionStep, conditionSql, following, type LoadedCampaign, SqlScope } from "../campaigns/index.js";
-import { type Db, queryRows, type Tx } from "../db/index.js";
+import { type Db, queryRows, retryTransient, type Tx } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { applyPolicy, loadPolicyFacts, noteClaimed, type PolicyFacts } from "./apply-policy.js";
 import type { SendOutcome } from "./outcome.js";
-import { advance, at, defer, finish, lockMessages, type MessageRow } from "./outbox-row.js";
+import { advance, at, defer, finish, markSending } from "./outbox.js";
+import { lockMessages, type MessageRow } from "./outbox-row.js";
 
 const UNAVAILABLE_RETRY_MS = 15 * 60_000;
 
@@ -16,7 +18,8 @@ async function holds(db: Db, customerId: number, condition: Parameters<typeof co
 }
 
 export type Sendable = Extract<ActionStep, { type: "email" | "webhook" }>;
-export type Claim = { done: SendOutcome } | { row: MessageRow; campaign: LoadedCampaign; step: Sendable };
+/** A message checked and claimed for sending (with the claim's token), or what became of it instead. */
+export type Claim = { done: SendOutcome } | { row: MessageRow; campaign: LoadedCampaign; step: Sendable; token: string };
 
 /**
  * Everything is checked again against the current state — enrollment still active, no exit goal
@@ -24,9 +27,11 @@ export type Claim = { done: SendOutcome } | { row: MessageRow; campaign: LoadedC
  * days and its job minutes. Outcomes other than "send it" are written here, in the batch's
  * transaction; a row to send is returned for the batch's claim.
  */
-async function check(tx: Tx, deps: Deps, row: MessageRow, facts: PolicyFacts, now: Date): Promise<Claim> {
+async function check(tx: Tx, deps: Deps, row: MessageRow, facts: PolicyFacts, now: Date, token: string): Promise<Claim> {
   const tz = deps.config.delivery.defaultTimeZone;
-  if (row.status !== "queued" && row.status !== "scheduled") return { done: { type: "not-ready", status: row.status } };
+  // This claim's own row, its first commit lost with the connection: it is still ours to send.
+  const ours = row.status === "sending" && row.claim_token === token;
+  if (row.status !== "queued" && row.status !== "scheduled" && !ours) return { done: { type: "not-ready", status: row.status } };
   if (row.enrollment_status !== "active") {
     await finish(tx, row.id, "skipped", now, { type: "enrollment_ended", status: row.enrollment_status });
     return { done: { type: "skipped", reason: `enrollment ${row.enrollment_status}` } };
@@ -38,6 +43,10 @@ async function check(tx: Tx, deps: Deps, row: MessageRow, facts: PolicyFacts, no
     const until = new Date(now.getTime() + UNAVAILABLE_RETRY_MS);
     await defer(tx, row.id, until, now, { type: "campaign_unavailable", campaignId: row.campaign_id });
     return { done: { type: "deferred", until, reason: "campaign unavailable" } };
+  }
+  if (ours && campaign && step && (step.type === "email" || step.type === "webhook")) {
+    if (step.type === "email") noteClaimed(facts, row, now);
+    return { row, campaign, step, token };
   }
   if (!step || step.type === "wait") {
     // The live version no longer has this step: the sequence ends here.
@@ -97,15 +106,25 @@ async function check(tx: Tx, deps: Deps, row: MessageRow, facts: PolicyFacts, no
     }
   }
   if (step.type === "email") noteClaimed(facts, row, now);
-  return { row, campaign, step };
+  return { row, campaign, step, token };
 }
 
 /**
  * Claims a batch of messages in one transaction: locks them, checks each, and marks the ones to
- * send `sending` with a lease — committed before SMTP is called, so whatever happens next, no row
- * is sent twice (a crash leaves it to the lease reclaimer, which marks it uncertain).
+ * send `sending` with a lease and the claim's token — committed before SMTP is called, so whatever
+ * happens next, no row is sent twice (a crash leaves it to the lease reclaimer, which marks it
+ * uncertain). A transaction lost to a PostgreSQL fault is run again, with the same token, for up
+ * to DATABASE_RETRY.
  */
 export async function claimMessages(deps: Deps, ids: readonly number[]): Promise<Claim[]> {
+  const token = randomUUID();
+  return retryTransient(() => claimOnce(deps, ids, token), {
+    forMs: deps.config.delivery.databaseRetryMs,
+    onRetry: (error, attempt) => deps.logger.warn({ err: error, attempt, messages: ids.length }, "claiming messages failed on a database fault; trying again"),
+  });
+}
+
+async function claimOnce(deps: Deps, ids: readonly number[], token: string): Promise<Claim[]> {
   return deps.db.transaction(async (tx) => {
     const now = deps.clock.now();
     const rows = await lockMessages(tx, ids, now);
@@ -121,16 +140,11 @@ export async function claimMessages(deps: Deps, ids: readonly number[]): Promise
       if (!row) claims.push({ done: { type: "not-ready", status: "missing" } });
       // The same message twice in one batch (a job delivered again): the first one has it.
       else if (seen.has(id)) claims.push({ done: { type: "not-ready", status: "sending" } });
-      else claims.push(await check(tx, deps, row, facts, now));
+      else claims.push(await check(tx, deps, row, facts, now, token));
       seen.add(id);
     }
     const claimed = claims.flatMap((claim) => ("row" in claim ? [{ id: claim.row.id, email: claim.row.email }] : []));
-    if (claimed.length > 0) {
-      await tx.execute(sql`update messages m set status = 'sending', attempts = m.attempts + 1, lease_until = ${at(now)} + ${deps.config.delivery.sendLease}::interval,
-                             to_address = v.email, updated_at = ${at(now)}
-                           from jsonb_to_recordset(${JSON.stringify(claimed)}::jsonb) as v(id bigint, email text)
-                           where m.id = v.id`);
-    }
+    await markSending(tx, claimed, token, now, deps.config.delivery.sendLease);
     return claims;
   });
 }

@@ -1,9 +1,9 @@
+import { randomUUID } from "node:crypto";
+import { retryTransient } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { durationMs } from "../time/index.js";
-import { claimDueMessages, reclaimExpired } from "./sql/dispatch-sql.js";
+import { queueDue, reclaimExpired, requeueAllQueued } from "./outbox.js";
 
-/** A queued message not finished this long after it fell due goes back to the outbox. */
-const QUEUED_LEASE = "PT10M";
 const BATCH = 1_000;
 
 export function sendJobId(messageId: number): string {
@@ -12,20 +12,44 @@ export function sendJobId(messageId: number): string {
 }
 
 /**
+ * Whether Redis still holds the jobs this installation gave it. A marker key is written once per
+ * Redis lifetime: when it is missing, Redis lost its data (flushed, restarted without persistence,
+ * failed over to an empty replica), and every `queued` row's job with it. Returns the new epoch
+ * when this call found it missing (one process wins the SET NX and requeues).
+ */
+async function renewEpoch(deps: Deps): Promise<string | undefined> {
+  const epoch = randomUUID();
+  const set = await deps.redis.set(`${deps.config.redis.prefix}:epoch`, epoch, "NX");
+  return set === "OK" ? epoch : undefined;
+}
+
+/**
  * Moves the near future from the outbox into Redis: messages due within DISPATCH_HORIZON become
  * delayed send jobs (id `msg-<id>`, so one message is one job). Redis therefore holds minutes of
- * work, not the months of waits in Postgres. Expired leases are returned first.
+ * work, not the months of waits in Postgres. First, rows whose jobs Redis lost are put back (at
+ * once when Redis lost its data; after QUEUE_LEASE otherwise), and rows whose worker never came
+ * back from SMTP are marked uncertain.
  */
-export async function dispatchDue(deps: Deps): Promise<{ dispatched: number; requeued: number; uncertain: number }> {
+export async function dispatchDue(deps: Deps): Promise<{ dispatched: number; requeued: number; uncertain: number; redisLost: boolean }> {
   const now = deps.clock.now();
-  const reclaimed = await reclaimExpired(deps.db, now);
+  const retry = { forMs: deps.config.delivery.databaseRetryMs, onRetry: (error: unknown) => deps.logger.warn({ err: error }, "dispatch failed on a database fault; trying again") };
+  const newEpoch = await renewEpoch(deps);
+  let lost = 0;
+  if (newEpoch) {
+    lost = await retryTransient(() => requeueAllQueued(deps.db, now), retry);
+    if (lost > 0) deps.logger.warn({ requeued: lost }, "Redis lost its data (flushed or restarted): messages whose jobs went with it are queued again");
+  }
+  const reclaimed = await retryTransient(() => reclaimExpired(deps.db, now), retry);
   if (reclaimed.uncertain > 0) {
     deps.logger.error({ uncertain: reclaimed.uncertain }, "messages left uncertain: a worker stopped mid-send; see `rekindle uncertain`");
   }
   const until = new Date(now.getTime() + durationMs(deps.config.delivery.dispatchHorizon, now));
+  const lease = `${Math.round(deps.config.delivery.queueLeaseMs / 1000)} seconds`;
   let dispatched = 0;
   for (;;) {
-    const due = await claimDueMessages(deps.db, now, until, QUEUED_LEASE, BATCH);
+    const due = await retryTransient(() => queueDue(deps.db, now, until, lease, BATCH), retry);
+    // A row is `queued` before its job exists: should adding the jobs fail (Redis away), the rows
+    // come back after QUEUE_LEASE, or at once when Redis comes back empty.
     await deps.queues.addBulk(
       "send-message",
       due.map(({ id, dueAt }) => ({
@@ -45,5 +69,5 @@ export async function dispatchDue(deps: Deps): Promise<{ dispatched: number; req
     dispatched += due.length;
     if (due.length < BATCH) break;
   }
-  return { dispatched, ...reclaimed };
+  return { dispatched, requeued: reclaimed.requeued + lost, uncertain: reclaimed.uncertain, redisLost: newEpoch !== undefined && lost > 0 };
 }

@@ -1,7 +1,7 @@
-import { sql, type SQL } from "drizzle-orm";
-import { type LoadedCampaign, planFrom, scheduleCtes } from "../campaigns/index.js";
+import { sql } from "drizzle-orm";
 import { bigintArray, queryRows, type Tx } from "../db/index.js";
 import { CARD_JSON, type CardRow, type RecipientRow, SUBSCRIPTION_JSON, type SubscriptionRow } from "./build-render-context.js";
+import { at } from "./outbox.js";
 
 /** An outbox row as the send path reads it: the message, its enrollment, the recipient and their holds. */
 export interface MessageRow extends RecipientRow {
@@ -12,6 +12,8 @@ export interface MessageRow extends RecipientRow {
   suppression: string | null;
   id: number;
   status: string;
+  /** The claim that holds the row while it is `sending`. */
+  claim_token: string | null;
   kind: string;
   step_id: string;
   due_at: string;
@@ -22,8 +24,6 @@ export interface MessageRow extends RecipientRow {
   matched_facts: Record<string, unknown>;
 }
 
-export const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
-
 /**
  * The messages, locked (in id order), with everything the checks and the email need, in one round
  * trip: their enrollment, the customer, an active pause, a suppression for the campaign's category,
@@ -32,7 +32,7 @@ export const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 export async function lockMessages(tx: Tx, ids: readonly number[], now: Date): Promise<Map<number, MessageRow>> {
   const rows = await queryRows<MessageRow>(
     tx,
-    sql`select m.id::int, m.status::text, m.kind, m.step_id, m.due_at, m.attempts, m.enrollment_id::int, m.customer_id::int,
+    sql`select m.id::int, m.status::text, m.claim_token::text, m.kind, m.step_id, m.due_at, m.attempts, m.enrollment_id::int, m.customer_id::int,
                en.status::text as enrollment_status, en.campaign_id, en.matched_facts, en.holdout,
                c.external_id, c.email, c.name, c.locale, c.timezone, c.plan, c.traits,
                ${SUBSCRIPTION_JSON} as subscription, ${CARD_JSON} as card,
@@ -52,25 +52,4 @@ export async function lockMessages(tx: Tx, ids: readonly number[], now: Date): P
         order by m.id for update of m`,
   );
   return new Map(rows.map((row) => [row.id, row]));
-}
-
-export async function finish(tx: Tx, id: number, status: "sent" | "failed" | "skipped" | "done", now: Date, outcome: Record<string, unknown>, extra: SQL = sql``): Promise<void> {
-  await tx.execute(sql`update messages set status = ${status}, lease_until = null, updated_at = ${at(now)},
-                         outcome = ${JSON.stringify(outcome)}::jsonb ${extra}
-                       where id = ${id}`);
-}
-
-export async function defer(tx: Tx, id: number, until: Date, now: Date, outcome: Record<string, unknown>): Promise<void> {
-  await tx.execute(sql`update messages set status = 'scheduled', due_at = ${at(until)}, lease_until = null, updated_at = ${at(now)},
-                         outcome = ${JSON.stringify(outcome)}::jsonb
-                       where id = ${id}`);
-}
-
-/** Schedules what comes after a finished step (or completes the enrollment), in the caller's transaction. */
-export async function advance(tx: Tx, campaign: LoadedCampaign, enrollmentId: number, nextStepId: string, now: Date, defaultTimeZone: string): Promise<void> {
-  const plan = planFrom(campaign.definition, nextStepId);
-  await tx.execute(sql`
-    with enrolled as (select id, customer_id from enrollments where id = ${enrollmentId} and status = 'active'),
-    ${scheduleCtes(campaign, plan, at(now), defaultTimeZone, { updateEnrollments: true })}
-    select 1`);
 }

@@ -5,7 +5,9 @@ export type SendOutcome =
   | { type: "skipped"; reason: string }
   | { type: "deferred"; until: Date; reason: string }
   | { type: "failed"; reason: string; detail?: string }
-  | { type: "not-ready"; status: string };
+  | { type: "not-ready"; status: string }
+  /** SMTP answered, but the answer could not be written within RESULT_RETRY: the row will be reported `uncertain`. */
+  | { type: "not-recorded"; status: "sent" | "failed"; detail: string };
 
 /** Thrown for a transient failure so that the queue retries the job with backoff. */
 export class RetryableSendError extends Error {

@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
-import { following, type LoadedCampaign, planFrom, scheduleCtes } from "../campaigns/index.js";
+import { following, type LoadedCampaign } from "../campaigns/index.js";
+import { retryTransient } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { classifySmtpError } from "../mail/index.js";
 import type { JobAttempt } from "../queue/index.js";
@@ -7,59 +7,20 @@ import { chooseLocale, RenderError, renderTemplate } from "../render/index.js";
 import { renderContextOf } from "./build-render-context.js";
 import { type Claim, claimMessages } from "./claim-messages.js";
 import { MicroBatcher } from "./micro-batcher.js";
-import { groupBy } from "./group-by.js";
 import { RetryableSendError, type SendOutcome } from "./outcome.js";
-import { advance, at, finish, type MessageRow } from "./outbox-row.js";
+import { recordResults, retryLater, type SendRecord, suppressBounce } from "./outbox.js";
 import { sendWebhook } from "./send-webhook.js";
 import { unsubscribeToken } from "./unsubscribe-token.js";
 
-/** What a finished send writes on its row (optional fields keep what the row has); the next step is scheduled with it. */
-export interface SendResult {
-  row: MessageRow;
+/** A result waiting to be written, with what schedules its next step. */
+interface PendingResult {
+  record: SendRecord;
   campaign: LoadedCampaign;
   nextStep: string;
-  status: "sent" | "failed";
-  outcome: Record<string, unknown>;
-  subject?: string;
-  smtpMessageId?: string;
-  smtpResponse?: string;
-  sentAt?: Date;
 }
 
-/**
- * Writes results and schedules their next steps: one statement per campaign version and next step
- * in the batch (atomic for each message, as its result and its next step go together).
- */
-async function recordResults(deps: Deps, results: readonly SendResult[]): Promise<void[]> {
-  const tz = deps.config.delivery.defaultTimeZone;
-  const groups = groupBy(results, (result) => `${result.campaign.versionId}\u0000${result.nextStep}`);
-  for (const group of groups.values()) {
-    const { campaign, nextStep } = group[0]!;
-    const now = deps.clock.now();
-    const values = group.map((r) => ({
-      id: r.row.id,
-      status: r.status,
-      outcome: r.outcome,
-      subject: r.subject ?? null,
-      smtp_message_id: r.smtpMessageId ?? null,
-      smtp_response: r.smtpResponse ?? null,
-      sent_at: r.sentAt?.toISOString() ?? null,
-    }));
-    await deps.db.execute(sql`
-      with finished as (
-        update messages m set status = v.status::message_status, lease_until = null, updated_at = ${at(now)}, outcome = v.outcome,
-               subject = coalesce(v.subject, m.subject), smtp_message_id = coalesce(v.smtp_message_id, m.smtp_message_id),
-               smtp_response = coalesce(v.smtp_response, m.smtp_response), sent_at = coalesce(v.sent_at, m.sent_at)
-        from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(
-          id bigint, status text, outcome jsonb, subject text, smtp_message_id text, smtp_response text, sent_at timestamptz)
-        where m.id = v.id returning m.enrollment_id),
-      enrolled as (
-        select en.id, en.customer_id from enrollments en join finished f on f.enrollment_id = en.id where en.status = 'active'),
-      ${scheduleCtes(campaign, planFrom(campaign.definition, nextStep), at(now), tz, { updateEnrollments: true })}
-      select 1`);
-  }
-  return results.map(() => undefined);
-}
+/** What a send writes besides its row, claim and next step. */
+export type ResultFields = Pick<SendRecord, "status" | "outcome" | "subject" | "smtpMessageId" | "smtpResponse" | "sentAt">;
 
 function mailDomain(from: string): string {
   return from.match(/@([^>\s]+)/)?.[1] ?? "rekindle.local";
@@ -72,10 +33,24 @@ const BATCH_ITEMS = 100;
  * The sender of one worker process: carries out one outbox row at its time. Concurrent jobs share
  * their database work — claims in one transaction, results in one statement per batch — so the
  * round trips per email fall as the load rises; SMTP is still one email at a time per connection.
+ *
+ * What SMTP said and recording it are kept apart: once SMTP has accepted (or refused) an email,
+ * only the recording is retried — through a PostgreSQL restart, for up to RESULT_RETRY — and
+ * nothing can put the row back in the queue to be sent again.
  */
 export function createSender(deps: Deps): (messageId: number, attempt: JobAttempt) => Promise<SendOutcome> {
+  const tz = deps.config.delivery.defaultTimeZone;
   const claims = new MicroBatcher((ids: number[]) => claimMessages(deps, ids), { maxItems: BATCH_ITEMS, maxInFlight: 2 });
-  const results = new MicroBatcher((batch: SendResult[]) => recordResults(deps, batch), { maxItems: BATCH_ITEMS, maxInFlight: 2 });
+  const results = new MicroBatcher(
+    async (batch: PendingResult[]): Promise<void[]> => {
+      await retryTransient(() => recordResults(deps.db, batch, deps.clock.now(), tz), {
+        forMs: deps.config.delivery.resultRetryMs,
+        onRetry: (error, attempt) => deps.logger.warn({ err: error, attempt, messages: batch.length }, "recording send results failed on a database fault; trying again"),
+      });
+      return batch.map(() => undefined);
+    },
+    { maxItems: BATCH_ITEMS, maxInFlight: 2 },
+  );
   return (messageId, attempt) => sendMessage(deps, messageId, attempt, claims, results);
 }
 
@@ -84,27 +59,42 @@ async function sendMessage(
   messageId: number,
   attempt: JobAttempt,
   claims: MicroBatcher<number, Claim>,
-  results: MicroBatcher<SendResult, void>,
+  results: MicroBatcher<PendingResult, void>,
 ): Promise<SendOutcome> {
   const tz = deps.config.delivery.defaultTimeZone;
   const claimed = await claims.submit(messageId);
   if ("done" in claimed) return claimed.done;
-  const { row, campaign, step } = claimed;
+  const { row, campaign, step, token } = claimed;
   const nextStep = following(campaign.definition, step.id);
+  const retryDb = <T>(operation: () => Promise<T>, what: string) =>
+    retryTransient(operation, {
+      forMs: deps.config.delivery.resultRetryMs,
+      onRetry: (error, n) => deps.logger.warn({ err: error, attempt: n, messageId: row.id }, `${what} failed on a database fault; trying again`),
+    });
 
-  // The result and the next step together, in the worker's next batch of results.
-  const record = (result: Pick<SendResult, "status" | "outcome" | "subject" | "smtpMessageId" | "smtpResponse" | "sentAt">) =>
-    results.submit({ row, campaign, nextStep, ...result });
+  // The result and the next step together, in the worker's next batch of results. If it cannot be
+  // written within RESULT_RETRY, the row stays `sending` and becomes `uncertain` when its lease
+  // runs out: reported, never sent again.
+  const record = async (result: ResultFields): Promise<SendOutcome | undefined> => {
+    try {
+      await results.submit({ record: { id: row.id, token, enrollmentId: row.enrollment_id, ...result }, campaign, nextStep });
+      return undefined;
+    } catch (error) {
+      deps.logger.error({ err: error, messageId: row.id, result: result.status }, "could not record the result of a send; the message will be reported uncertain, not sent again");
+      return { type: "not-recorded", status: result.status, detail: (error as Error).message };
+    }
+  };
   const retryOrFail = async (reason: string, detail: string): Promise<SendOutcome> => {
     if (attempt.attempt < attempt.maxAttempts) {
+      // Nothing was delivered: back to `queued` until the queue's next try (the lease covers the
+      // backoff and QUEUE_LEASE more, should the job be lost meanwhile).
+      const now = deps.clock.now();
       const backoffMs = deps.config.delivery.sendBackoffMs * 2 ** (attempt.attempt - 1);
-      await deps.db.execute(sql`update messages set status = 'queued', lease_until = ${at(new Date(deps.clock.now().getTime() + backoffMs + 600_000))},
-                                  outcome = ${JSON.stringify({ type: "retrying", reason, detail, attempt: attempt.attempt })}::jsonb, updated_at = ${at(deps.clock.now())}
-                                where id = ${row.id}`);
+      const leaseUntil = new Date(now.getTime() + backoffMs + deps.config.delivery.queueLeaseMs);
+      await retryDb(() => retryLater(deps.db, row.id, token, now, leaseUntil, { type: "retrying", reason, detail, attempt: attempt.attempt }), "putting a message back for another try");
       throw new RetryableSendError(`${reason}: ${detail}`);
     }
-    await record({ status: "failed", outcome: { type: "failed", reason, detail, attempts: attempt.attempt } });
-    return { type: "failed", reason, detail };
+    return (await record({ status: "failed", outcome: { type: "failed", reason, detail, attempts: attempt.attempt } })) ?? { type: "failed", reason, detail };
   };
 
   if (step.type === "webhook") return sendWebhook(deps, row, campaign, step, record, retryOrFail);
@@ -113,8 +103,8 @@ async function sendMessage(
   const variants = campaign.templates.get(step.template);
   const template = variants ? chooseLocale(variants, row.locale) : undefined;
   const publicUrl = deps.config.http.publicUrl;
-  const token = unsubscribeToken(deps.secretKey, row.id);
-  const unsubscribeUrl = `${publicUrl}/unsubscribe/${token}`;
+  const unsubscribe = unsubscribeToken(deps.secretKey, row.id);
+  const unsubscribeUrl = `${publicUrl}/unsubscribe/${unsubscribe}`;
   let rendered;
   try {
     if (!template) throw new RenderError(`no template ${step.template}`);
@@ -128,12 +118,13 @@ async function sendMessage(
     rendered = renderTemplate(template, context);
   } catch (error) {
     if (!(error instanceof RenderError)) throw error;
-    await record({ status: "failed", outcome: { type: "render_failed", detail: error.message } });
-    return { type: "failed", reason: "render_failed", detail: error.message };
+    return (await record({ status: "failed", outcome: { type: "render_failed", detail: error.message } })) ?? { type: "failed", reason: "render_failed", detail: error.message };
   }
 
+  // What SMTP says, and only that, decides between sent, retried and refused.
+  let accepted;
   try {
-    const accepted = await deps.mailer.send({
+    accepted = await deps.mailer.send({
       from: deps.config.mail.from,
       to: { name: row.name, address: row.email! },
       subject: rendered.subject,
@@ -143,28 +134,26 @@ async function sendMessage(
       headers: {
         // Billing notices a customer cannot opt out of carry no unsubscribe headers.
         ...(campaign.definition.delivery.unsubscribable && {
-          "List-Unsubscribe": `<${unsubscribeUrl}>${deps.config.mail.unsubscribeMailto ? `, <mailto:${deps.config.mail.unsubscribeMailto}?subject=unsubscribe-${token}>` : ""}`,
+          "List-Unsubscribe": `<${unsubscribeUrl}>${deps.config.mail.unsubscribeMailto ? `, <mailto:${deps.config.mail.unsubscribeMailto}?subject=unsubscribe-${unsubscribe}>` : ""}`,
           "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }),
         "X-Rekindle-Message": String(row.id),
         "X-Rekindle-Campaign": campaign.id,
       },
     });
-    await record({ status: "sent", outcome: { type: "sent" }, subject: rendered.subject, smtpMessageId: accepted.messageId, smtpResponse: accepted.response, sentAt: deps.clock.now() });
-    return { type: "sent", smtpMessageId: accepted.messageId };
   } catch (error) {
-    if (error instanceof RetryableSendError) throw error;
     const failure = classifySmtpError(error);
     if (failure.type === "transient") return retryOrFail("smtp_transient", failure.message);
-    await deps.db.transaction(async (tx) => {
-      await finish(tx, row.id, "failed", deps.clock.now(), { type: "rejected", code: failure.code, detail: failure.message }, sql`, smtp_response = ${failure.message}`);
-      if (failure.recipientRejected) {
-        await tx.execute(sql`insert into suppressions (email, category, reason, detail, created_by, created_at)
-                             values (${row.email!.toLowerCase()}, null, 'bounce', ${failure.message.slice(0, 500)}, 'smtp', ${at(deps.clock.now())})
-                             on conflict do nothing`);
-      }
-      await advance(tx, campaign, row.enrollment_id, nextStep, deps.clock.now(), tz);
+    // Refused for good. Only a refused recipient is a bounce that suppresses the address; a
+    // message refused for its content (at DATA: policy, spam) fails alone and is reported.
+    if (failure.recipientRejected) await retryDb(() => suppressBounce(deps.db, row.email!, failure.message, deps.clock.now()), "suppressing a bounced address");
+    const refused = await record({
+      status: "failed",
+      outcome: { type: "rejected", code: failure.code, detail: failure.message, bounce: failure.recipientRejected },
+      smtpResponse: failure.message,
     });
-    return { type: "failed", reason: "rejected", detail: failure.message };
+    return refused ?? { type: "failed", reason: failure.recipientRejected ? "bounced" : "rejected", detail: failure.message };
   }
+  const recorded = await record({ status: "sent", outcome: { type: "sent" }, subject: rendered.subject, smtpMessageId: accepted.messageId, smtpResponse: accepted.response, sentAt: deps.clock.now() });
+  return recorded ?? { type: "sent", smtpMessageId: accepted.messageId };
 }

@@ -4,10 +4,10 @@ import type { Deps } from "../deps/index.js";
 import { DestinationRefusedError } from "../webhooks/index.js";
 import type { SendOutcome } from "./outcome.js";
 import type { MessageRow } from "./outbox-row.js";
-import type { SendResult } from "./send-message.js";
+import type { ResultFields } from "./send-message.js";
 
-/** Writes the webhook's result (and schedules the next step); fields as in SendResult. */
-type RecordResult = (result: Pick<SendResult, "status" | "outcome" | "smtpResponse" | "sentAt">) => Promise<void>;
+/** Writes the webhook's result (and schedules the next step); an outcome when it could not be written. */
+type RecordResult = (result: ResultFields) => Promise<SendOutcome | undefined>;
 
 /** POSTs the step's JSON, signed with SECRET_KEY; 5xx, 408, 429 and unreachable are retried, other answers are final. */
 export async function sendWebhook(
@@ -38,17 +38,14 @@ export async function sendWebhook(
     await response.body?.cancel();
   } catch (error) {
     if (error instanceof DestinationRefusedError) {
-      await record({ status: "failed", outcome: { type: "webhook_refused", detail: error.message } });
-      return { type: "failed", reason: "webhook_refused", detail: error.message };
+      return (await record({ status: "failed", outcome: { type: "webhook_refused", detail: error.message } })) ?? { type: "failed", reason: "webhook_refused", detail: error.message };
     }
     return retryOrFail("webhook_unreachable", (error as Error).message);
   }
   const detail = `HTTP ${response.status}`;
   if (response.ok) {
-    await record({ status: "sent", outcome: { type: "sent" }, smtpResponse: detail, sentAt: deps.clock.now() });
-    return { type: "sent", smtpMessageId: detail };
+    return (await record({ status: "sent", outcome: { type: "sent" }, smtpResponse: detail, sentAt: deps.clock.now() })) ?? { type: "sent", smtpMessageId: detail };
   }
   if (response.status >= 500 || response.status === 408 || response.status === 429) return retryOrFail("webhook_transient", detail);
-  await record({ status: "failed", outcome: { type: "webhook_rejected", detail }, smtpResponse: detail });
-  return { type: "failed", reason: "webhook_rejected", detail };
+  return (await record({ status: "failed", outcome: { type: "webhook_rejected", detail }, smtpResponse: detail })) ?? { type: "failed", reason: "webhook_rejected", detail };
 }

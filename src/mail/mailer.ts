@@ -83,12 +83,18 @@ export type SmtpFailure =
 
 const CONNECTION_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS", "ECONNREFUSED", "ECONNRESET", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "ETLS"]);
 
-/** 4xx and connection trouble may pass if tried again; 5xx will not. */
+/**
+ * 4xx and connection trouble may pass if tried again; 5xx will not. A 5xx is a bounce (the
+ * address is suppressed) only when the recipient itself was refused: at RCPT TO, or with an
+ * enhanced status of class 5.1.x (bad mailbox or address, RFC 3463) at any stage. A 550 at DATA
+ * with 5.7.1 (policy, spam, content) refuses this message, not the address.
+ */
 export function classifySmtpError(error: unknown): SmtpFailure {
   const e = error as { responseCode?: number; code?: string; command?: string; response?: string; message?: string; rejected?: unknown[] };
   const message = String(e.response ?? e.message ?? error);
   if (typeof e.responseCode === "number" && e.responseCode >= 500) {
-    const recipientRejected = e.command === "RCPT TO" || (Array.isArray(e.rejected) && e.rejected.length > 0) || [550, 551, 553].includes(e.responseCode);
+    const badAddress = /^5\d\d[ -]5\.1\.\d{1,3}\b/.test(message);
+    const recipientRejected = e.command === "RCPT TO" || (Array.isArray(e.rejected) && e.rejected.length > 0) || badAddress;
     return { type: "permanent", code: e.responseCode, message, recipientRejected };
   }
   if (typeof e.responseCode === "number") return { type: "transient", code: e.responseCode, message };

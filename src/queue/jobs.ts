@@ -1,23 +1,15 @@
 import { z } from "zod";
 
 /**
- * Every job Rekindle runs, by name: the queue it goes to and the schema of its payload. Workers
+ * Every job Rekindle queues, by name: the queue it goes to and the schema of its payload. Workers
  * parse each payload with it when they take the job, so a malformed job fails loudly instead of
  * half-running. New jobs are added here and nowhere else.
  *
- * Terminology:
- * - queue: a BullMQ queue (Redis keys under REDIS_PREFIX); workers take jobs from all of them.
- * - job scheduler: a BullMQ repeatable job, upserted at start-up (idempotent across processes).
+ * Redis holds only these jobs, each of which stands for a row in PostgreSQL: losing them loses
+ * nothing (the dispatcher notices and hands the rows over again). Periodic work (dispatch, scans,
+ * the sweep, maintenance) is scheduled in PostgreSQL instead (`src/schedule/`).
  */
 export const Jobs = {
-  /** Deletes events older than EVENT_RETENTION. Hourly. */
-  "prune-events": { queue: "maintenance", payload: z.object({}) },
-  /** Evaluates every scan-triggered campaign and every exit condition. Every SCAN_INTERVAL. */
-  "scan-campaigns": { queue: "campaigns", payload: z.object({}) },
-  /** Matches events of the last minutes again, in case a process died between commit and match. Every minute. */
-  "sweep-events": { queue: "campaigns", payload: z.object({}) },
-  /** Hands messages falling due soon to the send queue; returns expired leases to the outbox. Every DISPATCH_INTERVAL. */
-  dispatch: { queue: "campaigns", payload: z.object({}) },
   /** Sends one outbox row (email, webhook or branch). Job id `msg-<id>`: one job per message in Redis. */
   "send-message": { queue: "send", payload: z.object({ messageId: z.number().int().positive() }) },
 } as const;

@@ -31,16 +31,6 @@ export class Queues {
     await this.queue(job.queue).addBulk(jobs.map((j) => ({ name, data: job.payload.parse(j.payload), ...(j.options && { opts: j.options }) })));
   }
 
-  /** Creates or updates a repeating job; safe to call from every process at every start. */
-  async schedule<N extends JobName>(name: N, everyMs: number, payload: JobPayload<N>): Promise<void> {
-    const job = Jobs[name];
-    await this.queue(job.queue).upsertJobScheduler(
-      name,
-      { every: everyMs },
-      { name, data: job.payload.parse(payload), opts: { removeOnComplete: 100, removeOnFail: 500 } },
-    );
-  }
-
   async close(): Promise<void> {
     await Promise.all(this.all().map((queue) => queue.close()));
   }

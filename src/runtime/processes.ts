@@ -4,7 +4,8 @@ import type { Deps } from "../deps/index.js";
 import { buildApp } from "../http/index.js";
 import { connectRedis } from "../redis/index.js";
 import { Workers } from "../queue/index.js";
-import { createJobHandlers, scheduleJobs } from "./job-handlers.js";
+import { Scheduler } from "../schedule/index.js";
+import { createJobHandlers, periodicTasks } from "./job-handlers.js";
 
 /** A running part of Rekindle that can be stopped gracefully. */
 export interface Service {
@@ -34,7 +35,7 @@ export async function startWorker(deps: Deps): Promise<Service> {
   const workers = new Workers({
     connection,
     prefix: deps.config.redis.prefix,
-    concurrency: (queue) => (queue === "send" ? deps.config.delivery.sendConcurrency : deps.config.worker.concurrency),
+    concurrency: deps.config.delivery.sendConcurrency,
     // The provider's limit holds for all workers together: BullMQ keeps the count in Redis.
     limiter: (queue) => {
       const limit = deps.config.delivery.rateLimit;
@@ -43,12 +44,14 @@ export async function startWorker(deps: Deps): Promise<Service> {
     handlers: createJobHandlers(deps),
     logger: deps.logger,
   });
-  await scheduleJobs(deps);
+  const scheduler = new Scheduler({ db: deps.db, logger: deps.logger, tasks: periodicTasks(deps), leaseMs: deps.config.worker.taskLeaseMs });
   workers.run();
-  deps.logger.info({ concurrency: deps.config.worker.concurrency }, "worker running");
+  scheduler.start();
+  deps.logger.info({ concurrency: deps.config.delivery.sendConcurrency, scheduler: scheduler.owner }, "worker running");
   return {
     name: "worker",
     async stop() {
+      await scheduler.stop();
       await workers.close();
       connection.disconnect();
     },

@@ -1,11 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { Deps } from "../deps/index.js";
 import { queryRows } from "../db/index.js";
+import { listTasks, type TaskStatus } from "../schedule/index.js";
 
 /** The figures ops look at: one screen (`rekindle status`), and the same numbers in /metrics. */
 export interface Status {
   at: string;
   queues: Record<string, Record<string, number>>;
+  /** The workers' periodic tasks (dispatch, scans, sweep, maintenance): when each last ran and runs next. */
+  tasks: Omit<TaskStatus, "state">[];
   outbox: {
     /** Scheduled messages whose time has come. */
     due: number;
@@ -33,11 +36,41 @@ async function databaseWarnings(deps: Pick<Deps, "db" | "database">): Promise<st
     : ["PostgreSQL runs without autovacuum: statistics go stale after bulk writes and queries slow down (a campaign report went from 34 ms to 15 s in the bench). Turn autovacuum on, or run ANALYZE regularly."];
 }
 
+/** Job counts per queue, or undefined when Redis does not answer within `timeoutMs` (its commands wait for it to come back). */
+async function queueCounts(deps: Pick<Deps, "queues">, timeoutMs: number): Promise<Status["queues"] | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const counts = Promise.all(deps.queues.all().map(async (queue) => [queue.name, await queue.getJobCounts("waiting", "delayed", "active", "failed", "completed")] as const));
+  try {
+    const result = await Promise.race([counts, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]);
+    return result && Object.fromEntries(result);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A task whose run is this late has no worker to run it. */
+const overdueMs = (everyMs: number) => Math.max(60_000, 3 * everyMs);
+
+/** What the task list says ops should know: no worker running them, or a task failing. */
+function taskWarnings(tasks: TaskStatus[], now: Date): string[] {
+  const warnings: string[] = [];
+  for (const task of tasks) {
+    const every = task.lastStartedAt ? new Date(task.nextRunAt).getTime() - new Date(task.lastStartedAt).getTime() : 60_000;
+    const late = now.getTime() - new Date(task.nextRunAt).getTime();
+    if (task.runningBy === null && late > overdueMs(every)) {
+      warnings.push(`The ${task.name} task is ${Math.round(late / 1000)} s overdue: no worker is running (start one with \`rekindle worker\` or \`rekindle start\`).`);
+    } else if (task.lastError) {
+      warnings.push(`The last ${task.name} run failed: ${task.lastError}`);
+    }
+  }
+  return warnings;
+}
+
 export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues" | "clock">): Promise<Status> {
   const now = deps.clock.now();
   const at = sql`${now.toISOString()}::timestamptz`;
-  const queues: Status["queues"] = {};
-  for (const queue of deps.queues.all()) queues[queue.name] = await queue.getJobCounts("waiting", "delayed", "active", "failed", "completed");
+  const queues = await queueCounts(deps, 2_000);
+  const tasks = await listTasks(deps.db);
   const [outbox] = await queryRows<{ due: number; oldest: string | null; in_flight: number }>(
     deps.db,
     sql`select (select count(*)::int from messages where status = 'scheduled' and due_at <= ${at}) as due,
@@ -65,7 +98,8 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
   );
   return {
     at: now.toISOString(),
-    queues,
+    queues: queues ?? {},
+    tasks: tasks.map(({ state: _state, ...task }) => task),
     outbox: { due: outbox!.due, lagSeconds: outbox!.oldest ? Math.max(0, Math.round((now.getTime() - new Date(outbox!.oldest).getTime()) / 1000)) : 0, inFlight: outbox!.in_flight },
     lastHour: { sent: hour!.sent, failed: hour!.failed, uncertain: hour!.uncertain, avgSendLatencySeconds: hour!.latency === null ? null : Math.round(Number(hour!.latency) * 10) / 10, eventsReceived: hour!.events },
     uncertainTotal: hour!.uncertain_total,
@@ -75,6 +109,11 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
       detail: c.load_error ? `${c.load_error.length} problem(s): ${c.load_error[0]?.message ?? ""}` : c.paused_by ? `paused by ${c.paused_by}: ${c.reason ?? ""}` : null,
     })),
     globalPause: global ? { by: global.created_by, reason: global.reason, until: global.until } : null,
-    warnings: await databaseWarnings(deps),
+    warnings: [
+      ...(queues ? [] : ["Redis is not answering: nothing new reaches the send queue until it is back (nothing is lost; see Operations)."]),
+      // Task timing is PostgreSQL's clock, not the (possibly injected) one of the figures above.
+      ...taskWarnings(tasks, new Date()),
+      ...(await databaseWarnings(deps)),
+    ],
   };
 }

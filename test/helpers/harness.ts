@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { type Config, loadConfig } from "../../src/config/index.js";
 import { queryRows } from "../../src/db/index.js";
 import type { Deps } from "../../src/deps/index.js";
-import { buildDeps, createLogger, reloadCampaigns, type Service, startApi, startWorker } from "../../src/runtime/index.js";
+import { buildDeps, createLogger, periodicTasks, reloadCampaigns, type Service, startApi, startWorker } from "../../src/runtime/index.js";
 import type { Clock } from "../../src/time/index.js";
 import { createTestDatabase } from "./postgres.js";
 
@@ -126,4 +126,11 @@ export async function post<T = ErrorBody>(
 export async function count(harness: Harness, table: string): Promise<number> {
   const [row] = await queryRows<{ n: number }>(harness.deps.db, sql.raw(`select count(*)::int as n from ${table}`));
   return row!.n;
+}
+
+/** Runs one periodic task (dispatch, scan-campaigns, sweep-events, prune-events) once, here and now, and returns its result. */
+export async function runTask(harness: Harness, name: string, state: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const task = periodicTasks(harness.deps).find((t) => t.name === name);
+  if (!task) throw new Error(`no periodic task ${name}`);
+  return task.run({ state, setState: () => {} });
 }

@@ -181,6 +181,7 @@ export interface AuditEntry {
 export interface Status {
   at: string;
   queues: Record<string, Record<string, number>>;
+  tasks: { name: string; nextRunAt: string; runningBy: string | null; lastStartedAt: string | null; lastFinishedAt: string | null; lastDurationMs: number | null; lastError: string | null }[];
   outbox: { due: number; lagSeconds: number; inFlight: number };
   lastHour: { sent: number; failed: number; uncertain: number; avgSendLatencySeconds: number | null; eventsReceived: number };
   uncertainTotal: number;

@@ -10,3 +10,4 @@ export * from "./suppressions.js";
 export * from "./audit-log.js";
 export * from "./stripe.js";
 export * from "./api-keys.js";
+export * from "./scheduled-tasks.js";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { campaignVersions } from "./campaigns.js";
 import { customers } from "./customers.js";
 import { enrollments } from "./enrollments.js";
@@ -46,6 +46,8 @@ export const messages = pgTable(
     attempts: integer("attempts").notNull().default(0),
     /** A queued or sending row whose lease ran out goes back to the outbox (or to `uncertain`). */
     leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    /** Set by the claim that moved the row to `sending`: only that claim may record its result, and a retried claim recognises its own. */
+    claimToken: uuid("claim_token"),
     toAddress: text("to_address"),
     subject: text("subject"),
     smtpMessageId: text("smtp_message_id"),

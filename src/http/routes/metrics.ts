@@ -62,9 +62,12 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
     for (const key of ["sent", "failed", "uncertain"] as const) lastHour.set({ status: key }, current.lastHour[key]);
     latency.set(current.lastHour.avgSendLatencySeconds ?? 0);
     ingested.set(current.lastHour.eventsReceived);
-    const scans = await deps.redis.hgetall(`${deps.config.redis.prefix}:stats:scans`);
-    for (const [campaign, json] of Object.entries(scans)) {
-      const scan = JSON.parse(json) as { ms: number; enrolled: number };
+    // Each campaign's last scan, as the scan task left it (whichever worker ran it).
+    const [scanTask] = await queryRows<{ campaigns: Record<string, { ms: number; enrolled: number }> | null }>(
+      deps.db,
+      sql`select state -> 'campaigns' as campaigns from scheduled_tasks where name = 'scan-campaigns'`,
+    );
+    for (const [campaign, scan] of Object.entries(scanTask?.campaigns ?? {})) {
       scanSeconds.set({ campaign }, scan.ms / 1000);
       scanMatches.set({ campaign }, scan.enrolled);
     }

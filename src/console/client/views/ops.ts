@@ -78,6 +78,18 @@ export async function opsView(ctx: Context): Promise<void> {
       { numeric: [1, 2, 3, 4, 5] },
     ),
     table(
+      "Periodic tasks",
+      ["Task", "Last run", "Took", "Next run", "Result"],
+      status.tasks.map((t) => [
+        t.name,
+        t.runningBy ? `running on ${t.runningBy}` : t.lastStartedAt ? when(t.lastStartedAt) : "never",
+        t.lastDurationMs === null ? "—" : `${count(t.lastDurationMs)} ms`,
+        when(t.nextRunAt),
+        t.lastError ? badge(`failed: ${t.lastError}`, "bad") : t.lastFinishedAt ? badge("ok", "ok") : "—",
+      ]),
+      { numeric: [2] },
+    ),
+    table(
       "Campaigns",
       ["Campaign", "State", "Detail"],
       status.campaigns.map((c) => [h("a", { href: href("campaigns", c.id) }, c.id), badge(c.state, STATE[c.state] ?? "neutral"), c.detail ?? ""]),
