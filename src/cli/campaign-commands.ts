@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { configSecrets } from "../config/index.js";
 import { createLogger } from "../runtime/index.js";
 import { configOrExit, fail, UsageError, withCampaign, withDatabase } from "./shared.js";
 
@@ -80,7 +81,7 @@ export function registerCampaignCommands(program: Command): void {
       const config = configOrExit();
       const { testSend } = await import("../delivery/index.js");
       const { createMailer } = await import("../mail/index.js");
-      const logger = createLogger(config.logLevel);
+      const logger = createLogger(config.logLevel, { secrets: configSecrets(config) });
       const mailer = createMailer(config.mail.smtpUrl, logger);
       try {
         const result = await withCampaign(config, id, (campaign, db) =>

@@ -1,7 +1,19 @@
 import type { Command } from "commander";
+import type { Logger } from "pino";
+import { type Config, configSecrets, DEVELOPMENT_API_KEY, DEVELOPMENT_WRITE_KEY } from "../config/index.js";
 import { buildDeps, createLogger, requireMigrated, reloadCampaigns, type Runtime, type Service, startApi, startWorker } from "../runtime/index.js";
 import { durationMs } from "../time/index.js";
 import { configOrExit, fail } from "./shared.js";
+
+/**
+ * Says which keys are development defaults, naming the variables to set, never a key: when only
+ * one of WRITE_KEYS and API_KEYS is set, the other list is real.
+ */
+export function warnAboutDevelopmentKeys(config: Config, logger: Logger): void {
+  if (!config.usingDevelopmentKeys) return;
+  const unset = [...(config.writeKeys.includes(DEVELOPMENT_WRITE_KEY) ? ["WRITE_KEYS"] : []), ...(config.apiKeys.includes(DEVELOPMENT_API_KEY) ? ["API_KEYS"] : [])];
+  logger.warn({ unset }, `using the development keys of ${unset.join(" and ")} (see the README): set ${unset.join(" and ")} before exposing Rekindle`);
+}
 
 /**
  * Runs services until SIGINT/SIGTERM, then stops them gracefully: the API stops taking
@@ -10,18 +22,13 @@ import { configOrExit, fail } from "./shared.js";
  */
 async function runServices(what: { api: boolean; worker: boolean; migrate: boolean }): Promise<void> {
   const config = configOrExit();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { secrets: configSecrets(config) });
   let runtime: Runtime | undefined;
   const services: Service[] = [];
   try {
     runtime = await buildDeps(config, logger);
     const { deps } = runtime;
-    if (config.usingDevelopmentKeys) {
-      logger.warn(
-        { writeKeys: config.writeKeys, apiKeys: config.apiKeys },
-        "using development keys: set WRITE_KEYS and API_KEYS before exposing Rekindle",
-      );
-    }
+    warnAboutDevelopmentKeys(config, logger);
     if (what.migrate) await deps.database.migrate();
     else await requireMigrated(deps);
     await reloadCampaigns(deps);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { configSecrets } from "../config/index.js";
 import type { Runtime, Service } from "../runtime/index.js";
 import { durationMs } from "../time/index.js";
 import { configOrExit, fail, UsageError } from "./shared.js";
@@ -17,7 +18,7 @@ export function registerStudioCommand(program: Command): void {
       const { buildDeps, createLogger, reloadCampaigns } = await import("../runtime/index.js");
       const { startStudio } = await import("../studio/index.js");
       // The log stays quiet unless asked for: the terminal is for what Studio says.
-      const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
+      const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, { secrets: configSecrets(config) });
       const say = (line: string) => process.stdout.write(`${line}\n`);
       let runtime: Runtime | undefined;
       let studio: (Service & { consoleUrl: string }) | undefined;

@@ -8,3 +8,4 @@ export {
   type Config,
 } from "./config.js";
 export { resolveSecretKey } from "./secret-key.js";
+export { configSecrets } from "./secrets.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { inTimeRange } from "../validation/index.js";
 
 /**
  * Changes to a customer's profile columns. Absent fields are left as they are; `traits` is merged
@@ -56,16 +57,16 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Segment's `createdAt` trait: an ISO-8601 string or Unix seconds. */
+/** Segment's `createdAt` trait: an ISO-8601 string or Unix seconds, within 1970–2099 (else it stays a trait). */
 function signupTime(value: unknown): Date | undefined {
   if (typeof value === "number" && Number.isFinite(value)) {
     // Seconds, as Segment documents; a value this large can only be milliseconds.
     const date = new Date(value > 1e11 ? value : value * 1000);
-    return Number.isNaN(date.getTime()) ? undefined : date;
+    return inTimeRange(date) ? date : undefined;
   }
   if (typeof value === "string" && value.trim() !== "") {
     const date = new Date(value);
-    return Number.isNaN(date.getTime()) ? undefined : date;
+    return inTimeRange(date) ? date : undefined;
   }
   return undefined;
 }

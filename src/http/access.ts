@@ -51,11 +51,6 @@ export async function revokeApiKey(db: Db, id: number, actor: string, now: Date)
   });
 }
 
-/**
- * Authenticates every /api request (Bearer: an API key from the database or API_KEYS; Basic: a
- * write key, as `ingest`) and checks the route's roles. A route under /api that declares no roles
- * is refused outright, so a forgotten declaration fails closed.
- */
 /** The principal an API key stands for (API_KEYS or the database), or undefined. */
 export function keyResolver(deps: Deps): (key: string) => Promise<Principal | undefined> {
   const configured = new KeyRing(deps.config.apiKeys, "api-key");
@@ -72,6 +67,16 @@ export function keyResolver(deps: Deps): (key: string) => Promise<Principal | un
   };
 }
 
+/** Paths where every route must declare its roles: the REST API and the metrics. */
+export const guardedPath = (url: string): boolean => /^\/(api|metrics)(\/|$)/i.test(url);
+
+/**
+ * Access is decided by the route that matched, never by the URL's spelling: a route that declares
+ * `config.roles` admits a principal of one of them (ops always), everyone else gets 401/403
+ * before the body is read. A route under /api or /metrics that declares no roles cannot be
+ * registered at all: the server refuses to start, so a forgotten declaration fails closed.
+ * Bearer: an API key (the database, or API_KEYS as ops); Basic: a write key, as `ingest`.
+ */
 export function installAccess(app: FastifyInstance, deps: Deps): void {
   const resolve = keyResolver(deps);
   const writeKeys = new KeyRing(deps.config.writeKeys, "write-key");
@@ -91,10 +96,15 @@ export function installAccess(app: FastifyInstance, deps: Deps): void {
     throw unauthorized("Send an API key as `Authorization: Bearer <key>`.", "Bearer");
   };
 
-  app.addHook("preHandler", async (request) => {
-    if (!request.url.startsWith("/api/") && !request.url.startsWith("/metrics")) return;
+  app.addHook("onRoute", (route) => {
+    if (guardedPath(route.url) && !Array.isArray(route.config?.roles)) {
+      throw new Error(`${[route.method].flat().join(",")} ${route.url} declares no roles (config.roles): every route under /api and /metrics must say who may use it.`);
+    }
+  });
+
+  app.addHook("onRequest", async (request) => {
     const roles = request.routeOptions.config?.roles;
-    if (!roles) throw new HttpError(403, "forbidden", "This route declares no roles, so no one may use it.");
+    if (roles === undefined) return;
     const principal = await identify(request);
     if (principal.role !== "ops" && !roles.includes(principal.role)) {
       const allowed = [...new Set([...roles, "ops"])].join(" or ");

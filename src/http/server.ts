@@ -2,8 +2,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Deps } from "../deps/index.js";
 import { MAX_BATCH_BYTES } from "../ingest/index.js";
 import { installAccess } from "./access.js";
-import { installErrorHandler } from "./error-handler.js";
+import { canonicalUrl } from "./canonical-url.js";
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from "./error-handler.js";
 import { HttpError } from "./http-error.js";
+import { installRequestRules } from "./request-rules.js";
 import { campaignRoutes } from "./routes/campaigns.js";
 import { consoleRoutes } from "./routes/console.js";
 import { customerRoutes } from "./routes/customers.js";
@@ -32,8 +34,16 @@ export interface AppOptions {
   consoleDir?: string;
 }
 
+/** What is wrong with a JSON text, by position, without quoting it. */
+function jsonSyntaxProblem(error: Error): string {
+  const position = error.message.match(/position (\d+)/)?.[1];
+  if (/end of JSON|Unterminated/i.test(error.message)) return "malformed JSON: it ends too soon";
+  return position ? `malformed JSON at position ${position}` : "malformed JSON: an unexpected character";
+}
+
 /** Builds the HTTP API (not yet listening): health, Segment ingestion, the REST API, the console. */
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { timeouts } = deps.config.http;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A line per request only at LOG_LEVEL=debug: at thousands of ingestion calls a second it is noise.
@@ -41,8 +51,21 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     bodyLimit: MAX_BATCH_BYTES,
     trustProxy: true,
     return503OnClosing: true,
+    // Every spelling of a path is brought to one before routing (canonical-url.ts); the fixed parts
+    // of a route match in any case, its parameters keep theirs. Ids are up to 255 characters, which
+    // percent-encoded can be several times as long.
+    rewriteUrl: (request) => canonicalUrl(request.url ?? "/"),
+    routerOptions: { caseSensitive: false, maxParamLength: 4096 },
+    frameworkErrors: frameworkErrors(timeouts),
+    // Node closes a connection whose headers (or whole request) have not arrived in time: a client
+    // trickling bytes cannot hold one open. It checks every second rather than every 30.
+    http: { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.bodyMs, connectionsCheckingInterval: 1_000 },
+    requestTimeout: timeouts.bodyMs,
+    handlerTimeout: timeouts.requestMs,
+    clientErrorHandler: clientErrorHandler(timeouts, (code) => deps.logger.debug({ code }, "client connection error")),
   });
-  installErrorHandler(app);
+  app.server.headersTimeout = timeouts.headersMs;
+  installErrorHandler(app, timeouts);
   // Every route and the roles it admits: the access test walks them all.
   const routes: { method: string; url: string; roles: readonly string[] | undefined }[] = [];
   app.decorate("routeList", routes);
@@ -51,7 +74,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   });
 
   // Segment libraries send application/json; some browser clients send text/plain to avoid a
-  // CORS preflight. Both are parsed here so that a syntax error names its position.
+  // CORS preflight. Both are parsed here so that a syntax error names its position (never the
+  // body itself: a client may have sent binary).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, (_request, body, done) => {
     const text = String(body);
@@ -59,18 +83,15 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     try {
       done(null, JSON.parse(text));
     } catch (error) {
-      done(HttpError.invalid([{ path: "(body)", message: `malformed JSON: ${(error as Error).message}` }], "The body is not valid JSON."), undefined);
+      done(HttpError.invalid([{ path: "(body)", message: jsonSyntaxProblem(error as Error) }], "The body is not valid JSON."), undefined);
     }
   });
+  installRequestRules(app);
 
   installAccess(app, deps);
   healthRoutes(app, deps);
   metricsRoutes(app, deps);
   await app.register(async (scope) => {
-    // Unsubscribe forms and one-click POSTs (RFC 8058) come form-encoded; only these routes take that.
-    scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
     unsubscribeRoutes(scope, deps);
   });
   segmentRoutes(app, deps);

@@ -19,3 +19,11 @@ describe("occurredAt", () => {
     expect(occurredAt({ receivedAt })).toEqual(receivedAt);
   });
 });
+
+describe("occurredAt with a clock far off", () => {
+  it("does not correct a skew of more than a day", () => {
+    const timestamp = new Date("2026-11-20T08:00:00Z");
+    expect(occurredAt({ timestamp, sentAt: new Date("1970-01-01T00:00:00Z"), receivedAt })).toEqual(timestamp);
+    expect(occurredAt({ timestamp, sentAt: new Date("2099-01-01T00:00:00Z"), receivedAt })).toEqual(timestamp);
+  });
+});

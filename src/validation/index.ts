@@ -1,2 +1,3 @@
 export { formatPath, zodProblems, type Checked, type Problem } from "./problem.js";
-export { Timestamp } from "./timestamp.js";
+export { EARLIEST, inTimeRange, LATEST, Timestamp } from "./timestamp.js";
+export { inputProblems, MAX_DEPTH, stringProblem } from "./input-rules.js";

@@ -31,16 +31,20 @@ export function segmentRoutes(app: FastifyInstance, deps: Deps): void {
     return { success: true };
   };
 
-  // Auth before the body is read when a header is present, so an unknown key never costs a parse.
-  app.addHook("onRequest", async (request) => {
-    if (request.url.startsWith("/v1/") && request.headers.authorization !== undefined) {
+  // Auth before the body is read when a header is present, so an unknown key never costs a parse
+  // (or a decompression). Segment's libraries may gzip their bodies; the limits count them inflated.
+  const options = (bodyLimit: number) => ({
+    bodyLimit,
+    config: { compressedBody: true },
+    onRequest: async (request: FastifyRequest) => {
+      if (request.headers.authorization === undefined) return;
       const key = basicUsername(request.headers.authorization);
       if (key === undefined || writeKeys.match(key) === undefined) throw unauthorized("Unknown write key.", "Basic");
-    }
+    },
   });
 
   for (const type of SINGLE_TYPES) {
-    app.post(`/v1/${type}`, { bodyLimit: MAX_MESSAGE_BYTES }, async (request) => {
+    app.post(`/v1/${type}`, options(MAX_MESSAGE_BYTES), async (request) => {
       authenticate(request);
       const receivedAt = deps.clock.now();
       const checked = parseSegmentMessage(type, request.body, receivedAt);
@@ -48,7 +52,7 @@ export function segmentRoutes(app: FastifyInstance, deps: Deps): void {
     });
   }
   for (const path of ["/v1/batch", "/v1/import"]) {
-    app.post(path, { bodyLimit: MAX_BATCH_BYTES }, async (request) => {
+    app.post(path, options(MAX_BATCH_BYTES), async (request) => {
       authenticate(request);
       const receivedAt = deps.clock.now();
       return store(parseSegmentBatch(request.body, receivedAt), receivedAt);

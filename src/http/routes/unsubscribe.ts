@@ -1,9 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "drizzle-orm";
 import { queryRows } from "../../db/index.js";
-import { verifyUnsubscribeToken } from "../../delivery/index.js";
+import { z } from "zod";
+import { unsubscribeToken, verifyUnsubscribeToken } from "../../delivery/index.js";
 import type { Deps } from "../../deps/index.js";
 import { suppress } from "../../suppressions/index.js";
+import { multipartFields } from "../multipart-form.js";
+
+/**
+ * What an unsubscribe POST may say: the page's choice (`scope`), or a mail client's one-click
+ * `List-Unsubscribe=One-Click`. The POST itself is the recipient's request, so a body that says
+ * neither (or cannot be read) unsubscribes from the email's category.
+ */
+const UnsubscribeForm = z.object({
+  scope: z.enum(["all", "category"]).optional(),
+  "List-Unsubscribe": z.string().optional(),
+});
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -34,10 +46,20 @@ interface Recipient {
  * (`List-Unsubscribe=One-Click`, RFC 8058) unsubscribes from the email's category.
  */
 export function unsubscribeRoutes(app: FastifyInstance, deps: Deps): void {
+  // Mail clients POST one-click unsubscribes as multipart/form-data (RFC 8058's recommendation) or
+  // form-urlencoded, some with no body or another type: none is refused. Only this scope takes them.
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+  app.addContentTypeParser("multipart/form-data", { parseAs: "buffer" }, (request, body, done) => {
+    done(null, multipartFields(body as Buffer, request.headers["content-type"] ?? ""));
+  });
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, _body, done) => done(null, {}));
   const recipient = async (request: FastifyRequest): Promise<Recipient | undefined> => {
     const { token } = request.params as { token: string };
     const messageId = verifyUnsubscribeToken(deps.secretKey, token);
-    if (messageId === undefined) return undefined;
+    // One spelling per email: a token that verifies only after normalising (a leading zero) is not ours.
+    if (messageId === undefined || unsubscribeToken(deps.secretKey, messageId) !== token) return undefined;
     const [row] = await queryRows<{ email: string | null; category: string; campaign: string; unsubscribable: boolean | null }>(
       deps.db,
       sql`select coalesce(m.to_address, c.email) as email, cv.definition ->> 'category' as category, cv.definition ->> 'name' as campaign,
@@ -71,7 +93,8 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: Deps): void {
   app.post("/unsubscribe/:token", { bodyLimit: 4 * 1024 }, async (request, reply) => {
     const who = await recipient(request);
     if (!who) return invalid(reply);
-    const body = (request.body ?? {}) as Record<string, unknown>;
+    const parsed = UnsubscribeForm.safeParse(request.body ?? {});
+    const body = parsed.success ? parsed.data : {};
     const all = body.scope === "all" || !who.unsubscribable;
     await suppress(
       deps.db,

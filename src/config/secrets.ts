@@ -1,0 +1,27 @@
+import type { Config } from "./config.js";
+
+/**
+ * Every secret value the configuration holds, for the logger to blank out wherever one turns up:
+ * the keys, the signing secrets, the DKIM private key, and the passwords inside connection URLs.
+ */
+export function configSecrets(config: Config): string[] {
+  const passwordOf = (url: string | undefined) => {
+    if (!url) return [];
+    try {
+      const password = decodeURIComponent(new URL(url).password);
+      return password ? [password] : [];
+    } catch {
+      return [];
+    }
+  };
+  return [
+    ...config.apiKeys,
+    ...config.writeKeys,
+    ...config.stripe.secrets,
+    ...(config.secretKey ? [config.secretKey] : []),
+    ...(config.mail.dkim?.privateKey ? [config.mail.dkim.privateKey] : []),
+    ...passwordOf(config.mail.smtpUrl),
+    ...passwordOf(config.database.url),
+    ...passwordOf(config.redis.url),
+  ].filter((secret) => secret.length >= 4);
+}
