@@ -18,5 +18,7 @@ export const stripeEvents = pgTable("stripe_events", {
   type: text("type").notNull(),
   created: timestamp("created", { withTimezone: true }).notNull(),
   outcome: text("outcome").notNull(),
+  /** Why an `ignored` event was not applied (a type Rekindle does not map, or data it cannot store). */
+  reason: text("reason"),
   receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
 });
