@@ -134,7 +134,9 @@ export async function compileTemplate(
     .replace(/\n{3,}/g, "\n\n")
     .trim();
 
-  const preheaderTemplate = frontMatter.preheader ? handlebars.compile<RenderContext>(frontMatter.preheader, STRICT) : undefined;
+  // The preheader is plain text, like the subject: the HTML escapes it once where it goes into the
+  // page (`{{preheader}}` in <mj-preview>), the text part and the preview API take it as it is.
+  const preheaderTemplate = frontMatter.preheader ? handlebars.compile<RenderContext>(frontMatter.preheader, { ...STRICT, noEscape: true }) : undefined;
   const withPreheader = (template: HandlebarsTemplateDelegate<RenderContext & { preheader: string }>) =>
     ((context: RenderContext) => template({ ...context, preheader: preheaderTemplate ? preheaderTemplate(context) : "" })) as HandlebarsTemplateDelegate<RenderContext>;
   return {
@@ -151,6 +153,18 @@ export async function compileTemplate(
 
 const SAFE_HREF = /^(https?:\/\/|mailto:|#)/i;
 
+/**
+ * Why Handlebars could not render, in the template author's terms. Its own messages name its
+ * internals (`not defined in [object Object] - 12:34`, positions in the compiled HTML), which
+ * mean nothing to whoever reads a message's `render_failed` reason.
+ */
+function renderFailure(error: unknown): string {
+  const missing = (error as Error).message.match(/^"([^"]{1,100})" not defined/)?.[1];
+  return missing
+    ? `this customer has no value for "${missing}", which the template uses (guard it with {{#if}})`
+    : "the template could not be rendered for this customer";
+}
+
 /** Renders one recipient's email. Only Handlebars runs here; customer data is always data. */
 export function renderTemplate(template: CompiledTemplate, context: RenderContext): RenderedEmail {
   let html: string;
@@ -161,7 +175,7 @@ export function renderTemplate(template: CompiledTemplate, context: RenderContex
     html = template.html(context);
     text = template.text(context);
   } catch (error) {
-    throw new RenderError(`${template.file}: ${(error as Error).message}`);
+    throw new RenderError(`${template.file}: ${renderFailure(error)}`);
   }
   for (const match of html.matchAll(/\shref="([^"]*)"/g)) {
     const href = match[1]!.replace(/&amp;/g, "&").trim();

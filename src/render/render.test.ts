@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { compileTemplate, RenderError, renderTemplate } from "./compile-template.js";
 import { sampleContext } from "./render-context.js";
 import { chooseLocale, templateFileName } from "./template-files.js";
@@ -130,5 +130,48 @@ describe("template files and locales", () => {
     expect(chooseLocale(variants, "pt-BR")).toBe("brazilian");
     expect(chooseLocale(variants, "pt-PT")).toBe("default");
     expect(chooseLocale(variants, null)).toBe("default");
+  });
+});
+
+describe("rendering for one customer", () => {
+  const compiledAlone = async (source: string) => {
+    const result = await compileTemplate("c/e.mjml", source, new Map());
+    if (result.type !== "ok") throw new Error(JSON.stringify(result.problems));
+    return result.template;
+  };
+  const EMAIL = `---
+subject: "Hello from {{company.name}}"
+preheader: "{{company.name}} and {{customer.name}}"
+---
+<mjml><mj-body><mj-section><mj-column><mj-text>{{customer.traits.plan_name}}</mj-text></mj-column></mj-section></mj-body></mjml>
+`;
+
+  it("escapes the preheader once in the HTML, and not at all in the text and the preview", async () => {
+    const context = sampleContext();
+    context.company.name = "Ember & Ash";
+    context.customer.name = "D'Arcy";
+    context.customer.traits.plan_name = "Pro";
+    const email = renderTemplate(await compiledAlone(EMAIL), context);
+    expect(email.preheader).toBe("Ember & Ash and D'Arcy");
+    expect(email.html).toContain("Ember &amp; Ash and D&#x27;Arcy");
+    expect(email.html).not.toContain("&amp;amp;");
+    expect(email.text).not.toContain("&amp;");
+  });
+
+  it("says which value a customer lacks, without Handlebars' internals", async () => {
+    const context = sampleContext();
+    delete context.customer.traits.plan_name;
+    expect(() => renderTemplate(template, context)).toThrow(/no value for "plan_name"/);
+    let message = "";
+    try {
+      renderTemplate(template, context);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).not.toMatch(/\[object Object\]|\d+:\d+/);
+  });
+  let template: Awaited<ReturnType<typeof compiledAlone>>;
+  beforeAll(async () => {
+    template = await compiledAlone(EMAIL);
   });
 });

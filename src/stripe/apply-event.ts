@@ -13,6 +13,21 @@ export interface StripeResult {
   events: StoredEvent[];
   /** Parts skipped because newer state was already stored (Stripe reorders deliveries). */
   stale: string[];
+  /** Why an `ignored` event was not applied. */
+  reason?: string;
+}
+
+/**
+ * Records a verified event that will not be applied, with why, so that its retries are
+ * duplicates and the reason can be looked up. False when the event was already recorded.
+ */
+export async function ignoreStripeEvent(db: Db, event: { id: string; type: string; created: Date }, reason: string, now: Date): Promise<boolean> {
+  const inserted = await db
+    .insert(stripeEvents)
+    .values({ id: event.id, type: event.type, created: event.created, outcome: "ignored", reason, receivedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: stripeEvents.id });
+  return inserted.length > 0;
 }
 
 /**
@@ -57,14 +72,15 @@ export async function applyStripeEvent(
       .onConflictDoNothing()
       .returning({ id: stripeEvents.id });
     if (inserted.length === 0) return { outcome: "duplicate", events: [], stale: [] };
-    const record = async (outcome: StripeOutcome) => {
-      await tx.update(stripeEvents).set({ outcome }).where(eq(stripeEvents.id, event.id));
+    const record = async (outcome: StripeOutcome, reason?: string) => {
+      await tx.update(stripeEvents).set({ outcome, ...(reason && { reason }) }).where(eq(stripeEvents.id, event.id));
     };
 
     const change = mapStripeEvent(event, metadataKey);
     if (!change) {
-      await record("ignored");
-      return { outcome: "ignored", events: [], stale: [] };
+      const reason = `Rekindle does not use ${event.type} events${event.type.startsWith("payment_method.") || event.type === "customer.source.expiring" ? " without a card" : ""}`;
+      await record("ignored", reason);
+      return { outcome: "ignored", events: [], stale: [], reason };
     }
     const asOf = new Date(event.created * 1000);
     const origin = { source: "stripe", occurredAt: asOf, receivedAt: receivedAt(asOf) };

@@ -1,4 +1,5 @@
-export { applyStripeEvent, type StripeOutcome, type StripeResult } from "./apply-event.js";
+export { applyStripeEvent, ignoreStripeEvent, type StripeOutcome, type StripeResult } from "./apply-event.js";
+export { recordableEvent, stripeEventProblem } from "./check-event.js";
 export { mapStripeEvent, type StripeChange } from "./map-event.js";
 export { monthlyRecurringMinor } from "./mrr.js";
 export { verifyStripeDelivery, type Verified } from "./verify.js";

@@ -1,5 +1,6 @@
 import type Stripe from "stripe";
 import type { CustomerInput } from "../customers/index.js";
+import { inTimeRange } from "../validation/index.js";
 import { monthlyRecurringMinor } from "./mrr.js";
 
 /** What a Stripe event means for Rekindle: whose it is, which state it sets, which events it records. */
@@ -17,7 +18,11 @@ export interface StripeChange {
   events: { name: string; properties: Record<string, unknown> }[];
 }
 
-const at = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
+/** A Stripe time (Unix seconds); a value outside 1970–2099 counts as none. */
+const at = (seconds: number | null | undefined) => {
+  const date = typeof seconds === "number" && seconds ? new Date(seconds * 1000) : null;
+  return date && inTimeRange(date) ? date : null;
+};
 const customerIdOf = (value: string | { id: string } | null | undefined) => (typeof value === "string" ? value : (value?.id ?? null));
 
 function money(minor: number, currency: string): string {

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
-import { type Config, loadConfig } from "../../src/config/index.js";
+import type { DestinationStream } from "pino";
+import { type Config, configSecrets, loadConfig } from "../../src/config/index.js";
 import { queryRows } from "../../src/db/index.js";
 import type { Deps } from "../../src/deps/index.js";
 import { buildDeps, createLogger, periodicTasks, reloadCampaigns, type Service, startApi, startWorker } from "../../src/runtime/index.js";
@@ -30,7 +31,7 @@ export interface Harness {
  * Redis key prefix, the API on a free port, and the worker when asked for.
  */
 export async function startHarness(
-  options: { worker?: boolean; clock?: Clock; env?: Record<string, string>; campaigns?: Record<string, string> } = {},
+  options: { worker?: boolean; clock?: Clock; env?: Record<string, string>; campaigns?: Record<string, string>; logTo?: DestinationStream } = {},
 ): Promise<Harness> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), "rekindle-test-"));
@@ -51,7 +52,8 @@ export async function startHarness(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...options.env,
   });
-  const runtime = await buildDeps(config, createLogger(config.logLevel), options.clock ? { clock: options.clock } : {});
+  const logger = createLogger(config.logLevel, { secrets: configSecrets(config), ...(options.logTo && { destination: options.logTo }) });
+  const runtime = await buildDeps(config, logger, options.clock ? { clock: options.clock } : {});
   await reloadCampaigns(runtime.deps);
   const services: Service[] = [];
   if (options.worker) services.push(await startWorker(runtime.deps));
