@@ -28,6 +28,8 @@ interface SerializedError {
   stack?: string;
   params?: unknown;
   detail?: unknown;
+  where?: unknown;
+  code?: unknown;
   cause?: SerializedError;
   [key: string]: unknown;
 }
@@ -35,8 +37,8 @@ interface SerializedError {
 /**
  * Errors as pino would log them, minus what a failed SQL statement carries of the data it was
  * given: drizzle's message and `params` list the statement's parameters (emails, names, traits)
- * and PostgreSQL's `detail` quotes the values of a violated key. The statement and the error
- * code stay, which is what finding the fault needs.
+ * PostgreSQL's `detail` quotes the values of a violated key, and its data exceptions quote the
+ * value they refused. The statement and the error code stay, which is what finding the fault needs.
  */
 function withoutData(serialized: SerializedError | undefined, depth = 0): SerializedError | undefined {
   if (!serialized || typeof serialized !== "object" || depth > 5) return serialized;
@@ -46,6 +48,13 @@ function withoutData(serialized: SerializedError | undefined, depth = 0): Serial
   if (typeof clean.stack === "string") clean.stack = cut(clean.stack)!;
   if ("params" in clean) clean.params = REDACTED;
   if ("detail" in clean) clean.detail = REDACTED;
+  if (typeof clean.where === "string") clean.where = clean.where.replace(/parameter \$(\d+) = '[\s\S]*?'(?=,|$)/g, `parameter $$$1 = '${REDACTED}'`);
+  // PostgreSQL's data exceptions (class 22) quote the offending value: `invalid input syntax for type integer: "…"`.
+  if (typeof clean.code === "string" && clean.code.startsWith("22")) {
+    const unquote = (text: string) => text.replace(/"(?:[^"\\]|\\.)*"/g, `"${REDACTED}"`);
+    if (typeof clean.message === "string") clean.message = unquote(clean.message);
+    if (typeof clean.stack === "string") clean.stack = unquote(clean.stack);
+  }
   if (clean.cause) clean.cause = withoutData(clean.cause, depth + 1);
   return clean;
 }
