@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { warnAboutDevelopmentKeys } from "../src/cli/services.js";
 import { loadConfig } from "../src/config/index.js";
+import { queryRows } from "../src/db/index.js";
 import { unsubscribeToken } from "../src/delivery/index.js";
 import { API_KEY, basic, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
 import { signed, STRIPE_SECRET, stripeCustomer, stripeEvent } from "./helpers/stripe.js";
@@ -69,7 +70,7 @@ describe("logs carry no secret, at any level", () => {
 
     const stripe = signed(stripeEvent("customer.created", stripeCustomer("cus_L", "stripe.person@example.com"), new Date()));
     await fetch(`${harness.url}/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": stripe.header }, body: stripe.payload });
-    const [message] = await harness.deps.db.execute<{ id: string }>(sql`select id::text from messages limit 1`).then((r) => r.rows);
+    const [message] = await queryRows<{ id: string }>(harness.deps.db, sql`select id::text from messages limit 1`);
     const token = unsubscribeToken(harness.deps.secretKey, Number(message!.id));
     await fetch(`${harness.url}/unsubscribe/${token}`);
     await fetch(`${harness.url}/unsubscribe/${token}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
