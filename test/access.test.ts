@@ -10,7 +10,7 @@ const ROLES = ["ingest", "support", "marketer", "ops"] as const;
 /** The README's route table (section "Access"): `METHOD path` → roles; "ops" alone is []. */
 async function readmeRoles(): Promise<Map<string, string[]>> {
   const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
-  const section = readme.slice(readme.indexOf("## Access: API keys and roles"), readme.indexOf("## Support"));
+  const section = readme.slice(readme.indexOf("## Access: API keys and roles"), readme.indexOf("## Security model"));
   const table = new Map<string, string[]>();
   for (const [, route, roles] of section.matchAll(/^\| `((?:GET|POST|PUT|DELETE|PATCH) \S+)` \| ([a-z, ]+) \|$/gm)) {
     table.set(route!, roles!.split(",").map((r) => r.trim()).filter((r) => r !== "ops"));
