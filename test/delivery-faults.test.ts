@@ -100,6 +100,37 @@ describe("delivery when things fail", () => {
     expect(next).toEqual([{ status: "scheduled" }]);
   });
 
+  it("a rejection at DATA for the content (550 5.7.1): the message fails with the reply recorded, the address is not suppressed, and the next email still reaches it", async () => {
+    smtp.behave((stage) => (stage === "data" ? { code: 550, message: "5.7.1 Message refused by policy" } : undefined));
+    await customers(harness, 1);
+    await dispatchDue(harness.deps);
+    const [row] = await until(() => statuses(harness), (rows) => rows[0]?.status === "failed");
+    expect(row).toMatchObject({ attempts: 1, outcome: { type: "rejected", code: 550, bounce: false } });
+    const [recorded] = await queryRows<{ smtp_response: string }>(harness.deps.db, sql`select smtp_response from messages where step_id = 'first'`);
+    expect(recorded!.smtp_response).toMatch(/^550 5\.7\.1 Message refused by policy/);
+    expect(await queryRows(harness.deps.db, sql`select email from suppressions`)).toEqual([]);
+
+    // A day later the sequence's next email goes to the same address, and arrives.
+    smtp.behave(undefined);
+    clock.advance(24 * 3_600_000 + 60_000);
+    await dispatchDue(harness.deps);
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.to).toMatchObject({ value: [{ address: "c0@example.com" }] });
+    await until(
+      () => queryRows<{ status: string }>(harness.deps.db, sql`select status::text from messages where step_id = 'second'`),
+      (rows) => rows[0]?.status === "sent",
+    );
+  });
+
+  it("a refused recipient (550 5.1.1 at RCPT TO) is a bounce: the address is suppressed", async () => {
+    smtp.behave((stage) => (stage === "rcpt" ? { code: 550, message: "5.1.1 No such user" } : undefined));
+    await customers(harness, 1);
+    await dispatchDue(harness.deps);
+    const [row] = await until(() => statuses(harness), (rows) => rows[0]?.status === "failed");
+    expect(row).toMatchObject({ attempts: 1, outcome: { type: "rejected", code: 550, bounce: true } });
+    expect(await queryRows(harness.deps.db, sql`select email, reason::text from suppressions`)).toEqual([{ email: "c0@example.com", reason: "bounce" }]);
+  });
+
   it("Redis losing the queued jobs loses no email: the lease returns them to the outbox", async () => {
     await customers(harness, 5);
     // Due in two minutes: dispatched now as delayed jobs, which then vanish with Redis's data.

@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HttpError } from "./http-error.js";
+import { isTransientDbError } from "../db/index.js";
 
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
@@ -35,20 +36,6 @@ function fromFastify(error: FastifyError, bodyLimit: number, timeouts: { request
   }
 }
 
-/**
- * A fault worth retrying: a dependency that is down or restarting, or a transaction that lost a
- * deadlock or serialization race. Answered 503 so that clients (Segment's included) retry.
- */
-export function isTransient(error: unknown): boolean {
-  for (let current = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 5; depth++) {
-    const code = typeof current.code === "string" ? current.code : "";
-    if (/^(40001|40P01|57P0[1-3]|08\w{3}|53300)$/.test(code) || /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE)$/.test(code)) return true;
-    if (/Connection terminated|the database system is/i.test(String(current.message))) return true;
-    current = current.cause as typeof current;
-  }
-  return false;
-}
-
 /** A request's path for the log: without its query string, which may carry customer data. */
 const pathOf = (request: FastifyRequest) => request.url.split("?")[0];
 
@@ -63,7 +50,10 @@ function send(raw: FastifyError, request: FastifyRequest, reply: FastifyReply, t
       .send({ error: { code: error.code, message: error.message, problems: error.problems } });
   }
   request.log.error({ err: raw, method: request.method, path: pathOf(request) }, "request failed");
-  const unavailable = isTransient(raw);
+  // A dependency down or restarting, or a lost deadlock race: 503 with Retry-After, so that clients
+  // (Segment's libraries, Stripe) try again.
+  const unavailable = isTransientDbError(raw);
+  if (unavailable) void reply.header("retry-after", "5");
   return reply.status(unavailable ? 503 : 500).send({
     error: unavailable
       ? { code: "unavailable", message: "A service Rekindle depends on is not answering; try again shortly.", problems: [] }

@@ -1,5 +1,5 @@
 import { applyProfilePatches, type CustomerPatch, ensureCustomers, mergeProfilePatches } from "../customers/index.js";
-import type { Db } from "../db/index.js";
+import { type Db, retryTransient } from "../db/index.js";
 import type { IncomingEvent } from "./incoming-event.js";
 import { insertEvents, type StoredEvent } from "../events/index.js";
 import { attachAnonymousEvents, customersOfAnonymousIds, linkAnonymousIds } from "./sql/link-anonymous-ids.js";
@@ -18,10 +18,19 @@ const ACTIVITY: ReadonlySet<string> = new Set(["track", "page", "screen"]);
  * customers created on first sight, anonymous ids linked, identify traits applied, the customers'
  * last activity moved. Each statement is set-based, so a batch of 100 costs a handful of round
  * trips, not 100.
- * Only events not seen before change state, so a client's retry is harmless.
+ * Only events not seen before change state, so a client's retry is harmless — and so is ours: a
+ * transaction lost to a PostgreSQL fault (a terminated connection, a failover) is run again for up
+ * to INGEST_RETRY_MS before the fault reaches the client as a 503.
  */
 export async function ingestEvents(db: Db, incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult> {
   if (incoming.length === 0) return { stored: [], duplicates: 0 };
+  return retryTransient(() => ingestOnce(db, incoming, receivedAt), { forMs: INGEST_RETRY_MS });
+}
+
+/** Long enough to ride out a dropped connection, short enough that a client's own timeout is not reached first. */
+const INGEST_RETRY_MS = 3_000;
+
+async function ingestOnce(db: Db, incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult> {
   return db.transaction(async (tx) => {
     const customerIds = await ensureCustomers(
       tx,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { matchAfterCommit } from "../../campaigns/index.js";
 import type { Deps } from "../../deps/index.js";
 import { applyStripeEvent, ignoreStripeEvent, recordableEvent, stripeEventProblem, verifyStripeDelivery } from "../../stripe/index.js";
-import { isTransient } from "../error-handler.js";
+import { isTransientDbError } from "../../db/index.js";
 import { HttpError } from "../http-error.js";
 
 /**
@@ -42,7 +42,7 @@ export async function stripeRoutes(app: FastifyInstance, deps: Deps): Promise<vo
       try {
         result = await applyStripeEvent(deps.db, event, metadataKey, now);
       } catch (error) {
-        if (isTransient(error)) throw error;
+        if (isTransientDbError(error)) throw error;
         deps.logger.error({ err: error, stripeEvent: event.id, type: event.type }, "stripe event could not be applied");
         return ignore("cannot be applied: a value in the event does not fit what Rekindle stores (out of range or malformed)");
       }
