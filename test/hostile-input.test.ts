@@ -1,6 +1,7 @@
 import { connect } from "node:net";
 import { deflateSync, gzipSync } from "node:zlib";
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../src/db/index.js";
 import { unsubscribeToken } from "../src/delivery/index.js";
@@ -222,5 +223,27 @@ describe("hostile input", () => {
     expect(await count(harness, "stripe_customers")).toBe(0);
     // Delivered again, it is a duplicate: acknowledged, nothing more.
     expect((await deliver(cases[0])).body.outcome).toBe("duplicate");
+  });
+});
+
+describe("a request that takes too long", () => {
+  it("is answered 503 with Retry-After in Rekindle's shape once HTTP_REQUEST_TIMEOUT has passed", async () => {
+    const harness = await startHarness({ env: { HTTP_REQUEST_TIMEOUT: "PT1S" } });
+    const blocker = new pg.Client({ connectionString: harness.config.database.url });
+    await blocker.connect();
+    try {
+      // Holding the customers table stalls the search behind it, as a stuck query would.
+      await blocker.query("begin; lock table customers in access exclusive mode");
+      const started = Date.now();
+      const response = await fetch(`${harness.url}/api/customers?q=a`, { headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("5");
+      expect(await response.json()).toMatchObject({ error: { code: "timeout", message: expect.stringMatching(/HTTP_REQUEST_TIMEOUT/) } });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await blocker.query("rollback").catch(() => {});
+      await blocker.end();
+      await harness.stop();
+    }
   });
 });

@@ -36,4 +36,10 @@ describe("loadConfig", () => {
     expect(config.http.port).toBe(3000);
     expect(config.http.publicUrl).toBe("https://r.example.com");
   });
+
+  it("bounds how long a client may take, and refuses a header timeout longer than the whole request's", () => {
+    expect(loadConfig({}).http.timeouts).toEqual({ headersMs: 10_000, bodyMs: 30_000, requestMs: 60_000 });
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT: "PT2S", HTTP_BODY_TIMEOUT: "PT5S", HTTP_REQUEST_TIMEOUT: "PT2M" }).http.timeouts).toEqual({ headersMs: 2_000, bodyMs: 5_000, requestMs: 120_000 });
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT: "PT1M" })).toThrow(/HTTP_HEADERS_TIMEOUT: must not be longer than HTTP_BODY_TIMEOUT/);
+  });
 });
