@@ -64,7 +64,6 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     handlerTimeout: timeouts.requestMs,
     clientErrorHandler: clientErrorHandler(timeouts, (code) => deps.logger.debug({ code }, "client connection error")),
   });
-  app.server.headersTimeout = timeouts.headersMs;
   installErrorHandler(app, timeouts);
   // Every route and the roles it admits: the access test walks them all.
   const routes: { method: string; url: string; roles: readonly string[] | undefined }[] = [];
