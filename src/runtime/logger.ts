@@ -99,7 +99,11 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
         ],
         censor: REDACTED,
       },
-      serializers: { err: (error: Error) => withoutData(stdSerializers.errWithCause(error) as SerializedError) },
+      serializers: {
+        err: (error: Error) => withoutData(stdSerializers.errWithCause(error) as SerializedError),
+        // A request line (LOG_LEVEL=debug) names the path, not the query string: searches carry emails.
+        req: (request: { method?: string; url?: string; ip?: string }) => ({ method: request.method, path: request.url?.split("?")[0], remoteAddress: request.ip }),
+      },
       hooks: { streamWrite: scrub },
     },
     options.destination ?? pino.destination(1),
