@@ -29,7 +29,6 @@ steps:
 /** What no answer may contain: a stack frame, a file of ours, an internal name, an SQL text. */
 const INTERNALS = /\n\s+at |node_modules|\.ts:\d+|\/work\/|\[object Object\]|DrizzleQueryError|Failed query|SQLSTATE|syntax error at|pg_|ZodError|FST_ERR|TypeError|RangeError|Handlebars/;
 
-const TABLES = ["customers", "events", "subscriptions", "payment_methods", "anonymous_ids", "suppressions", "pauses", "audit_log", "api_keys", "stripe_events", "stripe_customers", "enrollments", "messages"];
 
 // ---- arbitraries -------------------------------------------------------------------------------
 
@@ -160,20 +159,29 @@ const query = fc.dictionary(fc.oneof(fc.constantFrom("q", "limit", "target", "ty
 describe("fuzzing every way in", () => {
   let harness: Harness;
   let tried = 0;
-  let last = "";
+  let last = 0;
   /** Answers by class, so the run shows it reached the handlers (2xx) as well as the refusals (4xx). */
   const answers: Record<string, number> = {};
   beforeAll(async () => {
     harness = await startHarness({ env: { STRIPE_WEBHOOK_SECRETS: STRIPE_SECRET }, campaigns: { winback: CAMPAIGN } });
+    // Every row written to any table of this test's own database is counted, in the writing
+    // transaction (a rolled-back write counts nothing): one indexed read then tells whether a
+    // request stored, changed or deleted anything, where counting each table took most of the run.
+    await harness.deps.db.execute(sql`create table fuzz_writes (n bigint not null); insert into fuzz_writes values (0)`);
+    await harness.deps.db.execute(sql`create function fuzz_count() returns trigger language plpgsql as $$ begin update fuzz_writes set n = n + 1; return null; end $$`);
+    const tables = await queryRows<{ name: string }>(harness.deps.db, sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'fuzz_writes'`);
+    expect(tables.length).toBeGreaterThan(10);
+    for (const { name } of tables) await harness.deps.db.execute(sql.raw(`create trigger fuzz_count after insert or update or delete on "${name}" for each row execute function fuzz_count()`));
     last = await fingerprint();
   });
   afterAll(async () => {
     await harness.stop();
   });
 
-  async function fingerprint(): Promise<string> {
-    const [row] = await queryRows<Record<string, number>>(harness.deps.db, sql.raw(`select ${TABLES.map((t) => `(select count(*)::int from ${t}) as ${t}`).join(", ")}`));
-    return JSON.stringify(row);
+  /** How many rows have been written so far. */
+  async function fingerprint(): Promise<number> {
+    const [row] = await queryRows<{ n: string }>(harness.deps.db, sql`select n::text from fuzz_writes`);
+    return Number(row!.n);
   }
 
   /** Sends one request and checks everything an answer must be. */
@@ -191,7 +199,7 @@ describe("fuzzing every way in", () => {
     const kind = `${request.url.split(/[/?]/)[1]} ${Math.floor(response.statusCode / 100)}xx`;
     answers[kind] = (answers[kind] ?? 0) + 1;
     const now = await fingerprint();
-    if (response.statusCode >= 400) expect(now, `a refused request stored rows: ${where}`).toBe(last);
+    if (response.statusCode >= 400) expect(now, `a refused request wrote rows: ${where}`).toBe(last);
     last = now;
   }
 
@@ -389,7 +397,6 @@ describe("fuzzing every way in", () => {
     for (const kind of ["v1 2xx", "v1 4xx", "api 2xx", "api 4xx", "webhooks 2xx"]) expect(answers[kind], `${kind} in ${JSON.stringify(answers)}`).toBeGreaterThan(200);
     const health = await fetch(`${harness.url}/healthz`);
     expect(health.status).toBe(200);
-    const stored = await fingerprint();
-    expect(JSON.parse(stored).events).toBeGreaterThan(0);
+    expect(await fingerprint()).toBeGreaterThan(1_000);
   });
 });
