@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { configSecrets } from "../config/index.js";
+import { configSecrets, DEVELOPMENT_API_KEY } from "../config/index.js";
 import type { Runtime, Service } from "../runtime/index.js";
 import { durationMs } from "../time/index.js";
 import { configOrExit, fail, UsageError } from "./shared.js";
@@ -33,7 +33,8 @@ export function registerStudioCommand(program: Command): void {
       }
       // One write, so whoever reads the address has the rest of the banner with it.
       say(`Rekindle Studio: ${studio.consoleUrl}\nwatching ${config.campaigns.templatesDir}: every save reloads the campaigns and Studio shows the emails again`);
-      if (config.usingDevelopmentKeys) say(`sign in with an API key (the development key is ${config.apiKeys[0]})`);
+      // Only the published development key is ever printed: with API_KEYS set, the keys are real.
+      if (config.apiKeys.includes(DEVELOPMENT_API_KEY)) say(`sign in with an API key (the development key is ${DEVELOPMENT_API_KEY})`);
 
       let stopping = false;
       const stop = async () => {
