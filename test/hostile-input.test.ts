@@ -133,6 +133,8 @@ describe("hostile input", () => {
     expect((await send("POST", "/v1/track", Buffer.from("not gzip at all"), { "content-encoding": "gzip" })).status).toBe(400);
     expect((await send("POST", "/v1/track", gzipSync("{}"), { "content-encoding": "br" })).status).toBe(415);
     expect((await send("PUT", "/api/customers/gz-1", gzipSync("{}"), { "content-encoding": "gzip" })).status).toBe(415);
+    // A request without a body has nothing to decompress, whatever its headers say.
+    expect((await send("GET", "/api/customers?q=gz", undefined, { "content-encoding": "gzip" })).status).toBe(200);
   });
 
   it("closes a connection whose body trickles in, with a 408 in Rekindle's shape", async () => {

@@ -20,7 +20,8 @@ declare module "fastify" {
 export function installRequestRules(app: FastifyInstance): void {
   app.addHook("preParsing", async (request, _reply, payload) => {
     const encoding = String(request.headers["content-encoding"] ?? "").trim().toLowerCase();
-    if (encoding === "" || encoding === "identity") return payload;
+    const hasBody = request.headers["transfer-encoding"] !== undefined || Number(request.headers["content-length"] ?? 0) > 0;
+    if (encoding === "" || encoding === "identity" || !hasBody) return payload;
     const decoder = encoding === "gzip" || encoding === "x-gzip" ? createGunzip() : encoding === "deflate" ? createInflate() : undefined;
     if (!decoder || request.routeOptions.config.compressedBody !== true) {
       throw new HttpError(415, "unsupported_content_encoding", request.routeOptions.config.compressedBody ? "Send the body as gzip, deflate, or uncompressed." : "Send the body uncompressed (this endpoint takes no Content-Encoding).");
