@@ -6,14 +6,15 @@ import { formatPath, type Problem } from "./problem.js";
  */
 export const MAX_DEPTH = 32;
 
-// In a `u` regular expression a well-formed pair is one code point; only a lone half is a surrogate (Cs).
-const LONE_SURROGATE = /\p{Cs}/u;
+// String.prototype.isWellFormed (ES2024, Node 20) is false exactly when a surrogate is unpaired;
+// TypeScript's ES2023 library does not declare it yet.
+const wellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
 
 /** The problem with one string, or undefined: a NUL byte or half a surrogate pair. */
 export function stringProblem(text: string): string | undefined {
   // PostgreSQL refuses NUL in text and jsonb; a lone surrogate cannot be encoded as UTF-8, so it would be stored mangled.
   if (text.includes("\0")) return "contains a NUL character (\\u0000)";
-  if (LONE_SURROGATE.test(text)) return "contains an unpaired UTF-16 surrogate (not valid Unicode)";
+  if (!wellFormed(text)) return "contains an unpaired UTF-16 surrogate (not valid Unicode)";
   return undefined;
 }
 
@@ -25,7 +26,9 @@ export function stringProblem(text: string): string | undefined {
  */
 export function inputProblems(value: unknown, prefix: readonly (string | number)[] = []): Problem[] {
   const problems: Problem[] = [];
-  const visit = (current: unknown, path: (string | number)[], depth: number): void => {
+  // One path, grown and shrunk as the walk goes: it is only copied when there is a problem to name.
+  const path: (string | number)[] = [...prefix];
+  const visit = (current: unknown, depth: number): void => {
     if (problems.length >= 100) return;
     if (typeof current === "string") {
       const problem = stringProblem(current);
@@ -38,15 +41,22 @@ export function inputProblems(value: unknown, prefix: readonly (string | number)
       return;
     }
     if (Array.isArray(current)) {
-      current.forEach((item, index) => visit(item, [...path, index], depth + 1));
+      for (let index = 0; index < current.length; index++) {
+        path.push(index);
+        visit(current[index], depth + 1);
+        path.pop();
+      }
       return;
     }
-    for (const [key, item] of Object.entries(current)) {
+    for (const key in current) {
+      if (!Object.hasOwn(current, key)) continue;
       const keyProblem = stringProblem(key);
-      if (keyProblem) problems.push({ path: formatPath([...path, JSON.stringify(key)]), message: `the key ${keyProblem}` });
-      else visit(item, [...path, key], depth + 1);
+      path.push(keyProblem ? JSON.stringify(key) : key);
+      if (keyProblem) problems.push({ path: formatPath(path), message: `the key ${keyProblem}` });
+      else visit((current as Record<string, unknown>)[key], depth + 1);
+      path.pop();
     }
   };
-  visit(value, [...prefix], 0);
+  visit(value, 0);
   return problems;
 }
