@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "drizzle-orm";
-import { queryRows } from "../../db/index.js";
 import { z } from "zod";
+import { queryRows } from "../../db/index.js";
 import { unsubscribeToken, verifyUnsubscribeToken } from "../../delivery/index.js";
 import type { Deps } from "../../deps/index.js";
 import { suppress } from "../../suppressions/index.js";
