@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryRows } from "../src/db/index.js";
@@ -7,9 +6,10 @@ import { dispatchDue } from "../src/delivery/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
+import { childEnv, spawnRekindle } from "./helpers/processes.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
+import { until } from "./helpers/wait.js";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const TWO_STEPS = `id: dunning
 name: Payment failed
 category: dunning
@@ -43,16 +43,6 @@ const statuses = (harness: Harness) =>
     harness.deps.db,
     sql`select id::int, step_id, status::text, attempts, outcome from messages where step_id = 'first' order by id`,
   );
-
-async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("delivery when things fail", () => {
   let harness: Harness;
@@ -168,22 +158,9 @@ describe("a worker killed in the middle of sending", () => {
     await customers(harness, 8, "k");
     await dispatchDue(harness.deps);
 
-    const env = {
-      PATH: process.env.PATH ?? "",
-      DATABASE_URL: harness.config.database.url!,
-      REDIS_URL: harness.deps.redisUrl,
-      REDIS_PREFIX: harness.config.redis.prefix,
-      TEMPLATES_DIR: join(harness.config.dataDir, "templates"),
-      DATA_DIR: harness.config.dataDir,
-      SMTP_URL: `smtp://127.0.0.1:${new URL(harness.config.mail.smtpUrl).port}`,
-      SEND_LEASE: "PT1S",
-      SEND_CONCURRENCY: "3",
-      SECRET_KEY: harness.deps.secretKey,
-      LOG_LEVEL: "warn",
-    };
     // A real worker process, with the test SMTP server's DATA phase frozen for it.
     smtp.freezeData(true);
-    child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "worker"], { cwd: ROOT, env, stdio: "ignore" });
+    child = spawnRekindle("worker", childEnv(harness, { SEND_LEASE: "PT1S", SEND_CONCURRENCY: "3" })).child;
     const sending = await until(
       async () => (await statuses(harness)).filter((r) => r.status === "sending").length,
       (n) => n === 3,

@@ -153,7 +153,19 @@ describe("nothing lost, nothing twice, when Redis or PostgreSQL fails mid-send",
 
   /** Every email of the prefix arrived once, every row is `sent`, and every process still runs. */
   async function expectAllDeliveredOnce(prefix: string, faultAt: number, label: string): Promise<void> {
-    await until(async () => (await sent(prefix)) === EMAILS, 120_000, `${label}: all ${EMAILS} sent`);
+    try {
+      await until(async () => (await sent(prefix)) === EMAILS, 120_000, `${label}: all ${EMAILS} sent`);
+    } catch (error) {
+      const stuck = await read(() =>
+        queryRows(
+          harness.deps.db,
+          sql`select m.id::int, m.status::text, m.attempts, m.outcome, m.lease_until, m.updated_at from messages m join customers c on c.id = m.customer_id
+              where c.external_id like ${`${prefix}%`} and m.status <> 'sent' order by m.id limit 20`,
+        ),
+      );
+      throw new Error(`${(error as Error).message}
+not sent: ${JSON.stringify(stuck)}`);
+    }
     const drainedMs = Date.now() - faultAt;
     // Late duplicates would show up now.
     await sleep(1_000);

@@ -4,16 +4,7 @@ import { queryRows } from "../src/db/index.js";
 import { listTasks } from "../src/schedule/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { type Harness, post, startHarness } from "./helpers/harness.js";
-
-async function until<T>(what: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await what();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { until } from "./helpers/wait.js";
 
 describe("the periodic tasks and the maintenance task", () => {
   let harness: Harness;

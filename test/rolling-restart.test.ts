@@ -1,13 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { type Harness, post, startHarness } from "./helpers/harness.js";
+import { childEnv, spawnRekindle } from "./helpers/processes.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const EMAILS = 300;
 
 describe("a rolling restart of the workers, under load", () => {
@@ -40,26 +39,9 @@ steps:
   });
 
   const worker = (name: string) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "worker"], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? "",
-        DATABASE_URL: harness.config.database.url!,
-        REDIS_URL: harness.deps.redisUrl,
-        REDIS_PREFIX: harness.config.redis.prefix,
-        TEMPLATES_DIR: join(harness.config.dataDir, "templates"),
-        DATA_DIR: harness.config.dataDir,
-        SMTP_URL: smtp.url,
-        SECRET_KEY: harness.deps.secretKey,
-        SEND_CONCURRENCY: "4",
-        FREQUENCY_CAP: "none",
-        SHUTDOWN_TIMEOUT: "PT20S",
-        LOG_LEVEL: "warn",
-      },
-      stdio: "ignore",
-    });
-    children.push(child);
-    return { name, child, exited: new Promise<number | null>((resolve) => child.once("exit", resolve)) };
+    const process = spawnRekindle("worker", childEnv(harness, { SEND_CONCURRENCY: "4", FREQUENCY_CAP: "none", SHUTDOWN_TIMEOUT: "PT20S" }));
+    children.push(process.child);
+    return { name, child: process.child, exited: process.exited };
   };
   const sent = async () => (await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from messages where status = 'sent'`))[0]!.n;
 

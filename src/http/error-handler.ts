@@ -49,11 +49,15 @@ function send(raw: FastifyError, request: FastifyRequest, reply: FastifyReply, t
       .headers(error.headers)
       .send({ error: { code: error.code, message: error.message, problems: error.problems } });
   }
-  request.log.error({ err: raw, method: request.method, path: pathOf(request) }, "request failed");
   // A dependency down or restarting, or a lost deadlock race: 503 with Retry-After, so that clients
-  // (Segment's libraries, Stripe) try again.
+  // (Segment's libraries, Stripe) try again. Expected while PostgreSQL restarts, so a warning.
   const unavailable = isTransientDbError(raw);
-  if (unavailable) void reply.header("retry-after", "5");
+  if (unavailable) {
+    request.log.warn({ err: raw, method: request.method, path: pathOf(request) }, "request failed: PostgreSQL unavailable; answered 503");
+    void reply.header("retry-after", "5");
+  } else {
+    request.log.error({ err: raw, method: request.method, path: pathOf(request) }, "request failed");
+  }
   return reply.status(unavailable ? 503 : 500).send({
     error: unavailable
       ? { code: "unavailable", message: "A service Rekindle depends on is not answering; try again shortly.", problems: [] }

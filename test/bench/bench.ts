@@ -19,7 +19,7 @@ import nodemailer from "nodemailer";
 import pg from "pg";
 import { exitOnConditions, isEventTrigger, type LoadedCampaign, scanCampaign } from "../../src/campaigns/index.js";
 import { loadConfig } from "../../src/config/index.js";
-import { queryRows } from "../../src/db/index.js";
+import { queryRows, retryTransient } from "../../src/db/index.js";
 import { renderTemplate, sampleContext } from "../../src/render/index.js";
 import { buildDeps, createLogger, reloadCampaigns } from "../../src/runtime/index.js";
 import { databaseUrl } from "../helpers/postgres.js";
@@ -410,7 +410,8 @@ async function redisWithWaiting(deps: Deps) {
   const empty = await memory();
   const campaign = deps.campaigns.get("card-expiring")!;
   let t = performance.now();
-  await deps.db.execute(sql`
+  // A worker's scan may take the same customers' locks meanwhile: a deadlock is retried, as Rekindle's own writes are.
+  await retryTransient(() => deps.db.execute(sql`
     with enrolled as (
       insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id, trigger_key, entered_at)
       select ${campaign.id}, ${campaign.versionId}, c.id, 'completed', 'reminder', ${`waiting-${RUN}:`} || g, now()
@@ -418,7 +419,7 @@ async function redisWithWaiting(deps: Deps) {
       returning id, customer_id)
     insert into messages (enrollment_id, step_id, kind, category, campaign_version_id, customer_id, status, due_at)
     select id, 'reminder', 'email', 'dunning', ${campaign.versionId}, customer_id, 'scheduled', now() + interval '3 days' + (id % 86400) * interval '1 second'
-    from enrolled`);
+    from enrolled`), { forMs: 120_000 });
   const insertMs = performance.now() - t;
   t = performance.now();
   const pass = await dispatchDue(deps);
