@@ -22,6 +22,8 @@ async function peakRssOf(pid: number): Promise<number> {
 /** Starts `node bin/rekindle.js <command>` and resolves once its log says `ready`. */
 export async function startService(command: "api" | "worker", env: Record<string, string>, ready: string, nodeArgs: string[] = []): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [...nodeArgs, "bin/rekindle.js", command], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // A bench that fails half-way must not leave its API and workers running (and loading the machine).
+  process.once("exit", () => child.kill("SIGKILL"));
   const lines = createInterface({ input: child.stdout! });
   const errors: string[] = [];
   child.stderr!.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
