@@ -3,3 +3,4 @@ export { RetryableSendError, type SendOutcome } from "./outcome.js";
 export { createSender } from "./send-message.js";
 export { unsubscribeToken, verifyUnsubscribeToken } from "./unsubscribe-token.js";
 export { previewStep, testSend, type PreviewResult } from "./preview.js";
+export { releasePaused, skipStopped } from "./outbox.js";

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { type LoadedCampaign, planFrom, scheduleCtes } from "../campaigns/index.js";
 import { type Db, queryRows, type Tx } from "../db/index.js";
 import { groupBy } from "./group-by.js";
@@ -156,6 +156,32 @@ export async function recordResults(
       ${scheduleCtes(campaign, planFrom(campaign.definition, nextStep), at(now), defaultTimeZone, { updateEnrollments: true })}
       select 1`);
   }
+}
+
+/** scheduled → skipped, every one of a customer's: support stopped their sequences (queued ones are skipped when their job finds the enrollment ended). */
+export async function skipStopped(tx: Tx, customerId: number, by: string, reason: string, now: Date): Promise<number> {
+  const stopped: MessageOutcome = { type: "stopped", by, reason };
+  const [row] = await queryRows<{ n: number }>(
+    tx,
+    sql`with skipped as (update messages set status = 'skipped', updated_at = ${at(now)}, lease_until = null, outcome = ${outcomeJson(stopped)}
+                         where customer_id = ${customerId} and status = 'scheduled' returning id)
+        select count(*)::int as n from skipped`,
+  );
+  return row?.n ?? 0;
+}
+
+/** scheduled (held by a pause) → due now: the pause was lifted. */
+export async function releasePaused(tx: Tx, filter: SQL, now: Date): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    tx,
+    sql`with released as (
+          update messages m set due_at = ${at(now)}, updated_at = ${at(now)}
+          from enrollments en
+          where en.id = m.enrollment_id and ${filter} and m.status = 'scheduled' and m.outcome ->> 'type' = 'paused'
+          returning m.id)
+        select count(*)::int as n from released`,
+  );
+  return row?.n ?? 0;
 }
 
 /** Suppresses an address SMTP refused as a recipient (a hard bounce); idempotent. */

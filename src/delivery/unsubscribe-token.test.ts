@@ -15,4 +15,9 @@ describe("unsubscribe tokens", () => {
     expect(verifyUnsubscribeToken(secret, token.slice(0, -1) + (token.endsWith("A") ? "B" : "A"))).toBeUndefined();
     expect(verifyUnsubscribeToken(secret, "not-a-token")).toBeUndefined();
   });
+  it("verifies one spelling only: a leading zero on the id is refused", () => {
+    const token = unsubscribeToken(secret, 42);
+    expect(verifyUnsubscribeToken(secret, `0${token}`)).toBeUndefined();
+    expect(verifyUnsubscribeToken(secret, token.toUpperCase())).toBeUndefined();
+  });
 });

@@ -13,12 +13,16 @@ export function unsubscribeToken(secret: string, messageId: number): string {
   return `${messageId.toString(36)}.${signature(secret, messageId).toString("base64url")}`;
 }
 
-/** The message id a token was made for, or undefined when the token is not one of ours. */
+/**
+ * The message id a token was made for, or undefined when the token is not one of ours. Exactly one
+ * spelling verifies: the id without leading zeros (18 bytes are exactly 24 base64url characters,
+ * so the signature has no spare bits to vary).
+ */
 export function verifyUnsubscribeToken(secret: string, token: string): number | undefined {
   const match = token.match(/^([0-9a-z]{1,13})\.([A-Za-z0-9_-]{24})$/);
   if (!match) return undefined;
   const messageId = Number.parseInt(match[1]!, 36);
-  if (!Number.isSafeInteger(messageId) || messageId <= 0) return undefined;
+  if (!Number.isSafeInteger(messageId) || messageId <= 0 || messageId.toString(36) !== match[1]) return undefined;
   const given = Buffer.from(match[2]!, "base64url");
   const expected = signature(secret, messageId);
   return given.length === expected.length && timingSafeEqual(given, expected) ? messageId : undefined;

@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { auditLog, customers, type Db, pauses, queryRows, type Tx } from "../db/index.js";
+import { releasePaused, skipStopped } from "../delivery/index.js";
 import { IsoDuration, addDuration } from "../time/index.js";
 import { Timestamp } from "../validation/index.js";
 
@@ -71,14 +72,7 @@ async function releaseHeld(tx: Tx, scope: Scope, now: Date): Promise<number> {
       : scope.scope === "campaign"
         ? sql`en.campaign_id = ${scope.campaignId}`
         : sql`true`;
-  const rows = await queryRows<{ id: number }>(
-    tx,
-    sql`update messages m set due_at = ${now.toISOString()}::timestamptz, updated_at = ${now.toISOString()}::timestamptz
-        from enrollments en
-        where en.id = m.enrollment_id and ${filter} and m.status = 'scheduled' and m.outcome ->> 'type' = 'paused'
-        returning m.id`,
-  );
-  return rows.length;
+  return releasePaused(tx, filter, now);
 }
 
 /**
@@ -93,12 +87,7 @@ export async function stop(db: Db, customer: { id: number; label: string }, inpu
       sql`update enrollments set status = 'stopped', ended_at = ${at}::timestamptz, end_reason = ${`stopped by ${actor}: ${input.reason}`}
           where customer_id = ${customer.id} and status = 'active' returning id::int, campaign_id`,
     );
-    const skipped = await queryRows<{ id: number }>(
-      tx,
-      sql`update messages set status = 'skipped', updated_at = ${at}::timestamptz, lease_until = null,
-            outcome = jsonb_build_object('type', 'stopped', 'by', ${actor}::text, 'reason', ${input.reason}::text)
-          where customer_id = ${customer.id} and status = 'scheduled' returning id`,
-    );
+    const skipped = await skipStopped(tx, customer.id, actor, input.reason, now);
     const blockedUntil = input.block ? addDuration(now, input.block) : null;
     if (blockedUntil) await tx.update(customers).set({ enrollmentBlockedUntil: blockedUntil }).where(eq(customers.id, customer.id));
     await tx.insert(auditLog).values({
@@ -110,6 +99,6 @@ export async function stop(db: Db, customer: { id: number; label: string }, inpu
       after: { reason: input.reason, blockedUntil },
       at: now,
     });
-    return { stopped: ended.length, skipped: skipped.length, blockedUntil };
+    return { stopped: ended.length, skipped, blockedUntil };
   });
 }

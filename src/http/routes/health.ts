@@ -2,16 +2,26 @@ import type { FastifyInstance } from "fastify";
 import { pendingMigrations } from "../../db/index.js";
 import type { Deps } from "../../deps/index.js";
 
-async function check(name: string, probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<{ name: string; ok: boolean; detail?: string }> {
+/** Thrown by a probe whose message is fit to show anyone (no host, port or driver text). */
+class ShownFailure extends Error {}
+
+/**
+ * One dependency's check. /readyz takes no key, so a failure says what is down in plain words
+ * (`not answering`, `no answer within 2000 ms`) and the driver's message, which names hosts and
+ * ports, goes to the log instead.
+ */
+async function check(deps: Deps, name: string, probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<{ name: string; ok: boolean; detail?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const detail = await Promise.race([
       probe(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new ShownFailure(`no answer within ${timeoutMs} ms`)), timeoutMs))),
     ]);
     return { name, ok: true, ...(typeof detail === "string" && { detail }) };
   } catch (error) {
-    return { name, ok: false, detail: (error as Error).message };
+    if (error instanceof ShownFailure) return { name, ok: false, detail: error.message };
+    deps.logger.warn({ err: error, check: name }, "readiness check failed");
+    return { name, ok: false, detail: "not answering" };
   } finally {
     clearTimeout(timer);
   }
@@ -22,11 +32,11 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
     const checks = await Promise.all([
-      check("postgres", () => deps.database.ping()),
-      check("redis", () => deps.redis.ping()),
-      check("migrations", async () => {
+      check(deps, "postgres", () => deps.database.ping()),
+      check(deps, "redis", () => deps.redis.ping()),
+      check(deps, "migrations", async () => {
         const pending = await pendingMigrations(deps.db);
-        if (pending.length > 0) throw new Error(`pending: ${pending.join(", ")} (run rekindle migrate)`);
+        if (pending.length > 0) throw new ShownFailure(`pending: ${pending.join(", ")} (run rekindle migrate)`);
         return "up to date";
       }),
     ]);
