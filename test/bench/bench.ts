@@ -368,6 +368,8 @@ async function dispatch(deps: Deps, sink: Awaited<ReturnType<typeof startSink>>,
     enrolled as (
       insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id, trigger_key, matched_facts, entered_at)
       select ${campaign.id}, ${campaign.versionId}, id, 'active', 'check-in', ${`bench-${RUN}`}, '{"inactiveDays": 20}'::jsonb, now() from picked
+      -- A worker's scan may enroll one of them in the win-back meanwhile: that customer is left to it.
+      on conflict do nothing
       returning id, customer_id),
     scheduled as (
       insert into messages (enrollment_id, step_id, kind, category, priority, campaign_version_id, customer_id, status, due_at, created_at, updated_at)
