@@ -14,6 +14,9 @@ export interface WorkersOptions {
   logger: Logger;
 }
 
+const isConnectionError = (error: Error & { code?: unknown }) =>
+  ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(String(error.code)) || /Connection is closed/i.test(error.message);
+
 /** The consumer side: a BullMQ worker on every queue, dispatching by job name. */
 export class Workers {
   readonly #workers: Worker[];
@@ -36,7 +39,13 @@ export class Workers {
         autorun: false,
       });
       worker.on("failed", (job, error) => logger.warn({ queue: name, job: job?.name, jobId: job?.id, err: error }, "job failed"));
-      worker.on("error", (error) => logger.error({ queue: name, err: error }, "worker error"));
+      worker.on("error", (error) => {
+        // While Redis is away every reconnection attempt fails; the connection's own outage line says so once.
+        if (isConnectionError(error)) logger.debug({ queue: name, err: error }, "worker error");
+        // A job that ends after Redis lost its data: its outcome is in PostgreSQL already, and the dispatcher hands over what it must again.
+        else if (/^Missing key for job/.test(error.message)) logger.warn({ queue: name, err: error }, "a job ended after Redis lost it; its outcome is recorded in PostgreSQL");
+        else logger.error({ queue: name, err: error }, "worker error");
+      });
       return worker;
     });
   }

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
+import type { Logger } from "pino";
 
 /**
  * A new ioredis connection. `maxRetriesPerRequest: null` is what BullMQ workers require: a command
@@ -26,4 +27,23 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
   } finally {
     client.disconnect();
   }
+}
+
+/**
+ * Logs a connection's outages once each: the first error as a warning, and its return. ioredis
+ * reports every failed reconnection attempt (several a second), which would bury the rest of the
+ * log while Redis is away; what is waiting meanwhile is not lost (see the README's Operations).
+ */
+export function logOutages(redis: Redis, logger: Logger, name: string): void {
+  let down = false;
+  redis.on("error", (error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err: error, connection: name }, `Redis is not answering (${name} connection); reconnecting, and work waits for it`);
+  });
+  redis.on("ready", () => {
+    if (!down) return;
+    down = false;
+    logger.info({ connection: name }, `Redis answers again (${name} connection)`);
+  });
 }

@@ -6,7 +6,7 @@ import { openDatabase } from "../db/index.js";
 import { createMailer } from "../mail/index.js";
 import { guardedFetcher, parseAllowance } from "../webhooks/index.js";
 import { Queues } from "../queue/index.js";
-import { connectRedis, type RedisServer, redisSearchPath, resolveRedis } from "../redis/index.js";
+import { connectRedis, logOutages, type RedisServer, redisSearchPath, resolveRedis } from "../redis/index.js";
 import { type Clock, systemClock } from "../time/index.js";
 
 async function dkimKey(dkim: NonNullable<Config["mail"]["dkim"]>): Promise<string> {
@@ -41,7 +41,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { clock
     throw error;
   }
   const redis = connectRedis(redisServer.url);
-  redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
+  logOutages(redis, logger, "shared");
   const queues = new Queues(redis, config.redis.prefix);
   const deps: Deps = {
     config,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { pendingMigrations } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { buildApp } from "../http/index.js";
-import { connectRedis } from "../redis/index.js";
+import { connectRedis, logOutages } from "../redis/index.js";
 import { Workers } from "../queue/index.js";
 import { Scheduler } from "../schedule/index.js";
 import { createJobHandlers, periodicTasks } from "./job-handlers.js";
@@ -31,7 +31,7 @@ export async function startApi(deps: Deps): Promise<Service & { app: FastifyInst
 export async function startWorker(deps: Deps): Promise<Service> {
   // Workers block on Redis; they get a connection of their own rather than the shared one.
   const connection = connectRedis(deps.redisUrl);
-  connection.on("error", (error) => deps.logger.warn({ err: error }, "worker redis connection error"));
+  logOutages(connection, deps.logger, "worker");
   const workers = new Workers({
     connection,
     prefix: deps.config.redis.prefix,
