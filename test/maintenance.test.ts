@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../src/db/index.js";
 import { listTasks } from "../src/schedule/index.js";
 import { FixedClock } from "../src/time/index.js";
-import { type Harness, post, startHarness } from "./helpers/harness.js";
+import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
+import { campaignYaml } from "./helpers/yaml.js";
 import { until } from "./helpers/wait.js";
 
 describe("the periodic tasks and the maintenance task", () => {
   let harness: Harness;
   const clock = new FixedClock(new Date("2026-11-22T12:00:00Z"));
   beforeAll(async () => {
-    harness = await startHarness({ worker: true, clock, env: { EVENT_RETENTION: "P30D" } });
+    harness = await startHarness({ worker: true, clock, env: { EVENT_RETENTION: "P30D" }, campaigns: { quiet: campaignYaml("quiet", { type: "event", name: "Went Quiet" }) } });
   });
   afterAll(async () => {
     await harness.stop();
@@ -31,6 +32,16 @@ describe("the periodic tasks and the maintenance task", () => {
     expect(gap("sweep-events")).toBe(60_000);
     expect(gap("dispatch")).toBe(5_000);
     expect(tasks.every((t) => t.lastError === null)).toBe(true);
+  });
+
+  it("leave each campaign's last scan for /metrics, whichever worker ran it", async () => {
+    await until(
+      async () => (await listTasks(harness.deps.db)).find((t) => t.name === "scan-campaigns")?.lastFinishedAt ?? null,
+      (finished) => finished !== null,
+    );
+    const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })).text();
+    expect(metrics).toMatch(/^rekindle_scan_enrolled\{campaign="quiet"\} 0$/m);
+    expect(metrics).toMatch(/^rekindle_scan_duration_seconds\{campaign="quiet"\} \d/m);
   });
 
   it("deletes events past EVENT_RETENTION when its time comes, and keeps the rest", async () => {

@@ -200,8 +200,6 @@ export interface Config {
 export const DEVELOPMENT_WRITE_KEY = "rekindle-dev-write-key";
 export const DEVELOPMENT_API_KEY = "rekindle-dev-api-key-0001";
 
-const ms = (duration: string) => durationMs(duration);
-
 /** Thrown when the environment does not parse; its message names every bad variable. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -300,9 +298,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sendAttempts: e.SEND_ATTEMPTS,
       sendBackoffMs: Math.round(Temporal.Duration.from(e.SEND_BACKOFF).total({ unit: "milliseconds" })),
       sendLease: e.SEND_LEASE,
-      queueLeaseMs: ms(e.QUEUE_LEASE),
-      databaseRetryMs: ms(e.DATABASE_RETRY),
-      resultRetryMs: ms(e.RESULT_RETRY),
+      queueLeaseMs: durationMs(e.QUEUE_LEASE),
+      databaseRetryMs: durationMs(e.DATABASE_RETRY),
+      resultRetryMs: durationMs(e.RESULT_RETRY),
       frequencyCap: e.FREQUENCY_CAP === "none" ? [] : e.FREQUENCY_CAP,
       frequencyCapExempt: e.FREQUENCY_CAP_EXEMPT,
       rateLimit: e.SEND_RATE_LIMIT
@@ -311,7 +309,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sendWindow: e.SEND_WINDOW ? { start: e.SEND_WINDOW.slice(0, 5), end: e.SEND_WINDOW.slice(6), days: e.SEND_DAYS } : undefined,
     },
     logLevel: e.LOG_LEVEL,
-    worker: { taskLeaseMs: ms(e.TASK_LEASE) },
+    worker: { taskLeaseMs: durationMs(e.TASK_LEASE) },
     eventRetention: e.EVENT_RETENTION,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
   };

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { retryTransient } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { durationMs } from "../time/index.js";
@@ -12,15 +11,12 @@ export function sendJobId(messageId: number): string {
 }
 
 /**
- * Whether Redis still holds the jobs this installation gave it. A marker key is written once per
- * Redis lifetime: when it is missing, Redis lost its data (flushed, restarted without persistence,
- * failed over to an empty replica), and every `queued` row's job with it. Returns the new epoch
- * when this call found it missing (one process wins the SET NX and requeues).
+ * Whether Redis lost its data since the last dispatch (flushed, restarted without persistence,
+ * failed over to an empty replica), and every `queued` row's job with it. A marker key is written
+ * once per Redis lifetime; finding it missing, one process wins the SET NX and requeues.
  */
-async function renewEpoch(deps: Deps): Promise<string | undefined> {
-  const epoch = randomUUID();
-  const set = await deps.redis.set(`${deps.config.redis.prefix}:epoch`, epoch, "NX");
-  return set === "OK" ? epoch : undefined;
+async function redisLostItsData(deps: Deps): Promise<boolean> {
+  return (await deps.redis.set(`${deps.config.redis.prefix}:epoch`, new Date().toISOString(), "NX")) === "OK";
 }
 
 /**
@@ -33,9 +29,8 @@ async function renewEpoch(deps: Deps): Promise<string | undefined> {
 export async function dispatchDue(deps: Deps): Promise<{ dispatched: number; requeued: number; uncertain: number; redisLost: boolean }> {
   const now = deps.clock.now();
   const retry = { forMs: deps.config.delivery.databaseRetryMs, onRetry: (error: unknown) => deps.logger.warn({ err: error }, "dispatch failed on a database fault; trying again") };
-  const newEpoch = await renewEpoch(deps);
   let lost = 0;
-  if (newEpoch) {
+  if (await redisLostItsData(deps)) {
     lost = await retryTransient(() => requeueAllQueued(deps.db, now), retry);
     if (lost > 0) deps.logger.warn({ requeued: lost }, "Redis lost its data (flushed or restarted): messages whose jobs went with it are queued again");
   }
@@ -69,5 +64,5 @@ export async function dispatchDue(deps: Deps): Promise<{ dispatched: number; req
     dispatched += due.length;
     if (due.length < BATCH) break;
   }
-  return { dispatched, requeued: reclaimed.requeued + lost, uncertain: reclaimed.uncertain, redisLost: newEpoch !== undefined && lost > 0 };
+  return { dispatched, requeued: reclaimed.requeued + lost, uncertain: reclaimed.uncertain, redisLost: lost > 0 };
 }

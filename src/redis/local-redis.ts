@@ -37,7 +37,8 @@ export function redisSearchPath(path: string | undefined): string {
   return [path ?? "", "/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/opt/homebrew/bin"].join(delimiter);
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on now (the OS's pick). */
+export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type { Db } from "../db/index.js";
+import { type Db, retryTransient } from "../db/index.js";
 import { claimDueTasks, finishTask, renewTaskLeases } from "./task-sql.js";
+
+/** How long a finished run's record is retried through a PostgreSQL outage. */
+const FINISH_RETRY_MS = 120_000;
 
 /** What a run of a task sees: what the last run left, and a way to leave something for the next. */
 export interface TaskRun {
@@ -100,13 +103,8 @@ export class Scheduler {
     }
     const durationMs = Math.round(performance.now() - started);
     // Written when PostgreSQL allows; until then the lease keeps the task claimed (and lapses if this never succeeds).
-    for (let attempt = 0; attempt < 20; attempt++) {
-      try {
-        await finishTask(db, task.name, this.owner, { durationMs, error, result, state: next });
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
-      }
-    }
+    await retryTransient(() => finishTask(db, task.name, this.owner, { durationMs, error, result, state: next }), { forMs: FINISH_RETRY_MS }).catch((failure: unknown) =>
+      logger.warn({ err: failure, task: task.name }, "could not record how a periodic task ended; its lease lapses and another run follows"),
+    );
   }
 }

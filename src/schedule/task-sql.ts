@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/index.js";
+import { type Db, queryRows, scheduledTasks } from "../db/index.js";
 
 /** A task a worker offers to run: its name and how often. */
 export interface TaskTiming {
@@ -62,29 +62,21 @@ export interface TaskStatus {
 }
 
 export async function listTasks(db: Db): Promise<TaskStatus[]> {
-  const rows = await queryRows<{
-    name: string;
-    next_run_at: string | Date;
-    running_by: string | null;
-    last_started_at: string | Date | null;
-    last_finished_at: string | Date | null;
-    last_duration_ms: number | null;
-    last_error: string | null;
-    last_result: Record<string, unknown> | null;
-    state: Record<string, unknown>;
-  }>(db, sql`select name, next_run_at, case when running_until > clock_timestamp() then running_by end as running_by, last_started_at, last_finished_at,
-                    last_duration_ms, last_error, last_result, state
-             from scheduled_tasks order by name`);
-  const iso = (value: string | Date | null) => (value === null ? null : new Date(value).toISOString());
-  return rows.map((row) => ({
-    name: row.name,
-    nextRunAt: iso(row.next_run_at)!,
-    runningBy: row.running_by,
-    lastStartedAt: iso(row.last_started_at),
-    lastFinishedAt: iso(row.last_finished_at),
-    lastDurationMs: row.last_duration_ms,
-    lastError: row.last_error,
-    lastResult: row.last_result,
-    state: row.state,
-  }));
+  const rows = await db
+    .select({
+      name: scheduledTasks.name,
+      nextRunAt: scheduledTasks.nextRunAt,
+      // Only a live lease means it is running: a worker that died still has its name there.
+      runningBy: sql<string | null>`case when ${scheduledTasks.runningUntil} > clock_timestamp() then ${scheduledTasks.runningBy} end`,
+      lastStartedAt: scheduledTasks.lastStartedAt,
+      lastFinishedAt: scheduledTasks.lastFinishedAt,
+      lastDurationMs: scheduledTasks.lastDurationMs,
+      lastError: scheduledTasks.lastError,
+      lastResult: scheduledTasks.lastResult,
+      state: scheduledTasks.state,
+    })
+    .from(scheduledTasks)
+    .orderBy(scheduledTasks.name);
+  const iso = (value: Date | null) => value?.toISOString() ?? null;
+  return rows.map((row) => ({ ...row, nextRunAt: row.nextRunAt.toISOString(), lastStartedAt: iso(row.lastStartedAt), lastFinishedAt: iso(row.lastFinishedAt) }));
 }

@@ -8,7 +8,7 @@ export interface Status {
   at: string;
   queues: Record<string, Record<string, number>>;
   /** The workers' periodic tasks (dispatch, scans, sweep, maintenance): when each last ran and runs next. */
-  tasks: Omit<TaskStatus, "state">[];
+  tasks: TaskStatus[];
   outbox: {
     /** Scheduled messages whose time has come. */
     due: number;
@@ -99,7 +99,7 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
   return {
     at: now.toISOString(),
     queues: queues ?? {},
-    tasks: tasks.map(({ state: _state, ...task }) => task),
+    tasks,
     outbox: { due: outbox!.due, lagSeconds: outbox!.oldest ? Math.max(0, Math.round((now.getTime() - new Date(outbox!.oldest).getTime()) / 1000)) : 0, inFlight: outbox!.in_flight },
     lastHour: { sent: hour!.sent, failed: hour!.failed, uncertain: hour!.uncertain, avgSendLatencySeconds: hour!.latency === null ? null : Math.round(Number(hour!.latency) * 10) / 10, eventsReceived: hour!.events },
     uncertainTotal: hour!.uncertain_total,

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { redisAnswers } from "../../src/redis/index.js";
+import { freePort, redisAnswers } from "../../src/redis/index.js";
 
 /** A redis-server of the test's own (no persistence), so the test may flush, kill and restart it. */
 export interface PrivateRedis {
@@ -10,17 +9,6 @@ export interface PrivateRedis {
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {

@@ -63,11 +63,8 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
     latency.set(current.lastHour.avgSendLatencySeconds ?? 0);
     ingested.set(current.lastHour.eventsReceived);
     // Each campaign's last scan, as the scan task left it (whichever worker ran it).
-    const [scanTask] = await queryRows<{ campaigns: Record<string, { ms: number; enrolled: number }> | null }>(
-      deps.db,
-      sql`select state -> 'campaigns' as campaigns from scheduled_tasks where name = 'scan-campaigns'`,
-    );
-    for (const [campaign, scan] of Object.entries(scanTask?.campaigns ?? {})) {
+    const scans = current.tasks.find((task) => task.name === "scan-campaigns")?.state.campaigns as Record<string, { ms: number; enrolled: number }> | undefined;
+    for (const [campaign, scan] of Object.entries(scans ?? {})) {
       scanSeconds.set({ campaign }, scan.ms / 1000);
       scanMatches.set({ campaign }, scan.enrolled);
     }
