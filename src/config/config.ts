@@ -133,6 +133,20 @@ export const Environment = z.object({
   STRIPE_TOLERANCE: IsoDuration.default("PT5M"),
   /** The Stripe customer metadata key holding your own user id. Default `user_id`. */
   STRIPE_CUSTOMER_ID_METADATA: z.string().min(1).default("user_id"),
+  /** A Stripe secret or restricted key (`sk_…`/`rk_…`): the cancel flow applies offers and the card-update link opens Stripe's portal with it. Unset: neither calls Stripe. */
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, "expected a Stripe secret key such as sk_live_… or rk_live_…").optional(),
+  /** Where the Stripe API is (a proxy, or an emulator in tests). Default `https://api.stripe.com`. */
+  STRIPE_API_URL: url(/^https?$/, "https://api.stripe.com").default("https://api.stripe.com"),
+  /** How the cancel flow's decisions are applied: `stripe`, `webhook` (your app applies them), or `support` (your team does). Default: `stripe` with STRIPE_SECRET_KEY, else `webhook` with CANCEL_WEBHOOK_URL, else `support`. */
+  CANCEL_FLOW_APPLY: z.enum(["stripe", "webhook", "support"]).optional(),
+  /** Your app's endpoint that receives the cancel flow's decisions, signed (`Rekindle-Signature`). */
+  CANCEL_WEBHOOK_URL: url(/^https?$/, "https://app.example.com/hooks/rekindle").optional(),
+  /** Signs what Rekindle hands to your app (cancel-flow decisions to CANCEL_WEBHOOK_URL, card-update redirects to BILLING_URL), so the app can check they came from Rekindle. At least 32 characters; required with CANCEL_WEBHOOK_URL. */
+  APP_SIGNING_SECRET: z.string().min(32, "expected at least 32 characters").optional(),
+  /** How long the link to a cancel flow stays valid; an unfinished session is abandoned after it. Default `PT1H`. */
+  CANCEL_SESSION_TTL: IsoDuration.default("PT1H"),
+  /** How long a card-update link in an email stays valid. Default `P14D`. */
+  CARD_LINK_TTL: IsoDuration.default("P14D"),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Events older than this are deleted by the hourly maintenance job. Default `P730D` (two years). */
@@ -163,6 +177,8 @@ export interface Config {
     dkim: { domain: string; selector: string; privateKey: string | undefined; privateKeyFile: string | undefined } | undefined;
   };
   secretKey: string | undefined;
+  /** APP_SIGNING_SECRET: signs cancel-flow webhooks and card-update redirects to the app. */
+  appSigningSecret: string | undefined;
   writeKeys: string[];
   apiKeys: string[];
   /** True where a development default stands in for a key the operator did not set. */
@@ -172,7 +188,22 @@ export interface Config {
   searchPath: string;
   campaigns: { templatesDir: string; scanInterval: string };
   webhooks: { allowPrivate: string[] };
-  stripe: { secrets: string[]; toleranceSeconds: number; metadataKey: string };
+  stripe: {
+    secrets: string[];
+    toleranceSeconds: number;
+    metadataKey: string;
+    /** STRIPE_SECRET_KEY: set when Rekindle may call Stripe's API. */
+    secretKey: string | undefined;
+    /** STRIPE_API_URL, without a trailing slash. */
+    apiUrl: string;
+  };
+  cancelFlow: {
+    /** How decisions are applied: CANCEL_FLOW_APPLY, or what the configuration allows. */
+    apply: "stripe" | "webhook" | "support";
+    webhookUrl: string | undefined;
+    sessionTtlMs: number;
+    cardLinkTtlMs: number;
+  };
   delivery: {
     defaultTimeZone: string;
     companyName: string;
@@ -240,6 +271,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
     throw new ConfigError(problems);
   }
+  const apply = e.CANCEL_FLOW_APPLY ?? (e.STRIPE_SECRET_KEY ? "stripe" : e.CANCEL_WEBHOOK_URL ? "webhook" : "support");
+  if (apply === "stripe" && !e.STRIPE_SECRET_KEY) throw new ConfigError([{ variable: "CANCEL_FLOW_APPLY", message: "stripe needs STRIPE_SECRET_KEY" }]);
+  if (apply === "webhook" && !e.CANCEL_WEBHOOK_URL) throw new ConfigError([{ variable: "CANCEL_FLOW_APPLY", message: "webhook needs CANCEL_WEBHOOK_URL" }]);
+  if (e.CANCEL_WEBHOOK_URL && !e.APP_SIGNING_SECRET) throw new ConfigError([{ variable: "APP_SIGNING_SECRET", message: "required with CANCEL_WEBHOOK_URL: your app checks each delivery's signature with it" }]);
   if (durationMs(e.HTTP_HEADERS_TIMEOUT) > durationMs(e.HTTP_BODY_TIMEOUT)) {
     throw new ConfigError([{ variable: "HTTP_HEADERS_TIMEOUT", message: "must not be longer than HTTP_BODY_TIMEOUT (the headers are part of the request)" }]);
   }
@@ -247,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     for (const variable of ["SECRET_KEY", "WRITE_KEYS", "API_KEYS", "PUBLIC_URL"] as const) {
       if (e[variable] === undefined) problems.push({ variable, message: "required when NODE_ENV=production" });
     }
+    if (e.STRIPE_SECRET_KEY?.startsWith("sk_test_") || e.STRIPE_SECRET_KEY?.startsWith("rk_test_")) problems.push({ variable: "STRIPE_SECRET_KEY", message: "is a test-mode key; production needs a live one" });
     if (e.SMTP_URL === "log") problems.push({ variable: "SMTP_URL", message: "required when NODE_ENV=production (smtp:// or smtps://)" });
     // Unsubscribe links must be https for mailbox providers to offer one-click unsubscribe.
     if (e.PUBLIC_URL?.startsWith("http://")) problems.push({ variable: "PUBLIC_URL", message: "must be https:// when NODE_ENV=production" });
@@ -273,6 +309,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           : undefined,
     },
     secretKey: e.SECRET_KEY,
+    appSigningSecret: e.APP_SIGNING_SECRET,
     writeKeys: e.WRITE_KEYS ?? [DEVELOPMENT_WRITE_KEY],
     apiKeys: e.API_KEYS ?? [DEVELOPMENT_API_KEY],
     usingDevelopmentKeys: e.WRITE_KEYS === undefined || e.API_KEYS === undefined,
@@ -284,6 +321,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       secrets: e.STRIPE_WEBHOOK_SECRETS ?? [],
       toleranceSeconds: Math.round(Temporal.Duration.from(e.STRIPE_TOLERANCE).total({ unit: "seconds" })),
       metadataKey: e.STRIPE_CUSTOMER_ID_METADATA,
+      secretKey: e.STRIPE_SECRET_KEY,
+      apiUrl: e.STRIPE_API_URL.replace(/\/+$/, ""),
+    },
+    cancelFlow: {
+      apply,
+      webhookUrl: e.CANCEL_WEBHOOK_URL,
+      sessionTtlMs: durationMs(e.CANCEL_SESSION_TTL),
+      cardLinkTtlMs: durationMs(e.CARD_LINK_TTL),
     },
     delivery: {
       defaultTimeZone: e.DEFAULT_TIMEZONE,

@@ -19,6 +19,8 @@ export function configSecrets(config: Config): string[] {
     ...config.writeKeys,
     ...config.stripe.secrets,
     ...(config.secretKey ? [config.secretKey] : []),
+    ...(config.appSigningSecret ? [config.appSigningSecret] : []),
+    ...(config.stripe.secretKey ? [config.stripe.secretKey] : []),
     ...(config.mail.dkim?.privateKey ? [config.mail.dkim.privateKey] : []),
     ...passwordOf(config.mail.smtpUrl),
     ...passwordOf(config.database.url),

@@ -11,3 +11,4 @@ export * from "./audit-log.js";
 export * from "./stripe.js";
 export * from "./api-keys.js";
 export * from "./scheduled-tasks.js";
+export * from "./cancel-sessions.js";

@@ -1,0 +1,1 @@
+export { stripeClient } from "./stripe-client.js";

@@ -1,0 +1,1 @@
+export { signToken, verifyToken, type TokenPurpose, type VerifiedToken } from "./signed-token.js";
