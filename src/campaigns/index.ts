@@ -8,5 +8,6 @@ export { matchAfterCommit, type MatchDeps } from "./enroll/match-after-commit.js
 export { matchEvents, sweepRecentEvents, type MatchResult } from "./enroll/match-events.js";
 export { loadCampaigns } from "./load/load-campaigns.js";
 export { type TemplateSet } from "./load/compile-campaign-templates.js";
-export { formatProblem, parseCampaignFile, type CampaignFileProblem } from "./load/parse-campaign-file.js";
+export { formatProblem, locateInCampaignFile, parseCampaignFile, parseYamlFile, type CampaignFileProblem } from "./load/parse-campaign-file.js";
 export { readCampaignFolders, type CampaignFolder } from "./load/read-campaign-folders.js";
+export { locate, type Location } from "./load/yaml-locations.js";

@@ -1,6 +1,8 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type Stripe from "stripe";
 import type { CampaignCatalog } from "../campaigns/index.js";
+import type { CancelFlowHolder } from "../cancel-flow/index.js";
 import type { Config } from "../config/index.js";
 import type { Database, Db } from "../db/index.js";
 import type { Mailer } from "../mail/index.js";
@@ -24,6 +26,10 @@ export interface Deps {
   clock: Clock;
   /** The campaigns this process runs; reloaded in place (`reloadCampaigns`). */
   campaigns: CampaignCatalog;
+  /** The hosted cancel flow (`templates/_cancel/`); reloaded with the campaigns. */
+  cancelFlow: CancelFlowHolder;
+  /** Stripe's API, when STRIPE_SECRET_KEY is set. */
+  stripe: Stripe | undefined;
   /** fetch for webhook steps: private, loopback and link-local destinations refused (WEBHOOK_ALLOW_PRIVATE aside). */
   webhookFetch: ReturnType<typeof guardedFetcher>;
   /** SMTP (pooled), or the log when SMTP_URL=log. */

@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
 import { CampaignCatalog } from "../campaigns/index.js";
+import { stripeClient } from "../billing/index.js";
+import { CancelFlowHolder } from "../cancel-flow/index.js";
 import { type Config, resolveSecretKey } from "../config/index.js";
 import type { Deps } from "../deps/index.js";
 import { openDatabase } from "../db/index.js";
@@ -53,6 +55,8 @@ export async function buildDeps(config: Config, logger: Logger, options: { clock
     logger,
     clock: options.clock ?? systemClock,
     campaigns: new CampaignCatalog(),
+    cancelFlow: new CancelFlowHolder(),
+    stripe: stripeClient(config),
     webhookFetch: guardedFetcher(parseAllowance(config.webhooks.allowPrivate)),
     mailer: createMailer(config.mail.smtpUrl, logger, {
       maxConnections: config.mail.maxConnections,

@@ -1,4 +1,5 @@
-import { exitOnConditions, isEventTrigger, scanCampaign, sweepRecentEvents } from "../campaigns/index.js";
+import { exitOnConditions, isEventTrigger, matchAfterCommit, scanCampaign, sweepRecentEvents } from "../campaigns/index.js";
+import { abandonExpired, applyDueDecisions } from "../cancel-flow/index.js";
 import { createSender, dispatchDue } from "../delivery/index.js";
 import type { Deps } from "../deps/index.js";
 import { pruneEvents } from "../maintenance/index.js";
@@ -85,6 +86,18 @@ export function periodicTasks(deps: Deps): PeriodicTask[] {
         const total = [...enrolled.values()].reduce((sum, list) => sum + list.length, 0);
         if (total > 0) deps.logger.warn({ enrolled: total }, "the sweep enrolled customers the immediate match missed");
         return { enrolled: total, exited: [...exited.values()].reduce((a, b) => a + b, 0) };
+      },
+    },
+    {
+      // Closes cancel flows whose link expired, and applies their decisions still due (retries).
+      name: "cancel-flow",
+      everyMs: 30_000,
+      run: async () => {
+        const now = deps.clock.now();
+        const abandoned = await abandonExpired(deps.db, now);
+        await matchAfterCommit(deps, abandoned.map((e) => ({ ...e, source: "rekindle" })));
+        const applied = await applyDueDecisions({ db: deps.db, config: deps.config, stripe: deps.stripe, logger: deps.logger }, now);
+        return { abandoned: abandoned.length, ...applied };
       },
     },
     {

@@ -27,10 +27,10 @@ function explain(issue: z.core.$ZodIssue): string[] {
 }
 
 /**
- * Parses and validates one campaign file. Every problem is reported with its line: YAML syntax
- * errors, unknown settings (typos must not silently do nothing), wrong values, broken step links.
+ * Parses a YAML file and validates it with a schema. Every problem is reported with its line:
+ * YAML syntax errors, unknown settings (typos must not silently do nothing), wrong values.
  */
-export function parseCampaignFile(file: string, text: string): ParsedCampaignFile {
+export function parseYamlFile<S extends z.ZodType>(file: string, text: string, schema: S): { type: "ok"; value: z.infer<S> } | { type: "invalid"; problems: CampaignFileProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -42,8 +42,8 @@ export function parseCampaignFile(file: string, text: string): ParsedCampaignFil
       }),
     };
   }
-  const parsed = Campaign.safeParse(doc.toJS());
-  if (parsed.success) return { type: "ok", campaign: parsed.data };
+  const parsed = schema.safeParse(doc.toJS());
+  if (parsed.success) return { type: "ok", value: parsed.data };
   const problems: CampaignFileProblem[] = [];
   for (const issue of parsed.error.issues) {
     const messages = explain(issue);
@@ -55,6 +55,12 @@ export function parseCampaignFile(file: string, text: string): ParsedCampaignFil
   }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { type: "invalid", problems };
+}
+
+/** Parses and validates one campaign file (broken step links included). */
+export function parseCampaignFile(file: string, text: string): ParsedCampaignFile {
+  const parsed = parseYamlFile(file, text, Campaign);
+  return parsed.type === "ok" ? { type: "ok", campaign: parsed.value } : parsed;
 }
 
 /** The line and column of a setting in a campaign file, e.g. `["steps", 2, "template"]`. */

@@ -1,0 +1,34 @@
+import type { Tx } from "../db/index.js";
+import { insertEvents, type StoredEvent } from "../events/index.js";
+
+/** The events a cancel flow records; campaigns can start or end on any of them. */
+export type FlowEventName = "cancel_flow_started" | "cancel_reason_given" | "offer_shown" | "offer_accepted" | "cancel_confirmed" | "cancel_flow_abandoned";
+
+/**
+ * Records the flow's events in the transaction that changes the session, so a session's state and
+ * its timeline never disagree. Each carries the session id; the message id is derived from it and
+ * the event name, so a transition is recorded once even if its statement runs twice.
+ */
+export async function recordFlowEvents(
+  tx: Tx,
+  customerId: number,
+  sessionId: string,
+  now: Date,
+  events: { name: FlowEventName; properties: Record<string, unknown> }[],
+): Promise<StoredEvent[]> {
+  return insertEvents(
+    tx,
+    events.map((event) => ({
+      messageId: `cancel-${sessionId}-${event.name}`,
+      type: "track" as const,
+      name: event.name,
+      customerId,
+      anonymousId: null,
+      properties: { sessionId, ...event.properties },
+      context: {},
+      source: "rekindle",
+      occurredAt: now,
+      receivedAt: now,
+    })),
+  );
+}
