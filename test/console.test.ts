@@ -7,7 +7,7 @@ import { queryRows } from "../src/db/index.js";
 import { dispatchDue, sendJobId } from "../src/delivery/index.js";
 import { startStudio } from "../src/studio/index.js";
 import { FixedClock } from "../src/time/index.js";
-import { createKey, hasChromium, launchBrowser, newContext, signIn, SKIPPED } from "./helpers/browser.js";
+import { accessibilityProblems, createKey, hasChromium, launchBrowser, newContext, signIn, SKIPPED } from "./helpers/browser.js";
 import { API_KEY, type Harness, post, startHarness, TEST_EMAIL } from "./helpers/harness.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 
@@ -269,28 +269,7 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
       await page.goto(`${harness.url}${path}`);
       await page.getByText(landmark, { exact: true }).first().waitFor();
       await page.waitForLoadState("networkidle");
-      // Runs in the page (a string, as these tests are type-checked without the DOM's types).
-      const problems = await page.evaluate(`(() => {
-        const found = [];
-        if (document.documentElement.scrollWidth > window.innerWidth) found.push("the page is " + document.documentElement.scrollWidth + "px wide");
-        for (const control of document.querySelectorAll("input, select, textarea")) {
-          if (control.labels.length === 0 && !control.getAttribute("aria-label")) found.push("unlabelled " + control.outerHTML);
-        }
-        for (const named of document.querySelectorAll("button, a")) if (!named.textContent.trim() && !named.getAttribute("aria-label")) found.push("nameless " + named.outerHTML);
-        // Text contrast (WCAG): at least 4.5:1 against the first opaque background behind it.
-        const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
-        const luminance = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
-        for (const element of document.querySelectorAll("body *")) {
-          if (![...element.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) || element.closest("[disabled], noscript") || element.getClientRects().length === 0) continue;
-          let back = element;
-          while (back && rgb(getComputedStyle(back).backgroundColor)[3] === 0) back = back.parentElement;
-          const fg = luminance(rgb(getComputedStyle(element).color));
-          const bg = luminance(back ? rgb(getComputedStyle(back).backgroundColor) : [255, 255, 255]);
-          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-          if (ratio < 4.5) found.push("contrast " + ratio.toFixed(2) + ":1 for “" + element.textContent.trim().slice(0, 40) + "”");
-        }
-        return found;
-      })()`);
+      const problems = await accessibilityProblems(page);
       expect(problems, path).toEqual([]);
     }
     expect(errors).toEqual([]);

@@ -52,7 +52,9 @@ function survey({ texts, values, flow, session, error }: PageInput): string {
       return `<label class="choice"><input type="radio" name="reason" value="${escape(reason.id)}" required${checked}${error?.field === "reason" ? ' aria-invalid="true"' : ""}><span>${texts.reasons[reason.id]?.(values) ?? escape(reason.id)}</span></label>`;
     })
     .join("");
-  const requiresComment = flow.reasons.some((r) => r.comment === "required");
+  // Without a script the label cannot follow the choice: it asks for the comment once the chosen
+  // reason is known to need one (the server sends the survey back saying so).
+  const requiresComment = flow.reasons.find((r) => r.id === session.reason)?.comment === "required";
   const commentLabel = requiresComment ? texts.comment_required_label(values) : texts.comment_label(values);
   const problem = error ? `<p class="error" id="problem" role="alert">${escape(error.message)}</p>` : "";
   return `<h1>${texts.title(values)}</h1><p>${texts.intro(values)}</p>
