@@ -63,6 +63,12 @@ describe("the cancel flow, applied by the app's webhook", () => {
     const empty = await submit(url, { action: "reason" });
     expect(empty.status).toBe(400);
     expect(await empty.text()).toContain("Choose a reason to continue.");
+    // A reason that needs a comment, without one: asked for, and nothing recorded yet.
+    const noComment = await submit(url, { action: "reason", reason: "missing_feature", comment: "  " });
+    expect(noComment.status).toBe(400);
+    const asked = await noComment.text();
+    expect(asked).toContain("Please tell us a little more in the box below.");
+    expect(asked).toContain("What was missing, or what went wrong? (required)");
 
     const reason = await submit(url, { action: "reason", reason: "too_expensive", comment: "Budget cuts" });
     expect(reason.status).toBe(303);
@@ -96,6 +102,11 @@ describe("the cancel flow, applied by the app's webhook", () => {
     expect(session).toMatchObject({ status: "accepted", apply: { status: "applied", via: "webhook", attempts: 1 } });
     expect(app.deliveries).toHaveLength(1);
     expect((await events("loyal")).map((e) => e.name)).toEqual(["cancel_flow_started", "cancel_reason_given", "offer_shown", "offer_accepted"]);
+    // Support reads the reason and the offer in the customer's timeline.
+    const timeline = (await (await fetch(`${harness.url}/api/customers/loyal/timeline`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { entries: { summary: string }[] };
+    expect(timeline.entries.map((e) => e.summary)).toEqual(
+      expect.arrayContaining(["cancel_reason_given: too_expensive “Budget cuts” (rekindle)", "offer_shown: discount-loyal (discount) (rekindle)", "offer_accepted: discount-loyal (discount) (rekindle)"]),
+    );
   });
 
   it("speaks the customer's language and picks the offer their audience allows", async () => {
@@ -177,9 +188,9 @@ steps:
       clock.advance(7 * 3_600_000);
       await runTask(harness, "cancel-flow");
     }
-    const handed = await (await fetch(`${harness.url}/api/cancel-sessions?applyStatus=support`, { headers: { authorization: `Bearer ${API_KEY}` } })).json();
-    expect(handed.sessions.map((s: { id: string }) => s.id)).toEqual([next.body.id]);
-    expect(handed.sessions[0].apply).toMatchObject({ attempts: 6, error: "the app answered 503" });
+    const handed = (await (await fetch(`${harness.url}/api/cancel-sessions?applyStatus=support`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { sessions: { id: string; apply: Record<string, unknown> }[] };
+    expect(handed.sessions.map((s) => s.id)).toEqual([next.body.id]);
+    expect(handed.sessions[0]!.apply).toMatchObject({ attempts: 6, error: "the app answered 503" });
     const resolved = await fetch(`${harness.url}/api/cancel-sessions/${next.body.id}/resolve`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ note: "Cancelled in the billing admin" }) });
     expect(resolved.status).toBe(200);
     app.answer(200);

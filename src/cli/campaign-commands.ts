@@ -7,7 +7,7 @@ import { configOrExit, fail, UsageError, withCampaign, withDatabase } from "./sh
 export function registerCampaignCommands(program: Command): void {
   program
     .command("validate")
-    .description("check every campaign folder; print each problem with file, line and reason")
+    .description("check every campaign folder and the cancel flow; print each problem with file, line and reason")
     .option("--dir <dir>", "campaign folders (default: TEMPLATES_DIR)")
     .action(async (options: { dir?: string }) => {
       const config = configOrExit();
@@ -22,8 +22,18 @@ export function registerCampaignCommands(program: Command): void {
           for (const problem of folder.problems) process.stdout.write(`  ${formatProblem(problem)}\n`);
         }
       }
-      const invalid = folders.filter((f) => f.type === "invalid").length;
-      process.stdout.write(`${folders.length - invalid} valid, ${invalid} invalid\n`);
+      const { loadCancelFlow } = await import("../cancel-flow/index.js");
+      const flow = await loadCancelFlow(options.dir ?? config.campaigns.templatesDir);
+      if (flow.type === "valid") {
+        const { reasons, offers, holdout } = flow.loaded.flow;
+        process.stdout.write(`ok       cancel flow (${reasons.length} reason(s), ${offers.length} offer(s), holdout ${holdout}, texts: ${[...flow.loaded.texts.keys()].join(", ")})\n`);
+      } else if (flow.type === "invalid") {
+        process.stdout.write("invalid  cancel flow\n");
+        for (const problem of flow.problems) process.stdout.write(`  ${formatProblem(problem)}\n`);
+      }
+      const invalid = folders.filter((f) => f.type === "invalid").length + (flow.type === "invalid" ? 1 : 0);
+      const total = folders.length + (flow.type === "absent" ? 0 : 1);
+      process.stdout.write(`${total - invalid} valid, ${invalid} invalid\n`);
       process.exit(invalid > 0 ? 1 : 0);
     });
 

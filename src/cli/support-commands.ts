@@ -223,6 +223,7 @@ export function registerSupportCommands(program: Command): void {
             `outbox: ${status.outbox.due} due, oldest waiting ${status.outbox.lagSeconds}s, ${status.outbox.inFlight} in flight`,
             `last hour: ${h.sent} sent (avg ${h.avgSendLatencySeconds ?? "-"}s after due), ${h.failed} failed, ${h.uncertain} uncertain; ${h.eventsReceived} events received`,
             `uncertain (all time): ${status.uncertainTotal}${status.uncertainTotal > 0 ? "  ← see `rekindle uncertain`" : ""}`,
+            `cancel-flow decisions: ${status.cancelFlow.retrying} being retried, ${status.cancelFlow.withSupport} with support`,
             "queues:",
             ...Object.entries(status.queues).map(([q, c]) => `  ${q.padEnd(12)} ${Object.entries(c).map(([k, v]) => `${k} ${v}`).join(", ")}`),
             "periodic tasks:",

@@ -20,6 +20,8 @@ export interface Status {
   uncertainTotal: number;
   campaigns: { id: string; state: "running" | "disabled" | "invalid" | "paused"; detail: string | null }[];
   globalPause: { by: string; reason: string | null; until: string | null } | null;
+  /** Cancel-flow decisions not yet in billing: being retried, and handed to support to apply by hand. */
+  cancelFlow: { retrying: number; withSupport: number };
   /** Conditions ops should fix, in words (e.g. PostgreSQL running without autovacuum). */
   warnings: string[];
 }
@@ -92,6 +94,11 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
         left join lateral (select created_by, reason from pauses where scope = 'campaign' and campaign_id = c.id and lifted_at is null
                            and (until is null or until > ${at}) limit 1) p on true order by c.id`,
   );
+  const [decisions] = await queryRows<{ retrying: number; support: number }>(
+    deps.db,
+    sql`select count(*) filter (where apply_status in ('pending', 'failed'))::int as retrying, count(*) filter (where apply_status = 'support')::int as support
+        from cancel_sessions where apply_status in ('pending', 'failed', 'support')`,
+  );
   const [global] = await queryRows<{ created_by: string; reason: string | null; until: string | null }>(
     deps.db,
     sql`select created_by, reason, until from pauses where scope = 'global' and lifted_at is null and (until is null or until > ${at}) limit 1`,
@@ -109,7 +116,11 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
       detail: c.load_error ? `${c.load_error.length} problem(s): ${c.load_error[0]?.message ?? ""}` : c.paused_by ? `paused by ${c.paused_by}: ${c.reason ?? ""}` : null,
     })),
     globalPause: global ? { by: global.created_by, reason: global.reason, until: global.until } : null,
+    cancelFlow: { retrying: decisions!.retrying, withSupport: decisions!.support },
     warnings: [
+      ...(decisions!.support > 0
+        ? [`${decisions!.support} cancel-flow decision(s) could not be applied and wait for support: list them with GET /api/cancel-sessions?applyStatus=support, apply each in billing, then POST /api/cancel-sessions/:id/resolve.`]
+        : []),
       ...(queues ? [] : ["Redis is not answering: nothing new reaches the send queue until it is back (nothing is lost; see Operations)."]),
       // Task timing is PostgreSQL's clock, not the (possibly injected) one of the figures above.
       ...taskWarnings(tasks, new Date()),

@@ -24,6 +24,24 @@ export interface Timeline {
 
 const iso = (value: string | Date) => new Date(value).toISOString();
 
+/** The cancel flow's events say their reason and offer in the summary: what support looks for. */
+function cancelFlowDetail(name: string, p: Record<string, unknown>): string {
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  switch (name) {
+    case "cancel_reason_given":
+      return `: ${text(p.reason) ?? "?"}${text(p.comment) ? ` “${String(p.comment).slice(0, 120)}”` : ""}${p.holdout === true ? " (holdout: no offer shown)" : ""}`;
+    case "offer_shown":
+    case "offer_accepted":
+      return `: ${text(p.offer) ?? "?"}${text(p.offerType) ? ` (${String(p.offerType)})` : ""}`;
+    case "cancel_confirmed":
+      return `: reason ${text(p.reason) ?? "?"}${text(p.offer) ? `, declined ${String(p.offer)}` : ""}${p.at === "immediately" ? ", at once" : ", at the period's end"}`;
+    case "cancel_flow_abandoned":
+      return p.how === "kept" ? ": kept the subscription" : ": left without finishing";
+    default:
+      return "";
+  }
+}
+
 /**
  * "Why did this customer get that email, and what is coming next?": events received, enrollments
  * with their campaign version and the facts that matched, every message with its status and
@@ -42,7 +60,9 @@ export async function customerTimeline(db: Db, externalId: string, options: { ev
     db,
     sql`select occurred_at, name, type::text, source, properties from events where customer_id = ${customer.id} order by occurred_at desc, id desc limit ${options.events ?? 200}`,
   );
-  for (const e of events) entries.push({ at: iso(e.occurred_at), kind: "event", summary: `${e.type === "track" ? "" : `${e.type} `}${e.name} (${e.source})`, detail: { properties: e.properties } });
+  for (const e of events) {
+    entries.push({ at: iso(e.occurred_at), kind: "event", summary: `${e.type === "track" ? "" : `${e.type} `}${e.name}${cancelFlowDetail(e.name, e.properties)} (${e.source})`, detail: { properties: e.properties } });
+  }
 
   const enrollments = await queryRows<{ campaign_id: string; content_hash: string; entered_at: string; ended_at: string | null; status: string; end_reason: string | null; matched_facts: Record<string, unknown>; trigger_key: string; holdout: boolean }>(
     db,
