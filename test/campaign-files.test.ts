@@ -1,3 +1,4 @@
+import { loadCancelFlow } from "../src/cancel-flow/index.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -133,7 +134,16 @@ describe("the starter campaigns in templates/", () => {
     const folders = await readCampaignFolders(new URL("../templates", import.meta.url).pathname);
     const invalid = folders.flatMap((f) => (f.type === "invalid" ? f.problems.map(formatProblem) : []));
     expect(invalid).toEqual([]);
-    expect(folders.map((f) => f.id)).toEqual(["cancel-save", "card-expiring", "dunning", "onboarding-nudge", "welcome-back", "winback-inactive"]);
+    expect(folders.map((f) => f.id)).toEqual(["cancel-save", "cancel-winback", "card-expiring", "dunning", "onboarding-nudge", "welcome-back", "winback-inactive"]);
+  });
+
+  it("include a valid cancel flow in English and Swedish", async () => {
+    const flow = await loadCancelFlow(new URL("../templates", import.meta.url).pathname);
+    expect(flow.type === "invalid" ? flow.problems.map(formatProblem) : []).toEqual([]);
+    expect(flow.type).toBe("valid");
+    if (flow.type !== "valid") return;
+    expect([...flow.loaded.texts.keys()].sort()).toEqual(["en", "sv"]);
+    expect(flow.loaded.flow.reasons.map((r) => r.id)).toEqual(["too_expensive", "not_using_enough", "missing_feature", "switching", "technical_problems", "temporary", "other"]);
   });
 });
 

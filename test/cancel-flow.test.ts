@@ -2,9 +2,11 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signToken } from "../src/tokens/index.js";
 import { queryRows } from "../src/db/index.js";
+import { dispatchDue } from "../src/delivery/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { installStarterFlow, putCustomer, startAppReceiver, startSession, submit } from "./helpers/cancel-flow.js";
 import { API_KEY, count, type Harness, runTask, startHarness } from "./helpers/harness.js";
+import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 
 const SECRET = "app-signing-secret-0123456789abcdef-xyz";
 const START = new Date("2026-11-28T12:00:00Z");
@@ -257,5 +259,53 @@ describe("a cancel flow file with a mistake", () => {
     } finally {
       await harness.stop();
     }
+  });
+});
+
+describe("the starter cancel flow and win-back campaign, end to end", () => {
+  let harness: Harness;
+  let smtp: TestSmtp;
+  const clock = new FixedClock(START);
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    harness = await startHarness({ clock, worker: true, env: { SMTP_URL: smtp.url, FREQUENCY_CAP: "none", TEMPLATES_DIR: new URL("../templates", import.meta.url).pathname, MAIL_FROM: "Acme <hello@acme.example>" } });
+    expect(harness.deps.campaigns.invalid()).toEqual([]);
+  });
+  afterAll(async () => {
+    await harness.stop();
+    await smtp.close();
+  });
+
+  const settle = async (count: number) => {
+    for (let i = 0; i < 400; i++) {
+      await dispatchDue(harness.deps);
+      const busy = await queryRows(harness.deps.db, sql`select 1 from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= ${clock.now().toISOString()}::timestamptz)`);
+      if (busy.length === 0 && smtp.received.length >= count) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`expected ${count} emails, got ${smtp.received.length}`);
+  };
+  const cancelWith = async (customerId: string, reason: string) => {
+    await putCustomer(harness, customerId, { mrrMinor: 1900, plan: "Starter", startedAt: "2026-10-01T00:00:00Z" });
+    // The subscription was reported before the customer went to cancel (its subscription_started
+    // event would otherwise count as the win-back's goal, reached at the same instant).
+    clock.advance(60_000);
+    const started = await startSession(harness, { customerId, returnUrl: "https://app.example.com/account", locale: "en" });
+    const url = started.body.url.replace(harness.config.http.publicUrl, harness.url);
+    await submit(url, { action: "reason", reason, comment: "n/a" });
+    await submit(url, { action: "cancel" });
+    expect(await (await fetch(url)).text()).toContain("Your subscription is cancelled");
+  };
+
+  it("three weeks after a cancellation, answers the reason given: the price, or a personal check-in", async () => {
+    await cancelWith("priced-out", "too_expensive");
+    await cancelWith("moved-on", "other");
+    await settle(0);
+    expect(smtp.received).toHaveLength(0);
+    clock.advance(22 * 86_400_000);
+    await settle(2);
+    const byRecipient = Object.fromEntries(smtp.received.map((mail) => [mail.to && !Array.isArray(mail.to) ? mail.to.value[0]?.address : "", mail.subject]));
+    expect(byRecipient).toEqual({ "priced-out@example.com": "Ada, a smaller way to keep Acme", "moved-on@example.com": "Ada, did we get it right?" });
   });
 });
