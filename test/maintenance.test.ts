@@ -20,9 +20,9 @@ describe("the periodic tasks and the maintenance task", () => {
   it("are scheduled in PostgreSQL when a worker starts: each runs at once, then at its interval", async () => {
     const tasks = await until(
       () => listTasks(harness.deps.db),
-      (list) => list.length === 4 && list.every((t) => t.lastFinishedAt !== null),
+      (list) => list.length === 5 && list.every((t) => t.lastFinishedAt !== null),
     );
-    expect(tasks.map((t) => t.name)).toEqual(["dispatch", "prune-events", "scan-campaigns", "sweep-events"]);
+    expect(tasks.map((t) => t.name)).toEqual(["cancel-flow", "dispatch", "prune-events", "scan-campaigns", "sweep-events"]);
     const gap = (name: string) => {
       const task = tasks.find((t) => t.name === name)!;
       return new Date(task.nextRunAt).getTime() - new Date(task.lastStartedAt!).getTime();
@@ -31,6 +31,7 @@ describe("the periodic tasks and the maintenance task", () => {
     expect(gap("scan-campaigns")).toBe(60_000);
     expect(gap("sweep-events")).toBe(60_000);
     expect(gap("dispatch")).toBe(5_000);
+    expect(gap("cancel-flow")).toBe(30_000);
     expect(tasks.every((t) => t.lastError === null)).toBe(true);
   });
 
