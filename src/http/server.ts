@@ -7,6 +7,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandler } from "./erro
 import { HttpError } from "./http-error.js";
 import { installRequestRules } from "./request-rules.js";
 import { campaignRoutes } from "./routes/campaigns.js";
+import { cancelFlowReportRoutes } from "./routes/cancel-flow-report.js";
 import { consoleRoutes } from "./routes/console.js";
 import { customerRoutes } from "./routes/customers.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
@@ -96,6 +97,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   segmentRoutes(app, deps);
   customerRoutes(app, deps);
   campaignRoutes(app, deps);
+  cancelFlowReportRoutes(app, deps);
   suppressionRoutes(app, deps);
   supportRoutes(app, deps);
   keyRoutes(app, deps);
