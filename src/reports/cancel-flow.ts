@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type Db, queryRows, type ShownOffer } from "../db/index.js";
-import { churnByMonth } from "./churn.js";
+import { customerChurnByMonth, monthsOf } from "./churn.js";
 import { type Uplift, upliftOf, type UpliftWords } from "./uplift.js";
 
 /*
@@ -76,7 +76,7 @@ export interface MonthCancellations {
   cancelled: number;
   /** The same by reason, most first; `reason: null` for sessions cancelled without one. */
   byReason: { reason: string | null; customers: number }[];
-  /** From churnByMonth, over all customers: live at the month's start, lost in it, of whom voluntarily. */
+  /** As churnByMonth counts them, over all customers: live at the month's start, lost in it, of whom voluntarily. */
   customersAtStart: number;
   customersLost: number;
   lostVoluntary: number;
@@ -146,8 +146,6 @@ function compared(row: GroupRow, words: UpliftWords): Pick<ReasonFigures, "treat
 }
 
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
-const monthStart = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
-const nextMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
 
 /**
  * Sessions, outcomes, reasons and offers with their save rates against the holdout, the MRR saved
@@ -202,19 +200,20 @@ export async function cancelFlowReport(db: Db, from: Date, to: Date): Promise<Ca
   );
 
   // Churn counts whole months; so do these, whenever the session that ended in them started.
-  const first = monthStart(from);
-  let end = first;
-  while (end < to) end = nextMonth(end);
+  const months = monthsOf(from, to);
   const [cancelledRows, churn] = await Promise.all([
-    queryRows<{ month: string; reason: string | null; total: boolean; customers: number }>(
-      db,
-      sql`select c.month, c.reason, grouping(c.reason) = 1 as total, count(distinct c.customer_id)::int as customers
-          from (select to_char(cs.finished_at at time zone 'UTC', 'YYYY-MM') as month, cs.reason, cs.customer_id
-                from cancel_sessions cs where cs.status = 'cancelled' and cs.finished_at >= ${ts(first)} and cs.finished_at < ${ts(end)}) c
-          group by grouping sets ((c.month, c.reason), (c.month))
-          order by c.month, customers desc, c.reason nulls last`,
-    ),
-    churnByMonth(db, from, to),
+    months.length === 0
+      ? []
+      : queryRows<{ month: string; reason: string | null; total: boolean; customers: number }>(
+          db,
+          sql`select c.month, c.reason, grouping(c.reason) = 1 as total, count(distinct c.customer_id)::int as customers
+              from (select to_char(cs.finished_at at time zone 'UTC', 'YYYY-MM') as month, cs.reason, cs.customer_id
+                    from cancel_sessions cs
+                    where cs.status = 'cancelled' and cs.finished_at >= ${ts(months[0]!.start)} and cs.finished_at < ${ts(months.at(-1)!.end)}) c
+              group by grouping sets ((c.month, c.reason), (c.month))
+              order by c.month, customers desc, c.reason nulls last`,
+        ),
+    customerChurnByMonth(db, from, to),
   ]);
 
   const gaveReason = totals?.gave_reason ?? 0;
