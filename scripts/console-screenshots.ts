@@ -8,6 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { FixedClock } from "../src/time/index.js";
 import setup from "../test/global-setup.js";
 import { createKey, hasChromium, launchBrowser, newContext, signIn, CHROMIUM } from "../test/helpers/browser.js";
+import { seedCancelFlowDemo } from "../test/helpers/cancel-flow-demo.js";
 import { DEMO_NOW, seedConsoleDemo } from "../test/helpers/console-demo.js";
 import { API_KEY, startHarness } from "../test/helpers/harness.js";
 import { startSmtp } from "../test/helpers/smtp.js";
@@ -49,6 +50,8 @@ async function shot(page: Page, name: string, options: { fullPage?: boolean } = 
 
 try {
   await seedConsoleDemo(harness, clock, smtp);
+  // Customers of their own (cf-…), with no events: the other screens look the same with or without them.
+  await seedCancelFlowDemo(harness.deps.db);
   const keys = {
     marketer: await createKey(harness.url, API_KEY, "marketer", "maria"),
     support: await createKey(harness.url, API_KEY, "support", "sam"),
@@ -83,6 +86,9 @@ try {
   await marketer.goto(`${harness.url}/console/campaigns/card-expiring/audience`);
   await marketer.getByText("would enter").waitFor();
   await shot(marketer, "audience");
+  await marketer.goto(`${harness.url}/console/cancel-flow`);
+  await marketer.getByRole("heading", { name: "Reasons given" }).waitFor();
+  await shot(marketer, "cancel-flow");
 
   // Support's screens.
   const support = await (await newContext(browser)).newPage();

@@ -8,6 +8,7 @@ import { dispatchDue, sendJobId } from "../src/delivery/index.js";
 import { startStudio } from "../src/studio/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { accessibilityProblems, createKey, hasChromium, launchBrowser, newContext, signIn, SKIPPED } from "./helpers/browser.js";
+import { seedCancelFlowDemo } from "./helpers/cancel-flow-demo.js";
 import { API_KEY, type Harness, post, startHarness, TEST_EMAIL } from "./helpers/harness.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 
@@ -125,7 +126,7 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     await signIn(page, harness.url, keys.support);
     // Support starts on the customer search; the menu has no Ops for them.
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Customers");
-    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Campaigns", "Customers"]);
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents()).toEqual(["Campaigns", "Customers", "Cancel flow"]);
     await page.getByLabel("Customer id or email").fill("ann@exa");
     await page.keyboard.press("Enter");
     await page.getByRole("link", { name: "ann", exact: true }).click();
@@ -248,6 +249,55 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     expect(errors).toEqual([]);
   });
 
+  it("a marketer reads the cancel flow: outcomes, reasons as bars, each reason's and offer's save rate against the holdout with its interval and verdict, MRR, churn by reason", async () => {
+    await seedCancelFlowDemo(harness.deps.db);
+    const page = await openPage();
+    await signIn(page, harness.url, keys.marketer);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Cancel flow" }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Cancel flow");
+    const outcomes = page.getByRole("list", { name: "Sessions and outcomes" });
+    await expect.poll(() => outcomes.innerText().catch(() => "")).toMatch(/307\s+sessions\s+295\s+gave a reason\s+56\s+accepted an offer\s+35\s+kept their subscription\s+185\s+cancelled\s+26\s+left without deciding\s+5\s+still open/);
+
+    // The chart is a table: each bar's figures are text beside it. 122 of the 295 sessions that gave a reason: 41.4%.
+    const reasons = page.getByRole("region", { name: "Reasons, as a share of the 295 sessions that gave one" });
+    expect(await reasons.getByRole("row", { name: /too_expensive/ }).innerText()).toMatch(/^too_expensive\s+41\.4%\s+122$/);
+    expect(await reasons.locator(".bar-fill").first().getAttribute("style")).toBe("width: 41.4%");
+
+    // 36 of 80 treated vs 8 of 40 held out: +25.0 points, SE = √(.45·.55/80 + .2·.8/40) = 0.084224, so ±16.5.
+    const saves = page.getByRole("region", { name: "Save rate by reason, treated against held out" });
+    expect(await saves.getByRole("row", { name: /too_expensive/ }).innerText()).toMatch(/^too_expensive\s+122\s+44\s+66\s+10\s+45\.0% of 80\s+20\.0% of 40\s+\+25\.0 pts\s+\+8\.5 to \+41\.5\s+Works$/);
+    expect(await saves.getByRole("row", { name: /missing_feature/ }).innerText()).toMatch(/22\.2% of 36\s+16\.7% of 30\s+\+5\.6 pts\s+−1\d\.\d to \+2\d\.\d\s+Not clear yet$/);
+    expect(await saves.getByRole("row", { name: /switching/ }).innerText()).toMatch(/14\.3% of 14\s+0\.0% of 4\s+—\s+Too early to say$/);
+    expect(await saves.getByRole("row", { name: /other/ }).innerText()).toMatch(/16\.7% of 12\s+—\s+—\s+No offer for this reason$/);
+    await page.getByText("Each reason's verdict in words").click();
+    await page.getByText("Showing an offer works: 45.0% of the customers shown one stayed vs 20.0% of those held out (+25.0 points, 95% CI +8.5 points to +41.5 points).").waitFor();
+
+    const offers = page.getByRole("region", { name: "Save rate by offer, against the held-out sessions matched to the same offer" });
+    expect(await offers.getByRole("row", { name: /pause-2m/ }).innerText()).toMatch(/^pause-2m\s+pause\s+not_using\s+45\s+20\s+51\.1% of 45\s+21\.9% of 32\s+\+29\.2 pts\s+\+8\.8 to \+49\.7\s+Works$/);
+
+    // MRR and churn as the API counts them (the report's sums are checked to the unit in cancel-flow-report.test.ts).
+    const report = (await (await fetch(`${harness.url}/api/reports/cancel-flow`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as {
+      mrr: { currency: string; savedMinor: number; savedSessions: number; lostMinor: number; lostSessions: number }[];
+      churn: { month: string; cancelled: number; byReason: { reason: string | null; customers: number }[] }[];
+    };
+    const eur = report.mrr.find((m) => m.currency === "EUR")!;
+    const euros = (minor: number) => new Intl.NumberFormat("en-GB", { style: "currency", currency: "EUR" }).format(minor / 100);
+    expect(await page.getByRole("region", { name: "MRR saved and lost through the flow" }).getByRole("row", { name: /EUR/ }).innerText()).toBe(
+      `EUR\t${euros(eur.savedMinor)} (${eur.savedSessions})\t${euros(eur.lostMinor)} (${eur.lostSessions})`,
+    );
+    const october = report.churn.find((m) => m.month === "2026-10")!;
+    expect(october.cancelled).toBeGreaterThan(0);
+    expect(await page.getByRole("region", { name: "Cancelled through the flow each month, beside all churn" }).getByRole("row", { name: /2026-10/ }).innerText()).toMatch(
+      new RegExp(`\\s${october.cancelled}\\s+${october.byReason.map((r) => `${r.reason ?? "no reason"} ${r.customers}`).join(", ")}$`),
+    );
+
+    // A date that is not one is refused with where and why.
+    await page.goto(`${harness.url}/console/cancel-flow?from=someday`);
+    await expect.poll(() => page.getByRole("alert").innerText().catch(() => "")).toMatch(/query\.from/);
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    errors.length = 0;
+  });
+
   it("every screen works at a phone's width: no sideways scrolling of the page, every control labelled, text contrast at least 4.5:1", async () => {
     await fetch(`${harness.url}/api/customers/ann`, { method: "PUT", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ email: "ann@example.com", name: "Ann Example" }) });
     const screens: [string, string, string][] = [
@@ -258,6 +308,7 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
       ["support", "/console/customers?q=ann", "Customers"],
       ["support", "/console/customers/ann", "What happened, newest first"],
       ["ops", "/console/ops", "Sending"],
+      ["marketer", "/console/cancel-flow", "Reasons given"],
     ];
     const pages: Record<string, Page> = {};
     for (const [role, path, landmark] of screens) {

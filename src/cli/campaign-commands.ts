@@ -108,13 +108,26 @@ export function registerCampaignCommands(program: Command): void {
 
   program
     .command("report")
-    .description("churn by month (customers, gross and net MRR, voluntary/involuntary); with --campaign, its uplift over the holdout and the churn of its entrants vs everyone else")
+    .description(
+      "churn by month (customers, gross and net MRR, voluntary/involuntary); with --campaign, its uplift over the holdout and the churn of its entrants vs everyone else; with --cancel-flow, the cancel flow's reasons, offers and save rates against its holdout",
+    )
     .option("--campaign <id>", "campaign id")
+    .option("--cancel-flow", "the cancel flow's sessions started in the period (default: the last six months)")
     .option("--from <date>", "from (default: 30 days before --to; for churn, the start of that month)")
     .option("--to <date>", "until (default: now)")
     .option("--json", "print JSON")
-    .action((options: { campaign?: string; from?: string; to?: string; json?: boolean }) =>
+    .action((options: { campaign?: string; cancelFlow?: boolean; from?: string; to?: string; json?: boolean }) =>
       withDatabase(async (db, config) => {
+        if (options.cancelFlow) {
+          if (options.campaign) fail(new UsageError("--cancel-flow and --campaign are two reports: ask for one"));
+          const { cancelFlowReport } = await import("../reports/index.js");
+          const { formatCancelFlowReport } = await import("./cancel-flow-report.js");
+          const to = options.to ? new Date(options.to) : new Date();
+          const from = options.from ? new Date(options.from) : new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - 5, 1));
+          if (Number.isNaN(to.getTime()) || Number.isNaN(from.getTime())) fail(new UsageError("--from and --to take dates such as 2026-11-01"));
+          const report = await cancelFlowReport(db, from, to);
+          return void process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatCancelFlowReport(report));
+        }
         const { readCampaignFolders } = await import("../campaigns/index.js");
         const { campaignReport, churnByMonth } = await import("../reports/index.js");
         const pctOf = (r: number | null) => (r === null ? "-" : `${(r * 100).toFixed(1)}%`);

@@ -8,6 +8,7 @@ import { HttpError } from "./http-error.js";
 import { installRequestRules } from "./request-rules.js";
 import { campaignRoutes } from "./routes/campaigns.js";
 import { cancelFlowRoutes } from "./routes/cancel-flow.js";
+import { cancelFlowReportRoutes } from "./routes/cancel-flow-report.js";
 import { consoleRoutes } from "./routes/console.js";
 import { customerRoutes } from "./routes/customers.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
@@ -98,6 +99,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   customerRoutes(app, deps);
   campaignRoutes(app, deps);
   cancelFlowRoutes(app, deps);
+  cancelFlowReportRoutes(app, deps);
   suppressionRoutes(app, deps);
   supportRoutes(app, deps);
   keyRoutes(app, deps);

@@ -1,2 +1,3 @@
-export { campaignReport, MIN_GROUP, upliftOf, type CampaignReport, type GroupFigures } from "./uplift.js";
-export { churnByMonth, type MonthChurn } from "./churn.js";
+export { CAMPAIGN_WORDS, campaignReport, MIN_GROUP, upliftOf, type CampaignReport, type GroupFigures, type Uplift, type UpliftWords } from "./uplift.js";
+export { churnByMonth, customerChurnByMonth, type MonthChurn, type MonthCustomers } from "./churn.js";
+export { cancelFlowReport, type CancelFlowReport, type CurrencyMrr, type MonthCancellations, type OfferFigures, type ReasonFigures, type SaveGroup } from "./cancel-flow.js";

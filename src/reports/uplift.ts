@@ -19,9 +19,42 @@ export interface CampaignReport {
   treated: GroupFigures;
   holdout: GroupFigures;
   /** Treated rate minus holdout rate (absolute, in points of 1), relative to the holdout, and the 95% interval of the absolute difference. */
-  uplift: { absolute: number; relative: number | null; ci95: [number, number] } | null;
+  uplift: Uplift | null;
   verdict: string;
 }
+
+/** Treated rate minus holdout rate (in points of 1), relative to the holdout rate, and the 95% interval of the difference. */
+export interface Uplift {
+  absolute: number;
+  /** null when the holdout rate is 0. */
+  relative: number | null;
+  ci95: [number, number];
+}
+
+/**
+ * How a verdict names what is measured, so one comparison speaks of a campaign or of an offer:
+ * "<subject> works: 30.0% <treated> vs 20.0% <held>", "<subject> <worse>: …".
+ */
+export interface UpliftWords {
+  subject: string;
+  treated: string;
+  held: string;
+  worse: string;
+  /** What each group counts, in "need at least 30 <unit> each". */
+  unit: string;
+  /** The whole verdict when nobody was held out. */
+  noHoldout: string;
+}
+
+/** The campaign report's words (the default). */
+export const CAMPAIGN_WORDS: UpliftWords = {
+  subject: "The campaign",
+  treated: "of emailed customers reached the goal",
+  held: "of those held out",
+  worse: "does worse than sending nothing",
+  unit: "customers",
+  noHoldout: "No holdout group: set `holdout:` in the campaign (e.g. 0.1) to measure what it changes.",
+};
 
 /** Below this many customers in either group, a difference means little; the verdict says so. */
 export const MIN_GROUP = 30;
@@ -34,10 +67,10 @@ const pts = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} points`;
  * Uplift of treated over holdout with a 95% confidence interval for the difference of two
  * proportions (normal approximation: d ± 1.96·√(p₁(1−p₁)/n₁ + p₂(1−p₂)/n₂)), and a verdict in words.
  */
-export function upliftOf(treated: GroupFigures, holdout: GroupFigures): Pick<CampaignReport, "uplift" | "verdict"> {
-  if (holdout.entered === 0) return { uplift: null, verdict: "No holdout group: set `holdout:` in the campaign (e.g. 0.1) to measure what it changes." };
+export function upliftOf(treated: GroupFigures, holdout: GroupFigures, words: UpliftWords = CAMPAIGN_WORDS): { uplift: Uplift | null; verdict: string } {
+  if (holdout.entered === 0) return { uplift: null, verdict: words.noHoldout };
   if (treated.entered < MIN_GROUP || holdout.entered < MIN_GROUP) {
-    return { uplift: null, verdict: `Too early to say: the treated and holdout groups need at least ${MIN_GROUP} customers each (now ${treated.entered} and ${holdout.entered}).` };
+    return { uplift: null, verdict: `Too early to say: the treated and holdout groups need at least ${MIN_GROUP} ${words.unit} each (now ${treated.entered} and ${holdout.entered}).` };
   }
   const p1 = treated.rate!;
   const p2 = holdout.rate!;
@@ -46,12 +79,12 @@ export function upliftOf(treated: GroupFigures, holdout: GroupFigures): Pick<Cam
   const ci95: [number, number] = [difference - half, difference + half];
   const relative = p2 > 0 ? difference / p2 : null;
   const interval = `95% CI ${pts(ci95[0])} to ${pts(ci95[1])}`;
-  const rates = `${pct(p1)} of emailed customers reached the goal vs ${pct(p2)} of those held out`;
+  const rates = `${pct(p1)} ${words.treated} vs ${pct(p2)} ${words.held}`;
   const verdict =
     ci95[0] > 0
-      ? `The campaign works: ${rates} (${pts(difference)}, ${interval}).`
+      ? `${words.subject} works: ${rates} (${pts(difference)}, ${interval}).`
       : ci95[1] < 0
-        ? `The campaign does worse than sending nothing: ${rates} (${pts(difference)}, ${interval}).`
+        ? `${words.subject} ${words.worse}: ${rates} (${pts(difference)}, ${interval}).`
         : `No measurable difference yet: ${rates}; the ${interval} includes zero.`;
   return { uplift: { absolute: difference, relative, ci95 }, verdict };
 }

@@ -10,6 +10,16 @@ export const count = (n: number) => integer.format(n);
 export const percent = (rate: number | null | undefined) => (rate === null || rate === undefined ? "—" : `${(rate * 100).toFixed(1)}%`);
 export const points = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} pts`;
 
+/** An amount in a currency's minor units, in that currency (two decimals for EUR, none for JPY). */
+export function money(minor: number, currency: string): string {
+  try {
+    const format = new Intl.NumberFormat(undefined, { style: "currency", currency });
+    return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+}
+
 /** A `<time>`'s machine value and words. */
 export const isoAttr = (iso: string) => new Date(iso).toISOString();
 

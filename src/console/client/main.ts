@@ -7,6 +7,7 @@ import { type Context, failure, page } from "./ui.js";
 import { audienceView } from "./views/audience.js";
 import { campaignView } from "./views/campaign.js";
 import { campaignsView } from "./views/campaigns.js";
+import { cancelFlowView } from "./views/cancel-flow.js";
 import { customerView } from "./views/customer.js";
 import { customersView } from "./views/customers.js";
 import { opsView } from "./views/ops.js";
@@ -23,6 +24,7 @@ const ROUTES: { pattern: string; view: View; needs?: Ability }[] = [
   { pattern: "/campaigns/:id/audience", view: audienceView, needs: "audience" },
   { pattern: "/customers", view: customersView, needs: "customers" },
   { pattern: "/customers/:id", view: customerView, needs: "timeline" },
+  { pattern: "/cancel-flow", view: cancelFlowView, needs: "cancelFlow" },
   { pattern: "/ops", view: opsView, needs: "ops" },
   { pattern: "/", view: homeView },
 ];
@@ -31,6 +33,7 @@ const ROUTES: { pattern: string; view: View; needs?: Ability }[] = [
 const NAV: { label: string; to: string; needs: Ability; section: string }[] = [
   { label: "Campaigns", to: href("campaigns"), needs: "campaigns", section: "/campaigns" },
   { label: "Customers", to: href("customers"), needs: "customers", section: "/customers" },
+  { label: "Cancel flow", to: href("cancel-flow"), needs: "cancelFlow", section: "/cancel-flow" },
   { label: "Ops", to: href("ops"), needs: "ops", section: "/ops" },
 ];
 

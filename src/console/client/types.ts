@@ -4,6 +4,7 @@ export type Role = "ingest" | "support" | "marketer" | "ops";
 export type Ability =
   | "campaigns"
   | "campaignFigures"
+  | "cancelFlow"
   | "campaignPause"
   | "studio"
   | "testSend"
@@ -104,6 +105,60 @@ export interface CampaignReport {
   holdout: GroupFigures;
   uplift: { absolute: number; relative: number | null; ci95: [number, number] } | null;
   verdict: string;
+}
+
+/** Saved (accepted or kept) of finished sessions in one group. */
+export interface SaveGroup {
+  finished: number;
+  saved: number;
+  rate: number | null;
+}
+
+export interface Uplift {
+  absolute: number;
+  relative: number | null;
+  ci95: [number, number];
+}
+
+export interface CancelFlowReport {
+  from: string;
+  to: string;
+  sessions: number;
+  outcomes: { accepted: number; cancelled: number; kept: number; abandoned: number; open: number };
+  gaveReason: number;
+  reasons: {
+    reason: string;
+    sessions: number;
+    share: number;
+    saved: number;
+    cancelled: number;
+    abandoned: number;
+    open: number;
+    treated: SaveGroup;
+    holdout: SaveGroup;
+    uplift: Uplift | null;
+    verdict: string;
+  }[];
+  offers: {
+    offer: string;
+    type: "pause" | "discount" | "downgrade" | "contact";
+    reasons: string[];
+    shown: number;
+    accepted: number;
+    treated: SaveGroup;
+    holdout: SaveGroup;
+    uplift: Uplift | null;
+    verdict: string;
+  }[];
+  mrr: { currency: string; savedMinor: number; savedSessions: number; lostMinor: number; lostSessions: number }[];
+  churn: {
+    month: string;
+    cancelled: number;
+    byReason: { reason: string | null; customers: number }[];
+    customersAtStart: number;
+    customersLost: number;
+    lostVoluntary: number;
+  }[];
 }
 
 export interface CampaignEmails {

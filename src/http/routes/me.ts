@@ -8,6 +8,7 @@ import { principalOf, type Role } from "../access.js";
 const ABILITIES = {
   campaigns: "GET /api/campaigns",
   campaignFigures: "GET /api/reports/campaigns",
+  cancelFlow: "GET /api/reports/cancel-flow",
   campaignPause: "POST /api/campaigns/:id/pause",
   studio: "GET /api/campaigns/:id/steps/:step/preview",
   testSend: "POST /api/campaigns/:id/steps/:step/test-send",
