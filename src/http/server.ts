@@ -7,6 +7,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandler } from "./erro
 import { HttpError } from "./http-error.js";
 import { installRequestRules } from "./request-rules.js";
 import { campaignRoutes } from "./routes/campaigns.js";
+import { cardUpdateRoutes } from "./routes/card-update.js";
 import { consoleRoutes } from "./routes/console.js";
 import { customerRoutes } from "./routes/customers.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
@@ -93,6 +94,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(async (scope) => {
     unsubscribeRoutes(scope, deps);
   });
+  cardUpdateRoutes(app, deps);
   segmentRoutes(app, deps);
   customerRoutes(app, deps);
   campaignRoutes(app, deps);
