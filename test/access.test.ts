@@ -19,7 +19,7 @@ async function readmeRoles(): Promise<Map<string, string[]>> {
 }
 
 /** Routes that take no API key, by the README's list: each has its own proof of right, or none is needed. */
-const OPEN = /^(\/v1\/\w+|\/webhooks\/stripe|\/unsubscribe\/:token|\/cancel\/:token|\/healthz|\/readyz|\/|\/console(\/.*)?|\/ops\/queues(\/.*)?)$/;
+const OPEN = /^(\/v1\/\w+|\/webhooks\/stripe|\/unsubscribe\/:token|\/cancel\/:token|\/card\/:token|\/healthz|\/readyz|\/|\/console(\/.*)?|\/ops\/queues(\/.*)?)$/;
 
 /** Ways a client may spell one path; each must reach what the plain spelling reaches, or nothing. */
 function spellings(path: string): Record<string, string> {

@@ -5,6 +5,7 @@ import { warnAboutDevelopmentKeys } from "../src/cli/services.js";
 import { loadConfig } from "../src/config/index.js";
 import { queryRows } from "../src/db/index.js";
 import { unsubscribeToken } from "../src/delivery/index.js";
+import { signToken } from "../src/tokens/index.js";
 import { API_KEY, basic, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
 import { signed, STRIPE_SECRET, stripeCustomer, stripeEvent } from "./helpers/stripe.js";
 
@@ -74,6 +75,9 @@ describe("logs carry no secret, at any level", () => {
     const token = unsubscribeToken(harness.deps.secretKey, Number(message!.id));
     await fetch(`${harness.url}/unsubscribe/${token}`);
     await fetch(`${harness.url}/unsubscribe/${token}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+    const [customer] = await queryRows<{ id: string }>(harness.deps.db, sql`select id::text from customers where external_id = 'logged-1'`);
+    const cardToken = signToken(harness.deps.secretKey, "card-update", customer!.id, new Date(Date.now() + 3_600_000));
+    await fetch(`${harness.url}/card/${cardToken}`, { redirect: "manual" });
 
     // A statement that fails with customer data among its parameters, logged as the code logs faults.
     const failed = await harness.deps.db.execute(sql`select ${"failing.person@example.com"}::int`).catch((error: unknown) => error);
@@ -98,6 +102,7 @@ describe("logs carry no secret, at any level", () => {
       "DKIM key": DKIM_KEY.split("\n")[1]!,
       SECRET_KEY: harness.deps.secretKey,
       "unsubscribe token": token.split(".")[1]!,
+      "card-update token": cardToken.split(".")[2]!,
       "a key from API_KEYS alone": "only-the-api-key-is-real-0001",
       "the failed statement's parameter": "failing.person@example.com",
       "a Stripe signature": stripe.header.split("v1=")[1]!.slice(0, 20),

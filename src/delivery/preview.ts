@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { LoadedCampaign } from "../campaigns/index.js";
+import { cardLinkPreviewUrl } from "../card-link/index.js";
 import type { Config } from "../config/index.js";
 import { type Db, queryRows } from "../db/index.js";
 import type { Mailer } from "../mail/index.js";
@@ -35,6 +36,7 @@ export async function previewStep(
   const links = {
     unsubscribe: `${deps.config.http.publicUrl}/unsubscribe/preview`,
     billing: deps.config.delivery.links.billing,
+    updateCard: cardLinkPreviewUrl(deps.config),
     app: deps.config.delivery.links.app,
   };
   const company = { name: deps.config.delivery.companyName, url: deps.config.delivery.links.app };

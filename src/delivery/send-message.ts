@@ -1,4 +1,5 @@
 import { following, type LoadedCampaign } from "../campaigns/index.js";
+import { cardLinkUrl } from "../card-link/index.js";
 import { retryTransient } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { classifySmtpError } from "../mail/index.js";
@@ -112,7 +113,12 @@ async function sendMessage(
       campaign: { id: campaign.id, name: campaign.definition.name, category: campaign.definition.category },
       facts: row.matched_facts,
       company: { name: deps.config.delivery.companyName, url: deps.config.delivery.links.app },
-      links: { unsubscribe: unsubscribeUrl, billing: deps.config.delivery.links.billing, app: deps.config.delivery.links.app },
+      links: {
+        unsubscribe: unsubscribeUrl,
+        billing: deps.config.delivery.links.billing,
+        updateCard: cardLinkUrl(deps.secretKey, deps.config, row.customer_id, deps.clock.now()),
+        app: deps.config.delivery.links.app,
+      },
       defaultTimeZone: tz,
     });
     rendered = renderTemplate(template, context);

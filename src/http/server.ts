@@ -9,6 +9,7 @@ import { installRequestRules } from "./request-rules.js";
 import { campaignRoutes } from "./routes/campaigns.js";
 import { cancelFlowRoutes } from "./routes/cancel-flow.js";
 import { cancelFlowReportRoutes } from "./routes/cancel-flow-report.js";
+import { cardUpdateRoutes } from "./routes/card-update.js";
 import { consoleRoutes } from "./routes/console.js";
 import { customerRoutes } from "./routes/customers.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
@@ -95,6 +96,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(async (scope) => {
     unsubscribeRoutes(scope, deps);
   });
+  cardUpdateRoutes(app, deps);
   segmentRoutes(app, deps);
   customerRoutes(app, deps);
   campaignRoutes(app, deps);

@@ -45,6 +45,11 @@ export const RenderContext = z.object({
     unsubscribe: z.string(),
     /** Where the customer manages billing (PUBLIC_URL unless configured). */
     billing: z.string(),
+    /**
+     * A link that lets the customer update their card without logging in: Stripe's portal, or
+     * BILLING_URL signed for the app. Valid for CARD_LINK_TTL (default P14D) from the send.
+     */
+    updateCard: z.string(),
     app: z.string(),
   }),
 });
@@ -106,6 +111,7 @@ export function sampleContext(overrides: { campaign?: RenderContext["campaign"];
     links: {
       unsubscribe: "https://acme.example/unsubscribe/sample-token",
       billing: "https://acme.example/billing",
+      updateCard: "https://acme.example/card/sample-token",
       app: "https://acme.example",
     },
   };

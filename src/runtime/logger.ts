@@ -21,6 +21,8 @@ const PATTERNS: [RegExp, string][] = [
   [/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g, `-----BEGIN $1PRIVATE KEY-----${REDACTED}-----END $1PRIVATE KEY-----`],
   // Unsubscribe tokens in paths: whoever has one can unsubscribe its recipient.
   [/\/unsubscribe\/[0-9a-z]{1,13}\.[A-Za-z0-9_-]{24}/g, `/unsubscribe/${REDACTED}`],
+  // Card-update links: whoever has one can open the customer's card form until it expires.
+  [/\/card\/[0-9a-z-]{1,64}\.[0-9a-z]{1,10}\.[A-Za-z0-9_-]{24}/gi, `/card/${REDACTED}`],
 ];
 
 interface SerializedError {
@@ -75,7 +77,7 @@ export function scrubber(secrets: readonly string[]): (line: string) => string {
  * JSON lines on stdout (pipe through `npx pino-pretty` to read them in a terminal). No secret
  * reaches a line: known header and field names are redacted, SQL errors lose their parameters,
  * and every line is scrubbed of the configured secrets and of anything shaped like a key,
- * a URL password, a private key or an unsubscribe token.
+ * a URL password, a private key, an unsubscribe or a card-update token.
  */
 export function createLogger(level: string, options: LoggerOptions = {}): Logger {
   const scrub = scrubber(options.secrets ?? []);
