@@ -1,0 +1,1 @@
+CREATE INDEX "stripe_customers_customer_idx" ON "stripe_customers" USING btree ("customer_id");
