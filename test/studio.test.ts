@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_EMAIL, writeCampaign } from "./helpers/harness.js";
 import { createTestDatabase } from "./helpers/postgres.js";
@@ -46,6 +47,7 @@ function startStudio(env: Record<string, string>): { child: ChildProcess; output
 describe("rekindle studio", () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataDir: string;
+  const prefix = `rekindle-studio-${randomBytes(4).toString("hex")}`;
   beforeAll(async () => {
     database = await createTestDatabase();
     dataDir = await mkdtemp(join(tmpdir(), "rekindle-studio-"));
@@ -53,6 +55,11 @@ describe("rekindle studio", () => {
   afterAll(async () => {
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
+    // The studio process made the send queue's keys under its prefix: nothing stays in Redis.
+    const redis = new Redis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
   });
 
   it("serves the console, prints its address, and reloads the campaigns on every save (a broken one with its file and line)", async () => {
@@ -64,7 +71,7 @@ describe("rekindle studio", () => {
       DATA_DIR: dataDir,
       PORT: "0",
       REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
-      REDIS_PREFIX: `rekindle-studio-${randomBytes(4).toString("hex")}`,
+      REDIS_PREFIX: prefix,
       API_KEYS: KEY,
       WRITE_KEYS: "studio-test-write-key-0123",
     });
