@@ -262,6 +262,28 @@ describe("a cancel flow file with a mistake", () => {
   });
 });
 
+describe("a cancel flow with no billing integration configured", () => {
+  it("records the decision for the support team and tells the customer so, without calling it a failure", async () => {
+    const harness = await startHarness();
+    try {
+      expect(harness.config.cancelFlow.apply).toBe("support");
+      await installStarterFlow(harness, (text) => text.replace("holdout: 0.1", "holdout: 0"));
+      await putCustomer(harness, "by-hand");
+      const started = await startSession(harness, { customerId: "by-hand", returnUrl: "https://app.example.com/account" });
+      const url = started.body.url.replace(harness.config.http.publicUrl, harness.url);
+      await submit(url, { action: "reason", reason: "other" });
+      await submit(url, { action: "cancel" });
+      const page = await (await fetch(url)).text();
+      expect(page).toContain("Your request is recorded. Our team will apply it and confirm by email.");
+      expect(page).not.toContain("could not apply");
+      const [row] = await queryRows<{ apply_status: string; apply_attempts: number }>(harness.deps.db, sql`select apply_status::text, apply_attempts from cancel_sessions where id = ${started.body.id}`);
+      expect(row).toEqual({ apply_status: "support", apply_attempts: 0 });
+    } finally {
+      await harness.stop();
+    }
+  });
+});
+
 describe("the starter cancel flow and win-back campaign, end to end", () => {
   let harness: Harness;
   let smtp: TestSmtp;

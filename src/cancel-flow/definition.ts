@@ -122,6 +122,8 @@ export const CancelTexts = z.strictObject({
   back: Text,
   applying: Text,
   apply_failed: Text,
+  /** Shown instead of `apply_failed` when the team applies decisions by design (CANCEL_FLOW_APPLY=support). */
+  apply_by_team: Text,
   expired_title: Text,
   expired_body: Text,
   invalid_title: Text,

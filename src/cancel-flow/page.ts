@@ -84,6 +84,8 @@ function confirm({ texts, values, flow }: PageInput): string {
 
 /** How the decision is getting on, said honestly: being applied, or recorded for the team. */
 function applyNote({ texts, values, session }: PageInput): string {
+  // Never tried: the team applies decisions by design, nothing went wrong.
+  if (session.applyStatus === "support" && session.applyVia === "support" && session.applyAttempts === 0) return `<p class="note" role="status">${texts.apply_by_team(values)}</p>`;
   if (session.applyStatus === "failed" || session.applyStatus === "support") return `<p class="note" role="status">${texts.apply_failed(values)}</p>`;
   if (session.applyStatus === "pending") return `<p class="note" role="status">${texts.applying(values)}</p>`;
   return "";
