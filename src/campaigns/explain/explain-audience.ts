@@ -48,11 +48,11 @@ function countWords(count: CountComparison): string {
   return `fewer than ${times(count.lt!)}`;
 }
 
-function eventWords(condition: EventCountCondition, count: number, latest: string | null): string {
+function eventWords(condition: EventCountCondition, count: number, latest: string | null, should: string): string {
   const what = `“${condition.event}”${condition.where.length > 0 ? ` with ${propertyWords(condition.where)}` : ""}`;
   const when = condition.within ? ` in the last ${durationWords(condition.within)}` : "";
   const last = latest ? `, last on ${latest} UTC` : "";
-  return `${what} should happen ${countWords(condition.count)}${when}; it happened ${times(count)}${last}`;
+  return `${what} ${should} happen ${countWords(condition.count)}${when} (it happened ${times(count)}${last})`;
 }
 
 type Node = { index: number; condition: Condition; children: Node[] };
@@ -69,7 +69,7 @@ function number(condition: Condition, nodes: Node[]): Node {
  * Every test of an audience tree against one customer, each leaf evaluated on its own with the
  * compiled SQL the scan uses (so a leaf's result here is the result there), with the customer's value.
  */
-export async function evaluateCondition(db: Db, condition: Condition, customerId: number, now: Date): Promise<ConditionResult> {
+export async function evaluateCondition(db: Db, condition: Condition, customerId: number, now: Date): Promise<{ result: ConditionResult; negated: Map<ConditionResult, string> }> {
   const scope = new SqlScope(now);
   const nodes: Node[] = [];
   const root = number(condition, nodes);
@@ -87,6 +87,13 @@ export async function evaluateCondition(db: Db, condition: Condition, customerId
   // The joins are known once every test has been compiled.
   const [row] = await queryRows<Record<string, unknown>>(db, sql`select ${sql.join(columns, sql`, `)} from customers c ${scope.joins()} where c.id = ${customerId}`);
   if (!row) throw new Error(`customer ${customerId} vanished while being explained`);
+  // Each leaf's sentence the other way round, for the tests under a `not`.
+  const negated = new Map<ConditionResult, string>();
+  const leaf = (passed: boolean, kind: "attribute" | "event", words: (should: string) => string): ConditionResult => {
+    const result = { kind, passed, text: words("should") };
+    negated.set(result, words("should not"));
+    return result;
+  };
   const build = (node: Node): ConditionResult => {
     const c = node.condition;
     const passed = row[`n${node.index}`] === true;
@@ -99,35 +106,36 @@ export async function evaluateCondition(db: Db, condition: Condition, customerId
         return { kind: "not", passed, text: "not this", children: node.children.map(build) };
       case "attribute": {
         const op = operatorOf(c);
-        return { kind: "attribute", passed, text: `${c.attribute} should be ${wantedWords(op, c[op])}${boundWords(c, now)}; it is ${valueWords(row[`v${node.index}`])}` };
+        return leaf(passed, "attribute", (should) => `${c.attribute} ${should} be ${wantedWords(op, c[op])}${boundWords(c, now)} (it is ${valueWords(row[`v${node.index}`])})`);
       }
       case "event":
-        return { kind: "event", passed, text: eventWords(c, Number(row[`v${node.index}`] ?? 0), (row[`l${node.index}`] as string | null) ?? null) };
+        return leaf(passed, "event", (should) => eventWords(c, Number(row[`v${node.index}`] ?? 0), (row[`l${node.index}`] as string | null) ?? null, should));
     }
   };
-  return build(root);
+  return { result: build(root), negated };
 }
 
-/** The tests that made a tree fail (`blame`) or pass (`credit`), as sentences; a `not` turns one into the other. */
-function blame(result: ConditionResult): string[] {
-  if (!result.children) return [result.text];
-  if (result.kind === "not") return credit(result.children[0]!).map((text) => `it should not be that ${text}`);
-  return result.children.filter((child) => !child.passed).flatMap(blame);
+/**
+ * The leaves that made a tree fail (`blame`) or pass (`credit`), as sentences; under a `not` one
+ * turns into the other, and the leaf is said the other way round.
+ */
+function blame(result: ConditionResult, negated: Map<ConditionResult, string>, flip = false): string[] {
+  if (!result.children) return [flip ? negated.get(result)! : result.text];
+  if (result.kind === "not") return credit(result.children[0]!, negated, !flip);
+  return result.children.filter((child) => !child.passed).flatMap((child) => blame(child, negated, flip));
 }
-function credit(result: ConditionResult): string[] {
-  if (!result.children) return [result.text];
-  if (result.kind === "not") return blame(result.children[0]!).map((text) => `not: ${text}`);
-  return result.children.filter((child) => child.passed).flatMap(credit);
+function credit(result: ConditionResult, negated: Map<ConditionResult, string>, flip = false): string[] {
+  if (!result.children) return [flip ? negated.get(result)! : result.text];
+  if (result.kind === "not") return blame(result.children[0]!, negated, !flip);
+  return result.children.filter((child) => child.passed).flatMap((child) => credit(child, negated, flip));
 }
 
 /** The audience check: the tree with each test's result, and the tests that fail in words. */
 export async function explainAudience(db: Db, audience: Condition | undefined, customerId: number, now: Date): Promise<EntryCheck> {
   const title = "Audience";
   if (!audience) return { test: "audience", title, passed: true, stops: "entry", detail: "no audience: everyone the trigger finds qualifies" };
-  const conditions = await evaluateCondition(db, audience, customerId, now);
-  const detail = conditions.passed
-    ? `every test passes${conditions.children ? "" : `: ${conditions.text}`}`
-    : `fails: ${blame(conditions).join("; and ")}`;
+  const { result: conditions, negated } = await evaluateCondition(db, audience, customerId, now);
+  const detail = conditions.passed ? `every test passes${conditions.children ? "" : `: ${conditions.text}`}` : `fails: ${blame(conditions, negated).join("; ")}`;
   return {
     test: "audience",
     title,

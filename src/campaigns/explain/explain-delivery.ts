@@ -30,12 +30,12 @@ export async function explainDelivery(db: Db, campaign: LoadedCampaign, customer
   );
   const scopeWords = (scope: string) => (scope === "customer" ? "the customer is paused" : scope === "campaign" ? "the campaign is paused" : "all sending is paused (the kill switch)");
   if (pauses.length === 0) {
-    checks.push({ test: "pause", title: "No pause", passed: true, stops: "email", detail: "no pause holds the customer, the campaign or all sending" });
+    checks.push({ test: "pause", title: "Pauses", passed: true, stops: "email", detail: "none holds the customer, the campaign or all sending" });
   } else {
     const longest = pauses[0]!;
     checks.push({
       test: "pause",
-      title: "No pause",
+      title: "Pauses",
       passed: false,
       stops: "email",
       detail: `${pauses.map((p) => `${scopeWords(p.scope)} by ${p.created_by}${p.until ? ` until ${moment(p.until)}` : ""}${p.reason ? `: ${p.reason}` : ""}`).join("; ")}; they still enter, and the emails wait`,
@@ -55,7 +55,7 @@ export async function explainDelivery(db: Db, campaign: LoadedCampaign, customer
     );
     const words = (s: (typeof found)[number]) => `${customer.email} is suppressed for ${s.category ?? "all mail"} (${s.reason}, by ${s.created_by}, since ${moment(s.created_at)})`;
     const applying = found.filter((s) => s.applies);
-    const title = `Not suppressed (${campaign.definition.category})`;
+    const title = `Suppressions (${campaign.definition.category})`;
     if (applying.length > 0) {
       checks.push({ test: "suppression", title, passed: false, stops: "email", detail: `${applying.map(words).join("; ")}: they still enter, and its emails are skipped`, next: { text: "emails go out only if the address is unsuppressed (an explicit, audited act)" } });
     } else {
@@ -70,8 +70,8 @@ export async function explainDelivery(db: Db, campaign: LoadedCampaign, customer
     const percent = `${Math.round(share * 1000) / 10}%`;
     checks.push(
       row?.held
-        ? { test: "holdout", title: "Not held out", passed: false, stops: "email", detail: `in the campaign's ${percent} holdout: they enter and are measured like the others, and are sent nothing (the same customers every time)` }
-        : { test: "holdout", title: "Not held out", passed: true, stops: "email", detail: `not in the campaign's ${percent} holdout` },
+        ? { test: "holdout", title: "Holdout", passed: false, stops: "email", detail: `in the campaign's ${percent} holdout: they enter and are measured like the others, and are sent nothing (the same customers every time)` }
+        : { test: "holdout", title: "Holdout", passed: true, stops: "email", detail: `not in the campaign's ${percent} holdout` },
     );
   }
   return checks;

@@ -82,7 +82,7 @@ export async function explainReentry(db: Db, campaign: LoadedCampaign, customerI
 export async function explainGoal(db: Db, campaign: LoadedCampaign, customerId: number, at: Moment | undefined): Promise<EntryCheck | undefined> {
   const goals = campaign.definition.exit.flatMap((goal) => ("event" in goal ? [goal.event] : []));
   if (goals.length === 0) return undefined;
-  const title = "Exit goal not already reached";
+  const title = "Exit goal";
   const names = goals.map((goal) => `“${goal}”`).join(" or ");
   if (!at) return { test: "goal", title, passed: true, stops: "entry", detail: `no moment yet to compare ${names} with` };
   const [reached] = await queryRows<{ name: string; occurred_at: string }>(
@@ -105,7 +105,7 @@ export async function explainBlock(db: Db, customer: { id: number; externalId: s
           select actor, after from audit_log where action = 'customer.stop' and target_type = 'customer' and target_id = c.external_id order by at desc limit 1) a on true
         where c.id = ${customer.id}`,
   );
-  const title = "Not blocked by support";
+  const title = "Support block";
   if (!row?.until || new Date(row.until) <= now) return { test: "block", title, passed: true, stops: "entry", detail: "no block on new sequences" };
   return {
     test: "block",

@@ -24,7 +24,7 @@ async function engineWouldEnroll(db: Db, campaign: LoadedCampaign, customerId: n
 }
 
 function campaignCheck(campaign: LoadedCampaign): EntryCheck {
-  const title = "Campaign enabled";
+  const title = "Campaign";
   return campaign.definition.enabled
     ? { test: "campaign", title, passed: true, stops: "entry", detail: `${campaign.id} is valid and enabled (version ${campaign.contentHash.slice(0, 12)})` }
     : {
@@ -71,7 +71,7 @@ export async function explainEntry(db: Db, campaign: LoadedCampaign, externalId:
   else summary = blocking ? `would not enter: ${blocking.title}: ${blocking.detail}` : "would not enter now, although each test above passes on its own";
   let next = blocking?.next ?? null;
   // One fix is not enough when several tests fail: say so.
-  if (next && !wouldEnter && keptOut.length > 1) next = { ...next, text: `${next.text}, if the other failing tests (${keptOut.slice(1).map((c) => c.title.toLowerCase()).join(", ")}) pass by then` };
+  if (next && !wouldEnter && keptOut.length > 1) next = { ...next, text: `${next.text} — and only once the other failing tests (${keptOut.slice(1).map((c) => c.title.toLowerCase()).join(", ")}) pass too` };
 
   return {
     campaignId: campaign.id,

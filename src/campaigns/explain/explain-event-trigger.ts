@@ -5,7 +5,7 @@ import { type EventTrigger, operatorOf, type PropertyCondition } from "../defini
 import { propertyWords } from "./explain-audience.js";
 import type { TriggerWords } from "./explanation.js";
 import { isoSql } from "./sql-text.js";
-import { durationWords, moment, times, valueWords, wantedWords } from "./words.js";
+import { durationWords, moment, valueWords, wantedWords } from "./words.js";
 
 type Facts = Record<string, unknown>;
 
@@ -39,9 +39,9 @@ async function latestEvents(db: Db, customerId: number, name: string, where: rea
 }
 
 async function namedEvent(db: Db, name: string, where: readonly PropertyCondition[], customerId: number, now: Date, windowMs: number, matched: boolean, facts: Facts | undefined): Promise<TriggerWords> {
-  const event = `“${name}”${where.length > 0 ? ` with ${propertyWords(where)}` : ""}`;
+  const event = `“${name}” event${where.length > 0 ? ` with ${propertyWords(where)}` : ""}`;
   const basis = `the dry run looks at the events received in ${windowWords(windowMs)}`;
-  const next = { text: `enters on their next ${event} event` };
+  const next = { text: `enters on their next ${event}` };
   if (matched) return { detail: `“${name}” happened ${moment(String(facts?.occurredAt))}${propertiesWords(facts?.properties)}; ${basis}: it matches` };
   const { latest, matching } = await latestEvents(db, customerId, name, where, now);
   if (!latest) return { detail: `no “${name}” event from this customer on record`, next };
@@ -49,10 +49,11 @@ async function namedEvent(db: Db, name: string, where: readonly PropertyConditio
     const failing = where.flatMap((condition, i) => {
       if (latest[`f${i}`]) return [];
       const op = operatorOf(condition);
-      return [`${condition.property} should be ${wantedWords(op, condition[op])}; it is ${valueWords(latest.properties[condition.property])}`];
+      return [`${condition.property} should be ${wantedWords(op, condition[op])} (it is ${valueWords(latest.properties[condition.property])})`];
     });
+    const others = latest.total === 1 ? "it is their only one" : `none of their ${latest.total} “${name}” events matches`;
     return {
-      detail: `their latest “${name}” (${moment(latest.occurred)})${propertiesWords(latest.properties)} fails: ${failing.join("; and ")}; none of their ${times(latest.total)} “${name}” matches`,
+      detail: `their latest “${name}” (${moment(latest.occurred)})${propertiesWords(latest.properties)} fails: ${failing.join("; ")}; ${others}`,
       next,
     };
   }

@@ -60,8 +60,8 @@ async function inactive(db: Db, trigger: Extract<ScanTrigger, { type: "inactive"
   const activity = trigger.activity ? `any of ${quoted(trigger.activity)}` : "activity";
   const quiet = `${durationWords(trigger.for)} without ${activity}`;
   if (row!.last) {
-    const looksFor = `the trigger looks for ${quiet}: last active between ${moment(from)} and ${moment(to)}`;
-    const said = `last active (${activity}) ${moment(row!.last)}; ${looksFor}`;
+    const looksFor = `the trigger looks for ${quiet}, the last ${trigger.activity ? "of them" : "activity"} between ${moment(from)} and ${moment(to)}`;
+    const said = `${trigger.activity ? `last did ${activity}` : "last active"} ${moment(row!.last)}; ${looksFor}`;
     if (matched) return { detail: `${said}: it does` };
     if (row!.last > to) {
       const at = addDuration(new Date(row!.last), trigger.for);
@@ -75,7 +75,8 @@ async function inactive(db: Db, trigger: Extract<ScanTrigger, { type: "inactive"
     }
     return { detail: `${said}: in the window, but the trigger's query does not find them` };
   }
-  const said = `never active (${activity}); signed up ${moment(row!.signed_up)}; the trigger takes customers who signed up between ${moment(from)} and ${moment(to)} and were never active`;
+  const never = trigger.activity ? `never did ${activity}` : "never active";
+  const said = `${never}; signed up ${moment(row!.signed_up)}; the trigger takes customers who signed up between ${moment(from)} and ${moment(to)} and were ${never}`;
   if (matched) return { detail: `${said}: it does` };
   if (row!.signed_up > to) {
     const at = addDuration(new Date(row!.signed_up), trigger.for);
