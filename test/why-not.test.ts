@@ -426,15 +426,18 @@ describe("why not? one customer against one campaign", () => {
       child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
       return { code: await new Promise<number | null>((resolve) => child.once("exit", resolve)), output };
     };
-    const printed = await run(["dry-run", "card", "--customer", "nocard"]);
+    // Three processes at once: each spends seconds starting up (tsx), not working.
+    const [printed, json, missing] = await Promise.all([
+      run(["dry-run", "card", "--customer", "nocard"]),
+      run(["dry-run", "card", "--customer", "nocard", "--json"]),
+      run(["dry-run", "card", "--customer", "nobody"]),
+    ]);
     expect(printed.code, printed.output).toBe(0);
     expect(printed.output).toMatch(/^nocard in card at .+ \(as the scan would run now\)\nEntering:\n/);
     expect(printed.output).toContain("  ✗ Trigger: card expiring within 30 days: no default card on file; the trigger looks for a default card expiring between");
     expect(printed.output).toContain("\nWould not enter: Trigger: card expiring within 30 days.\n");
-    const json = await run(["dry-run", "card", "--customer", "nocard", "--json"]);
     expect(json.code, json.output).toBe(0);
     expect(JSON.parse(json.output)).toMatchObject({ customerId: "nocard", conclusion: { wouldEnter: false, firstFailure: "trigger" } });
-    const missing = await run(["dry-run", "card", "--customer", "nobody"]);
     expect(missing).toEqual({ code: 2, output: "rekindle: no customer nobody\n" });
-  });
+  }, 90_000);
 });
