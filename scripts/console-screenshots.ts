@@ -86,6 +86,10 @@ try {
   await marketer.goto(`${harness.url}/console/campaigns/card-expiring/audience`);
   await marketer.getByText("would enter").waitFor();
   await shot(marketer, "audience");
+  // Why Alan (card expiring in September, paused by support) does not get the card notice.
+  await marketer.goto(`${harness.url}/console/campaigns/card-expiring/audience?customer=user-1004`);
+  await marketer.getByRole("region", { name: "Why not?" }).getByText(/^Would (not )?enter/).waitFor();
+  await shot(marketer, "why-not");
   await marketer.goto(`${harness.url}/console/cancel-flow`);
   await marketer.getByRole("heading", { name: "Reasons given" }).waitFor();
   await shot(marketer, "cancel-flow");

@@ -298,6 +298,68 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     errors.length = 0;
   });
 
+  it("a marketer asks why a customer would not enter: each test with a marker in words and the customer's values, the verdict and the day they would enter; at a laptop's and a phone's width", async () => {
+    const before = clock.now();
+    clock.set(new Date("2026-11-28T12:00:00Z"));
+    try {
+      await harness.setCampaign(
+        "card-soon",
+        "id: card-soon\nname: Card expiring soon\ncategory: dunning\ntrigger:\n  type: card_expiring\n  within: P30D\naudience:\n  attribute: subscription.status\n  in: [active, trialing, past_due]\nsteps:\n  - id: notice\n    type: email\n    template: notice\n",
+      );
+      const auth = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" };
+      for (const [id, month, year] of [["lena", 1, 2027], ["mia", 11, 2026]] as const) {
+        const response = await fetch(`${harness.url}/api/customers/${id}`, {
+          method: "PUT",
+          headers: auth,
+          body: JSON.stringify({ email: `${id}@example.com`, subscription: { status: "active", plan: "pro", mrrMinor: 4900, currency: "EUR" }, paymentMethod: { brand: "visa", last4: "4242", expMonth: month, expYear: year } }),
+        });
+        expect(response.ok).toBe(true);
+      }
+
+      const page = await openPage();
+      await signIn(page, harness.url, keys.marketer, "/console/campaigns/card-soon/audience");
+      const box = page.getByRole("region", { name: "Why not?" });
+      await box.getByLabel("Customer id").fill("lena");
+      await box.getByRole("button", { name: "Explain" }).click();
+      await box.getByText("Would not enter: Trigger: card expiring within 30 days.").waitFor();
+      expect(await box.getByText(/^Next: /).first().textContent()).toBe("Next: enters on 2027-01-01, when the card is within 30 days of expiring.");
+      const entering = box.getByRole("list", { name: "Entering" });
+      expect((await entering.locator(":scope > li").allInnerTexts()).map((text) => text.replace(/\s+/g, " ").trim())).toEqual([
+        expect.stringMatching(/^✓ passes Campaign card-soon is valid and enabled/),
+        "✗ fails Trigger: card expiring within 30 days visa ending 4242 expires 2027-01-31; the trigger looks for a default card expiring between 2026-11-28 and 2026-12-28 (within 30 days): not yet Next: enters on 2027-01-01, when the card is within 30 days of expiring.",
+        "✓ passes Re-entry never entered this campaign; re-entry is never (once per customer)",
+        "✓ passes Audience every test passes: subscription.status should be one of active, trialing, past_due (it is active)",
+        "✓ passes Support block no block on new sequences",
+      ]);
+      const emails = box.getByRole("list", { name: "Once entered, their emails" });
+      expect(await emails.innerText()).toContain("Email address\nemails go to lena@example.com");
+      expect(page.url()).toMatch(/\/console\/campaigns\/card-soon\/audience\?customer=lena$/);
+
+      // A customer who would enter, and one there is no such customer.
+      await box.getByLabel("Customer id").fill("mia");
+      await box.getByRole("button", { name: "Explain" }).click();
+      await box.getByText("Would enter now.").waitFor();
+      await box.getByLabel("Customer id").fill("nobody");
+      await box.getByRole("button", { name: "Explain" }).click();
+      await expect.poll(() => box.getByRole("alert").innerText().catch(() => "")).toMatch(/^No customer "nobody"\.\s+query\.customer: unknown customer$/);
+      expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
+      errors.length = 0;
+
+      // At a phone's width, opened from a link that names the customer: it asks at once.
+      const phone = await openPage("phone");
+      await signIn(phone, harness.url, keys.marketer, "/console/campaigns/card-soon/audience?customer=lena");
+      const phoneBox = phone.getByRole("region", { name: "Why not?" });
+      await phoneBox.getByText("Would not enter: Trigger: card expiring within 30 days.").waitFor();
+      await phone.waitForLoadState("networkidle");
+      expect(await phoneBox.getByLabel("Customer id").inputValue()).toBe("lena");
+      expect(await accessibilityProblems(phone)).toEqual([]);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      clock.set(before);
+    }
+  });
+
   it("every screen works at a phone's width: no sideways scrolling of the page, every control labelled, text contrast at least 4.5:1", async () => {
     await fetch(`${harness.url}/api/customers/ann`, { method: "PUT", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ email: "ann@example.com", name: "Ann Example" }) });
     const screens: [string, string, string][] = [

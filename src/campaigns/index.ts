@@ -2,6 +2,8 @@ export { ACTIVITY_TYPES, CampaignCatalog, type LoadedCampaign } from "./catalog.
 export { conditionSql, scheduleCtes, SqlScope } from "./compile/index.js";
 export * from "./definition/index.js";
 export { dryRun, type DryRun } from "./dry-run.js";
+export { explainEntry } from "./explain/explain-entry.js";
+export type { CheckName, ConditionResult, EntryCheck, EntryExplanation, NextChance } from "./explain/explanation.js";
 export { enrollFromEvents, scanCampaign, type Enrolled } from "./enroll/enroll.js";
 export { exitOnConditions, exitOnEvents } from "./enroll/exits.js";
 export { matchAfterCommit, type MatchDeps } from "./enroll/match-after-commit.js";

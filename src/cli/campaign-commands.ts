@@ -39,12 +39,21 @@ export function registerCampaignCommands(program: Command): void {
 
   program
     .command("dry-run")
-    .description("who would enter a campaign right now, with the facts that matched; enrolls no one")
+    .description("who would enter a campaign right now, with the facts that matched; with --customer, why one customer would or would not; enrolls no one")
     .argument("<campaign>", "campaign id (its folder name)")
     .option("--sample <n>", "how many customers to list", "10")
+    .option("--customer <id>", "instead: why this customer would or would not enter, test by test, and what would let them in")
     .option("--json", "print JSON")
-    .action(async (id: string, options: { sample: string; json?: boolean }) => {
+    .action(async (id: string, options: { sample: string; customer?: string; json?: boolean }) => {
       const config = configOrExit();
+      if (options.customer !== undefined) {
+        const customer = options.customer;
+        const { explainEntry } = await import("../campaigns/index.js");
+        const { formatExplanation } = await import("./explanation-text.js");
+        const explanation = await withCampaign(config, id, (campaign, db) => explainEntry(db, campaign, customer, new Date())).catch(fail);
+        if (!explanation) fail(new UsageError(`no customer ${customer}`));
+        return void process.stdout.write(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
+      }
       const { dryRun } = await import("../campaigns/index.js");
       const result = await withCampaign(config, id, (campaign, db) => dryRun(db, campaign, new Date(), { sample: Number.parseInt(options.sample, 10) || 10 })).catch(fail);
       if (options.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -15,7 +15,8 @@ import { duration, jsonValue, type SqlScope, textList } from "./scope.js";
 /** The customer's start: first subscription, else sign-up, else when Rekindle first saw them. */
 export const CUSTOMER_SINCE = sql`coalesce((select min(s1.started_at) from subscriptions s1 where s1.customer_id = c.id), c.signed_up_at, c.created_at)`;
 
-function attributeSql(attribute: string, scope: SqlScope): SQL {
+/** A customer attribute as a SQL expression over `c` (asking `scope` for the joins it needs). */
+export function attributeSql(attribute: string, scope: SqlScope): SQL {
   if (attribute.startsWith(TRAIT_PREFIX)) return sql`(c.traits -> ${attribute.slice(TRAIT_PREFIX.length)})`;
   if (attribute.startsWith("subscription.") || attribute === "plan") scope.needs.add("subscription");
   if (attribute.startsWith("card.")) scope.needs.add("card");
@@ -137,11 +138,16 @@ function countSql(count: CountComparison, total: SQL): SQL {
   return sql`${total} < ${count.lt!}`;
 }
 
-function eventCountSql(condition: EventCountCondition, scope: SqlScope): SQL {
+/** `from events ev where …`: the customer's events an event count counts (its name, window and property tests). */
+export function countedEventsSql(condition: EventCountCondition, scope: SqlScope): SQL {
   const window = condition.within
     ? sql` and ev.occurred_at > ${scope.nowSql()} - ${duration(condition.within)} and ev.occurred_at <= ${scope.nowSql()}`
     : sql``;
-  const from = sql`from events ev where ev.customer_id = c.id and ev.name = ${condition.event}${window} and ${propertiesSql(condition.where, sql`ev.properties`, scope)}`;
+  return sql`from events ev where ev.customer_id = c.id and ev.name = ${condition.event}${window} and ${propertiesSql(condition.where, sql`ev.properties`, scope)}`;
+}
+
+function eventCountSql(condition: EventCountCondition, scope: SqlScope): SQL {
+  const from = countedEventsSql(condition, scope);
   // "did it at least once" and "never did it" are existence tests: they stop at the first row.
   if (condition.count.gte === 1 && Object.keys(condition.count).length === 1) return sql`exists (select 1 ${from})`;
   if (condition.count.equals === 0) return sql`not exists (select 1 ${from})`;

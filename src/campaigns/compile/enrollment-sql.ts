@@ -10,7 +10,7 @@ import { duration, type SqlScope, textList } from "./scope.js";
  * then as the campaign's re-entry policy says. The unique indexes enforce the first two under
  * concurrency; these predicates keep the statement (and the dry run) from even proposing them.
  */
-function reentrySql(campaignId: string, reentry: Reentry, scope: SqlScope): SQL {
+export function reentrySql(campaignId: string, reentry: Reentry, scope: SqlScope): SQL {
   // On the candidate's customer id, so these are checked before the customer row is even read.
   const mine = sql`x.campaign_id = ${campaignId} and x.customer_id = m.customer_id`;
   if (reentry === "never") return sql`not exists (select 1 from enrollments x where ${mine})`;

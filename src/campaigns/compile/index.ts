@@ -1,5 +1,5 @@
-export { conditionSql, propertiesSql } from "./condition-sql.js";
-export { dryRunSql, enrollSql } from "./enrollment-sql.js";
-export { SqlScope } from "./scope.js";
-export { eventCandidatesSql, eventSelectionSql, scanCandidatesSql, type EventSelection } from "./trigger-sql.js";
+export { attributeSql, conditionSql, countedEventsSql, CUSTOMER_SINCE, propertiesSql } from "./condition-sql.js";
+export { dryRunSql, enrollSql, holdoutSql, reentrySql } from "./enrollment-sql.js";
+export { duration, SqlScope, textList } from "./scope.js";
+export { eventCandidatesSql, eventSelectionSql, likePattern, scanCandidatesSql, type EventSelection } from "./trigger-sql.js";
 export { dueSql, scheduleCtes } from "./schedule-sql.js";

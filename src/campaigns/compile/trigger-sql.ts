@@ -24,7 +24,7 @@ export function eventSelectionSql(selection: EventSelection): SQL {
 }
 
 /** Glob `*` → SQL LIKE, with LIKE's own wildcards escaped. */
-function likePattern(glob: string): string {
+export function likePattern(glob: string): string {
   return glob.replace(/[\\%_]/g, (char) => `\\${char}`).replace(/\*/g, "%");
 }
 

@@ -181,6 +181,24 @@ export interface DryRun {
   sample: { customerId: string; email: string | null; facts: Record<string, Json>; moment: string }[];
 }
 
+/** One audience test with its result for the customer; `all`/`any`/`not` hold their children. */
+export interface ConditionResult {
+  kind: "all" | "any" | "not" | "attribute" | "event";
+  passed: boolean;
+  text: string;
+  children?: ConditionResult[];
+}
+
+/** `GET /api/campaigns/:id/dry-run?customer=`: each test in enrollment's order, and the verdict. */
+export interface EntryExplanation {
+  campaignId: string;
+  customerId: string;
+  at: string;
+  basis: "scan" | "recent-events";
+  checks: { test: string; title: string; passed: boolean; detail: string; stops: "entry" | "email"; conditions?: ConditionResult; next?: { text: string; at?: string } }[];
+  conclusion: { wouldEnter: boolean; wouldBeEmailed: boolean; summary: string; firstFailure: string | null; next: { text: string; at?: string } | null };
+}
+
 export interface CustomerMatch {
   id: string;
   email: string | null;

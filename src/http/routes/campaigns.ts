@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { and, gt, isNull, or, eq } from "drizzle-orm";
 import { z } from "zod";
-import { dryRun, formatProblem } from "../../campaigns/index.js";
+import { dryRun, explainEntry, formatProblem } from "../../campaigns/index.js";
 import { auditLog, pauses } from "../../db/index.js";
 import { previewStep, testSend } from "../../delivery/index.js";
 import { campaignReport, churnByMonth } from "../../reports/index.js";
@@ -12,9 +12,11 @@ import { HttpError } from "../http-error.js";
 
 const DryRunQuery = z.strictObject({
   sample: z.coerce.number().int().min(0).max(500).default(10),
+  /** Instead of the count: why this customer (external id) would or would not enter. */
+  customer: z.string().min(1, "expected a customer id").max(255).optional(),
 });
 
-/** Campaigns as loaded from their files: what runs, what was refused and why, and the dry run. */
+/** Campaigns as loaded from their files: what runs, what was refused and why, and the dry run (with `customer`: why they would or would not enter). */
 export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
   const marketers = { config: { roles: ["marketer"] as const } };
   const campaignOr404 = (request: FastifyRequest) => {
@@ -82,7 +84,11 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     const campaign = campaignOr404(request);
     const query = DryRunQuery.safeParse(request.query);
     if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
-    return dryRun(deps.db, campaign, deps.clock.now(), { sample: query.data.sample });
+    const { customer } = query.data;
+    if (customer === undefined) return dryRun(deps.db, campaign, deps.clock.now(), { sample: query.data.sample });
+    const explanation = await explainEntry(deps.db, campaign, customer, deps.clock.now());
+    if (!explanation) throw new HttpError(404, "not_found", `No customer ${JSON.stringify(customer)}.`, [{ path: "query.customer", message: "unknown customer" }]);
+    return explanation;
   });
 
   /** Uplift of one campaign over a period (default: the last 30 days). */

@@ -6,8 +6,9 @@ import { href } from "../router.js";
 import type { CampaignList, DryRun } from "../types.js";
 import { campaignTabs, type Context, facts, loading, page, table } from "../ui.js";
 import { invalidCampaign } from "./campaign.js";
+import { whyNotSection } from "./why-not.js";
 
-/** The dry run: how many customers would enter now, and a sample with the facts that matched. Enrolls no one. */
+/** The dry run: how many customers would enter now, and a sample with the facts that matched; and why one customer would not. Enrolls no one. */
 export async function audienceView(ctx: Context): Promise<void> {
   const id = ctx.params.id!;
   const body = page(ctx, `Audience: ${id}`, loading("Loading the campaign"));
@@ -59,9 +60,16 @@ export async function audienceView(ctx: Context): Promise<void> {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!form.reportValidity()) return;
-    history.replaceState(null, "", location.pathname + query({ sample: sample.value }));
+    history.replaceState(null, "", location.pathname + query({ sample: sample.value, customer: new URLSearchParams(location.search).get("customer") }));
     void go();
   });
-  replace(body, campaignTabs(ctx, id, "audience"), h("p", null, `Who ${summary.name} would reach right now, before you switch it on or change it.`), form, result);
+  replace(
+    body,
+    campaignTabs(ctx, id, "audience"),
+    h("p", null, `Who ${summary.name} would reach right now, before you switch it on or change it.`),
+    form,
+    result,
+    whyNotSection(ctx, id),
+  );
   await go();
 }
