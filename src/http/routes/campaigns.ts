@@ -5,13 +5,17 @@ import { dryRun, formatProblem } from "../../campaigns/index.js";
 import { auditLog, pauses } from "../../db/index.js";
 import { previewStep, testSend } from "../../delivery/index.js";
 import { campaignReport, churnByMonth } from "../../reports/index.js";
+import { becauseWords } from "../../support/index.js";
 import { Timestamp } from "../../validation/index.js";
+import { isTimeZone, timeWords } from "../../words/index.js";
 import type { Deps } from "../../deps/index.js";
 import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
 
 const DryRunQuery = z.strictObject({
   sample: z.coerce.number().int().min(0).max(500).default(10),
+  /** The reader's IANA zone, for the moments in each entry's `because`. Default UTC. */
+  timeZone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Paris").optional(),
 });
 
 /** Campaigns as loaded from their files: what runs, what was refused and why, and the dry run. */
@@ -82,7 +86,10 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     const campaign = campaignOr404(request);
     const query = DryRunQuery.safeParse(request.query);
     if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
-    return dryRun(deps.db, campaign, deps.clock.now(), { sample: query.data.sample });
+    const result = await dryRun(deps.db, campaign, deps.clock.now(), { sample: query.data.sample });
+    const time = timeWords(query.data.timeZone);
+    // Each customer's reason in words beside the raw facts, as the timeline says it once they enter.
+    return { ...result, sample: result.sample.map((entry) => ({ ...entry, because: becauseWords(campaign.definition.trigger.type, entry.facts, time) })) };
   });
 
   /** Uplift of one campaign over a period (default: the last 30 days). */
