@@ -178,7 +178,8 @@ export interface Preview {
 export interface DryRun {
   wouldEnter: number;
   basis: "scan" | "recent-events";
-  sample: { customerId: string; email: string | null; facts: Record<string, Json>; moment: string }[];
+  /** `because`: why each would enter, in words ("because the card ending 4242 expires on 30 Nov 2026"). */
+  sample: { customerId: string; email: string | null; facts: Record<string, Json>; moment: string; because: string }[];
 }
 
 export interface CustomerMatch {
@@ -237,6 +238,7 @@ export interface Status {
   at: string;
   queues: Record<string, Record<string, number>>;
   tasks: { name: string; nextRunAt: string; runningBy: string | null; lastStartedAt: string | null; lastFinishedAt: string | null; lastDurationMs: number | null; lastError: string | null }[];
+  workers: { running: boolean; lastSeenAt: string | null };
   outbox: { due: number; lagSeconds: number; inFlight: number };
   lastHour: { sent: number; failed: number; uncertain: number; avgSendLatencySeconds: number | null; eventsReceived: number };
   uncertainTotal: number;

@@ -4,7 +4,7 @@ import { h, replace } from "../dom.js";
 import { count, when } from "../format.js";
 import { href } from "../router.js";
 import type { Status } from "../types.js";
-import { announce, badge, type Context, loading, page, table, type Tone } from "../ui.js";
+import { announce, badge, type Context, loading, moment, page, table, type Tone } from "../ui.js";
 
 const STATE: Record<string, Tone> = { running: "ok", paused: "warn", disabled: "neutral", invalid: "bad" };
 
@@ -39,6 +39,28 @@ function killSwitch(ctx: Context, status: Status, refresh: () => void): HTMLElem
   return button;
 }
 
+/** Whether anything sends: the kill switch, and a worker to do it. */
+function sendingState(status: Status): HTMLElement {
+  if (status.globalPause) {
+    return h("p", null, badge("All sending paused", "bad"), ` by ${status.globalPause.by}${status.globalPause.until ? ` until ${when(status.globalPause.until)}` : ""}: ${status.globalPause.reason ?? ""}`);
+  }
+  if (!status.workers.running) {
+    return h(
+      "p",
+      null,
+      badge("No worker running", "bad"),
+      " The kill switch is off, but nothing is sent: no worker is running",
+      status.workers.lastSeenAt ? [" (one last ran a task ", moment(status.workers.lastSeenAt), ")"] : " (none has run yet)",
+      ". Start one with ",
+      h("code", null, "rekindle worker"),
+      " or ",
+      h("code", null, "rekindle start"),
+      ".",
+    );
+  }
+  return h("p", null, badge("Sending", "ok"), " The kill switch is off and workers are running.");
+}
+
 /** Ops' one screen: the kill switch, the outbox, the last hour, queues and campaigns; and the queue dashboard. */
 export async function opsView(ctx: Context): Promise<void> {
   const body = page(ctx, "Ops", loading("Reading the status"));
@@ -54,9 +76,7 @@ export async function opsView(ctx: Context): Promise<void> {
       "section",
       { "aria-labelledby": "sending-heading", class: "now" },
       h("h2", { id: "sending-heading" }, "Sending"),
-      status.globalPause
-        ? h("p", null, badge("All sending paused", "bad"), ` by ${status.globalPause.by}${status.globalPause.until ? ` until ${when(status.globalPause.until)}` : ""}: ${status.globalPause.reason ?? ""}`)
-        : h("p", null, badge("Sending", "ok"), " The kill switch is off."),
+      sendingState(status),
       killSwitch(ctx, status, refresh),
     ),
     h(
@@ -67,7 +87,7 @@ export async function opsView(ctx: Context): Promise<void> {
       h("li", null, h("span", { class: "stat" }, count(status.outbox.inFlight)), " in flight"),
       h("li", null, h("span", { class: "stat" }, count(status.lastHour.sent)), " sent in the last hour"),
       h("li", null, h("span", { class: "stat" }, count(status.lastHour.failed)), " failed in the last hour"),
-      h("li", null, h("span", { class: "stat" }, status.lastHour.avgSendLatencySeconds === null ? "—" : `${status.lastHour.avgSendLatencySeconds} s`), " average delay after due"),
+      h("li", null, h("span", { class: "stat" }, status.lastHour.avgSendLatencySeconds === null ? "—" : `${status.lastHour.avgSendLatencySeconds} s`), status.lastHour.avgSendLatencySeconds === null ? " average delay after due (no sends in the last hour)" : " average delay after due"),
       h("li", null, h("span", { class: "stat" }, count(status.lastHour.eventsReceived)), " events received in the last hour"),
       h("li", null, h("span", { class: "stat" }, count(status.uncertainTotal)), " uncertain (see rekindle uncertain)"),
     ),
