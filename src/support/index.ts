@@ -3,3 +3,4 @@ export { customerTimeline, type Timeline, type TimelineEntry, type TimelineOptio
 export { collectStatus, type Status } from "./status.js";
 export { becauseWords, eventSummary, messageSummary, outcomeWords } from "./timeline-words.js";
 export { auditActionWords, auditChangeWords } from "./audit-words.js";
+export { hourlySends, type SendHour } from "./hourly-sends.js";

@@ -161,6 +161,18 @@ export interface CancelFlowReport {
   }[];
 }
 
+/** `GET /api/campaigns/:id/daily`: each day (in the reader's zone) of the last ones. */
+export interface CampaignDaily {
+  campaign: string;
+  timeZone: string;
+  days: { day: string; from: string; emailsSent: number; entered: number; goal: { entered: number; converted: number; rate: number | null } }[];
+}
+
+/** `GET /api/status/hourly`: each of the last hours. */
+export interface SendHours {
+  hours: { from: string; sent: number; failed: number; uncertain: number }[];
+}
+
 export interface CampaignEmails {
   campaign: string;
   emails: { step: string; template: string; locales: { locale: string | null; file: string }[] }[];

@@ -4,13 +4,20 @@ import { z } from "zod";
 import { dryRun, formatProblem } from "../../campaigns/index.js";
 import { auditLog, pauses } from "../../db/index.js";
 import { previewStep, testSend } from "../../delivery/index.js";
-import { campaignReport, churnByMonth } from "../../reports/index.js";
+import { campaignDays, campaignReport, churnByMonth } from "../../reports/index.js";
 import { becauseWords } from "../../support/index.js";
 import { Timestamp } from "../../validation/index.js";
 import { isTimeZone, timeWords } from "../../words/index.js";
 import type { Deps } from "../../deps/index.js";
 import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
+
+const DailyQuery = z.strictObject({
+  /** How many days back, today included: 1 to 90, default 30. */
+  days: z.coerce.number().int().min(1).max(90).default(30),
+  /** The IANA zone whose midnights divide the days: the reader's. Default UTC. */
+  timeZone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Paris").default("UTC"),
+});
 
 const DryRunQuery = z.strictObject({
   sample: z.coerce.number().int().min(0).max(500).default(10),
@@ -101,6 +108,20 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     const from = query.data.from ?? new Date(to.getTime() - 30 * 86_400_000);
     return campaignReport(deps.db, campaign.id, campaign.definition.conversion_window, from, to, {
       now: deps.clock.now(),
+      ...(campaign.definition.retention_goal && { retentionGoal: campaign.definition.retention_goal }),
+    });
+  });
+
+  /** The campaign day by day (emails sent, entrants, goal rate): the campaign screen's chart. */
+  app.get("/api/campaigns/:id/daily", { config: { roles: ["marketer", "support"] } }, async (request) => {
+    const campaign = campaignOr404(request);
+    const query = DailyQuery.safeParse(request.query);
+    if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
+    return campaignDays(deps.db, campaign.id, {
+      days: query.data.days,
+      now: deps.clock.now(),
+      timeZone: query.data.timeZone,
+      conversionWindow: campaign.definition.conversion_window,
       ...(campaign.definition.retention_goal && { retentionGoal: campaign.definition.retention_goal }),
     });
   });
