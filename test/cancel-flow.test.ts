@@ -107,7 +107,7 @@ describe("the cancel flow, applied by the app's webhook", () => {
     // Support reads the reason and the offer in the customer's timeline.
     const timeline = (await (await fetch(`${harness.url}/api/customers/loyal/timeline`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { entries: { summary: string }[] };
     expect(timeline.entries.map((e) => e.summary)).toEqual(
-      expect.arrayContaining(["cancel_reason_given: too_expensive “Budget cuts” (rekindle)", "offer_shown: discount-loyal (discount) (rekindle)", "offer_accepted: discount-loyal (discount) (rekindle)"]),
+      expect.arrayContaining(["cancel_reason_given: too_expensive “Budget cuts” (Rekindle)", "offer_shown: discount-loyal (discount) (Rekindle)", "offer_accepted: discount-loyal (discount) (Rekindle)"]),
     );
   });
 

@@ -118,7 +118,7 @@ describe("the card-update link, without Stripe", () => {
 
     expect(await linkEvents(harness)).toEqual([{ customer: "grace", source: "rekindle", properties: { via: "billing_url" } }]);
     const timeline = (await (await fetch(`${harness.url}/api/customers/grace/timeline`, { headers: auth })).json()) as { entries: { kind: string; summary: string; detail: Record<string, unknown> }[] };
-    expect(timeline.entries).toContainEqual(expect.objectContaining({ kind: "event", summary: "card_update_link_opened (rekindle)", detail: { properties: { via: "billing_url" } } }));
+    expect(timeline.entries).toContainEqual(expect.objectContaining({ kind: "event", summary: "card_update_link_opened (Rekindle)", detail: { properties: { via: "billing_url" } } }));
   });
 
   it("works for CARD_LINK_TTL (P14D) from the send, then shows a page pointing to BILLING_URL", async () => {

@@ -100,7 +100,11 @@ describe("the console's API", () => {
     expect(missing.body.error.problems).toEqual([{ path: "query.q", message: expect.stringContaining("customer id") }]);
     expect((await get("/api/customers?q=ann&limit=1000", keys.support)).body.error.problems[0]!.path).toBe("query.limit");
     expect((await get("/api/customers?q=ann&sort=name", keys.support)).status).toBe(400);
-    expect((await get("/api/customers?q=ann", keys.ingest)).status).toBe(403);
+    const refused = await get("/api/customers?q=ann", keys.ingest);
+    expect(refused.status).toBe(403);
+    // The article follows the role's sound: "An ingest key", "A support key".
+    expect(refused.body.error.message).toBe("An ingest key cannot do this; it needs support or marketer or ops.");
+    expect((await get("/api/studio", keys.support)).body.error.message).toBe("A support key cannot do this; it needs marketer or ops.");
   });
 
   it("GET /api/campaigns/:id/emails lists each email step with its language variants; an invalid campaign answers 409 with file and line", async () => {

@@ -133,13 +133,16 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Ann Example");
 
     // Why the email was sent: the message, and the moment and facts that enrolled her.
-    const sent = page.locator("li.entry.message", { hasText: "nudge/hello sent" });
-    await expect.poll(() => sent.locator(".summary").textContent()).toBe('email nudge/hello sent "Nudge for ann@example.com"');
+    const sent = page.locator("li.entry.message", { hasText: "(nudge / hello)" });
+    await expect.poll(() => sent.locator(".summary").textContent()).toBe("email “Nudge for ann@example.com” sent (nudge / hello)");
+    // In words: no trigger key, no JSON, local dates with the ISO moment in the title.
     const why = await sent.locator(".why").innerText();
-    expect(why).toContain("Why: entered nudge on 1 Dec 2026, 12:00 because of the event “Nudge Me” of 1 Dec 2026, 12:00, with");
-    expect(why).toMatch(/properties\s+\{"plan":"pro"\}/);
+    expect(why).toContain("Why: entered nudge on 1 Dec 2026, 12:00 because of the event “Nudge Me” on 1 Dec 2026, 12:00.");
+    expect(why).toMatch(/properties\s+plan: pro/);
+    expect(await page.locator("li.entry", { hasText: "Nudge Me (Segment)" }).locator("time").getAttribute("title")).toBe("2026-12-01T12:00:00.000Z");
+    expect(await page.locator("li.entry.entered").locator(".summary").textContent()).toBe("entered nudge because of the event “Nudge Me” on 1 Dec 2026, 12:00");
     const next = page.getByRole("region", { name: "What is next" });
-    expect(await next.innerText()).toMatch(/2 Dec 2026, 12:00\s+nudge\/reminder\s+queued/);
+    expect(await next.innerText()).toMatch(/2 Dec 2026, 12:00\s+nudge \/ reminder\s+queued/);
 
     // The dialog is keyboard-operable: Escape cancels and focus goes back to the button.
     const pauseButton = page.getByRole("button", { name: "Pause…" });
@@ -172,8 +175,12 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     expect(smtp.received).toHaveLength(1);
 
     await page.reload();
-    await expect.poll(() => page.getByRole("region", { name: "What is next" }).innerText()).toMatch(/24 Dec 2026, 00:00\s+nudge\/reminder\s+held by a pause/);
-    expect(await page.getByRole("region", { name: "Done by people" }).innerText()).toMatch(/customer\.pause by key:\d+:sam/);
+    await expect.poll(() => page.getByRole("region", { name: "What is next" }).innerText()).toMatch(/24 Dec 2026, 00:00\s+nudge \/ reminder\s+held by a pause/);
+    // What people did, in words: the act, who, and what it set as field: value pairs with local dates (the ISO moment in the title).
+    const doneByPeople = page.getByRole("region", { name: "Done by people" });
+    expect(await doneByPeople.innerText()).toMatch(/2 Dec 2026, 11:59 Paused the customer's emails by key:\d+:sam\s+until: 24 Dec 2026, 00:00, reason: On holiday until Christmas/);
+    expect(await doneByPeople.locator(".change time").getAttribute("title")).toBe("2026-12-24T00:00:00.000Z");
+    expect(await doneByPeople.innerText()).not.toMatch(/[{}"]|customer\.pause|T00:00/);
     const audit = await queryRows<{ actor: string; action: string; target_id: string }>(harness.deps.db, sql`select actor, action, target_id from audit_log where action like 'customer.%'`);
     expect(audit).toEqual([{ actor: expect.stringMatching(/^key:\d+:sam$/), action: "customer.pause", target_id: "ann" }]);
 
@@ -181,6 +188,11 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("API key").waitFor();
     expect(await page.evaluate("sessionStorage.length")).toBe(0);
+    // The sign-in page says where a key comes from.
+    const help = await page.getByRole("region", { name: "Where a key comes from" }).innerText();
+    expect(help).toContain("rekindle keys create --role support --name you");
+    expect(help).toContain("The keys listed in the server's API_KEYS setting are ops keys.");
+    expect(help).toContain("In development, with API_KEYS unset, the development key is used: rekindle studio prints it when it starts.");
     await page.goto(`${harness.url}/console/customers/ann`);
     await page.getByLabel("API key").waitFor();
     expect(errors).toEqual([]);
@@ -245,6 +257,7 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     // A marketer's key does not open support's pages, and the server refuses it too.
     await page.goto(`${harness.url}/console/customers/ann`);
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Not for your role");
+    expect(await page.locator(".page-body").innerText()).toBe("A marketer key cannot open this page. Ask ops for a key with the role it needs.");
     expect((await fetch(`${harness.url}/api/customers/ann/timeline`, { headers: { authorization: `Bearer ${keys.marketer}` } })).status).toBe(403);
     expect(errors).toEqual([]);
   });

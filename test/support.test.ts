@@ -142,17 +142,28 @@ describe("the customer timeline", () => {
     clock.advance(60_000);
     await fetch(`${harness.url}/api/customers/fay/pause`, { method: "POST", headers: auth, body: JSON.stringify({ reason: "travelling" }) });
     const response = await fetch(`${harness.url}/api/customers/fay/timeline`, { headers: auth });
-    const timeline = (await response.json()) as { entries: { kind: string; summary: string }[]; next: { step: string; due: string }[] };
+    const timeline = (await response.json()) as { entries: { kind: string; summary: string; detail: Record<string, unknown> }[]; next: { step: string; due: string }[] };
     expect(timeline.entries.map((e) => e.kind)).toEqual(["event", "entered", "message", "pause"]);
-    expect(timeline.entries[0]!.summary).toBe("Nudge Me (segment)");
-    expect(timeline.entries[1]!.summary).toMatch(/^entered nudge \(version [0-9a-f]{12}\) because event:\d+$/);
-    expect(timeline.entries[2]!.summary).toBe('email nudge/first sent "Nudge for fay@example.com"');
+    // In words: the source by name, why she entered (no trigger key), the kind and status once, no ISO stamps.
+    expect(timeline.entries[0]!.summary).toBe("Nudge Me (Segment)");
+    expect(timeline.entries[1]!.summary).toBe("entered nudge because of the event “Nudge Me” on 1 Dec 2026, 12:01");
+    expect(timeline.entries[1]!.detail).toMatchObject({ campaign: "nudge", version: expect.stringMatching(/^[0-9a-f]{64}$/), trigger: "event", moment: expect.stringMatching(/^event:\d+$/) });
+    expect(timeline.entries[2]!.summary).toBe("email “Nudge for fay@example.com” sent (nudge / first)");
+    expect(timeline.entries[2]!.detail.because).toMatchObject({ words: "because of the event “Nudge Me” on 1 Dec 2026, 12:01" });
     expect(timeline.entries[3]!.summary).toMatch(/^customer paused by api-key:\w+: travelling$/);
+    // The reader's time zone, when the reader gives it: the same moment in Tokyo's words.
+    const tokyo = (await (await fetch(`${harness.url}/api/customers/fay/timeline?timeZone=Asia/Tokyo`, { headers: auth })).json()) as typeof timeline;
+    expect(tokyo.entries[1]!.summary).toBe("entered nudge because of the event “Nudge Me” on 1 Dec 2026, 21:01");
+    const badZone = await fetch(`${harness.url}/api/customers/fay/timeline?timeZone=Mars/Olympus`, { headers: auth });
+    expect(badZone.status).toBe(400);
+    expect(((await badZone.json()) as { error: { problems: { path: string }[] } }).error.problems[0]!.path).toBe("query.timeZone");
     expect(timeline.next).toEqual([{ due: "2026-12-03T12:01:00.000Z", campaign: "nudge", step: "second", status: "scheduled" }]);
 
     // The same story in ops' figures.
-    const status = (await (await fetch(`${harness.url}/api/status`, { headers: auth })).json()) as { lastHour: { sent: number }; campaigns: { id: string; state: string }[]; queues: Record<string, unknown>; warnings: string[] };
+    const status = (await (await fetch(`${harness.url}/api/status`, { headers: auth })).json()) as { lastHour: { sent: number }; workers: { running: boolean; lastSeenAt: string | null }; campaigns: { id: string; state: string }[]; queues: Record<string, unknown>; warnings: string[] };
     expect(status.lastHour.sent).toBe(1);
+    // This harness runs a worker: its periodic tasks say it is alive.
+    expect(status.workers).toEqual({ running: true, lastSeenAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
     expect(status.campaigns).toEqual([{ id: "nudge", state: "running", detail: null }]);
     expect(Object.keys(status.queues).sort()).toEqual(["send"]);
     // A server without autovacuum is called out: its statistics go stale and queries slow down.

@@ -55,12 +55,19 @@ export function registerCampaignCommands(program: Command): void {
         return void process.stdout.write(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
       }
       const { dryRun } = await import("../campaigns/index.js");
-      const result = await withCampaign(config, id, (campaign, db) => dryRun(db, campaign, new Date(), { sample: Number.parseInt(options.sample, 10) || 10 })).catch(fail);
+      const { becauseWords } = await import("../support/index.js");
+      const { localTimeZone, timeWords } = await import("../words/index.js");
+      let trigger: string | undefined;
+      const result = await withCampaign(config, id, (campaign, db) => {
+        trigger = campaign.definition.trigger.type;
+        return dryRun(db, campaign, new Date(), { sample: Number.parseInt(options.sample, 10) || 10 });
+      }).catch(fail);
       if (options.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       const basis = result.basis === "scan" ? "if the scan ran now" : "from the events of the last hour";
       process.stdout.write(`${result.wouldEnter} customer(s) would enter ${id} ${basis}.\n`);
+      const time = timeWords(localTimeZone());
       for (const entry of result.sample) {
-        process.stdout.write(`  ${entry.customerId}${entry.email ? ` <${entry.email}>` : ""}  ${JSON.stringify(entry.facts)}\n`);
+        process.stdout.write(`  ${entry.customerId}${entry.email ? ` <${entry.email}>` : ""}  ${becauseWords(trigger, entry.facts, time)}\n`);
       }
     });
 

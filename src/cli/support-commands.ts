@@ -1,9 +1,12 @@
 import type { Command } from "commander";
 import { buildDeps, createLogger, type Runtime } from "../runtime/index.js";
+import { localTimeZone, timeWords } from "../words/index.js";
 import { assertMigrated, cliActor, configOrExit, customerScope, fail, parsed, UsageError, withDatabase } from "./shared.js";
 
 /** uncertain, suppressions, pause/resume/stop, the kill switch, timeline, audit, status, keys: support and ops. */
 export function registerSupportCommands(program: Command): void {
+  // Moments as the person at this terminal reads them: in the machine's time zone (`--json` keeps ISO).
+  const time = timeWords(localTimeZone());
   program
     .command("uncertain")
     .description("list emails that may or may not have been sent (a worker stopped mid-SMTP); they are never resent on their own")
@@ -23,7 +26,7 @@ export function registerSupportCommands(program: Command): void {
         if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         else {
           process.stdout.write(`${rows.length} uncertain message(s)\n`);
-          for (const r of rows) process.stdout.write(`  #${r.id}  ${r.campaign}/${r.step}  to ${r.to_address ?? "?"} (customer ${r.customer}), since ${new Date(r.updated_at).toISOString()}\n`);
+          for (const r of rows) process.stdout.write(`  #${r.id}  ${r.campaign}/${r.step}  to ${r.to_address ?? "?"} (customer ${r.customer}), since ${time.moment(r.updated_at)}\n`);
         }
       } catch (error) {
         fail(error);
@@ -72,7 +75,7 @@ export function registerSupportCommands(program: Command): void {
       withDatabase(async (db) => {
         const { listSuppressions } = await import("../suppressions/index.js");
         const rows = await listSuppressions(db, email);
-        for (const r of rows) process.stdout.write(`${r.email}  ${r.category ?? "all"}  ${r.reason}  by ${r.createdBy} at ${r.createdAt.toISOString()}${r.detail ? `  (${r.detail})` : ""}\n`);
+        for (const r of rows) process.stdout.write(`${r.email}  ${r.category ?? "all"}  ${r.reason}  by ${r.createdBy} on ${time.moment(r.createdAt)}${r.detail ? `  (${r.detail})` : ""}\n`);
         process.stdout.write(`${rows.length} suppression(s)\n`);
       }),
     );
@@ -88,7 +91,7 @@ export function registerSupportCommands(program: Command): void {
         const { pause, PauseInput } = await import("../support/index.js");
         const input = parsed(PauseInput, { reason: options.reason, ...(options.until && { until: options.until }) });
         await pause(db, await customerScope(db, id), input, await cliActor(), new Date());
-        process.stdout.write(`paused ${id}${input.until ? ` until ${input.until.toISOString()}` : ""}\n`);
+        process.stdout.write(`paused ${id}${input.until ? ` until ${time.moment(input.until)}` : ""}\n`);
       }),
     );
 
@@ -115,7 +118,7 @@ export function registerSupportCommands(program: Command): void {
         const { stop, StopInput } = await import("../support/index.js");
         const scope = await customerScope(db, id);
         const result = await stop(db, { id: scope.customerId, label: id }, parsed(StopInput, { reason: options.reason, ...(options.block && { block: options.block }) }), await cliActor(), new Date());
-        process.stdout.write(`stopped ${result.stopped} sequence(s) of ${id}, skipped ${result.skipped} email(s)${result.blockedUntil ? `; no new ones before ${result.blockedUntil.toISOString()}` : ""}\n`);
+        process.stdout.write(`stopped ${result.stopped} sequence(s) of ${id}, skipped ${result.skipped} email(s)${result.blockedUntil ? `; no new ones before ${time.moment(result.blockedUntil)}` : ""}\n`);
       }),
     );
 
@@ -171,13 +174,13 @@ export function registerSupportCommands(program: Command): void {
     .action((id: string, options: { json?: boolean }) =>
       withDatabase(async (db) => {
         const { customerTimeline } = await import("../support/index.js");
-        const timeline = await customerTimeline(db, id);
+        const timeline = await customerTimeline(db, id, { timeZone: time.timeZone });
         if (!timeline) fail(new UsageError(`no customer ${id}`));
         if (options.json) return void process.stdout.write(`${JSON.stringify(timeline, null, 2)}\n`);
         process.stdout.write(`${timeline.customer.id}${timeline.customer.email ? ` <${timeline.customer.email}>` : ""}\n`);
-        for (const entry of timeline.entries) process.stdout.write(`  ${entry.at}  ${entry.summary}\n`);
+        for (const entry of timeline.entries) process.stdout.write(`  ${time.moment(entry.at)}  ${entry.summary}\n`);
         process.stdout.write(timeline.next.length ? "next:\n" : "nothing scheduled\n");
-        for (const n of timeline.next) process.stdout.write(`  ${n.due}  ${n.campaign}/${n.step} (${n.status})\n`);
+        for (const n of timeline.next) process.stdout.write(`  ${time.moment(n.due)}  ${n.campaign} / ${n.step}${n.held ? ", held by a pause" : ` (${n.status})`}\n`);
       }),
     );
 
@@ -189,6 +192,7 @@ export function registerSupportCommands(program: Command): void {
     .action((options: { target?: string; limit: string }) =>
       withDatabase(async (db) => {
         const { auditLog } = await import("../db/index.js");
+        const { auditActionWords, auditChangeWords } = await import("../support/index.js");
         const { desc, eq } = await import("drizzle-orm");
         const rows = await db
           .select()
@@ -196,7 +200,10 @@ export function registerSupportCommands(program: Command): void {
           .where(options.target ? eq(auditLog.targetId, options.target) : undefined)
           .orderBy(desc(auditLog.at), desc(auditLog.id))
           .limit(Number.parseInt(options.limit, 10) || 50);
-        for (const r of rows) process.stdout.write(`${r.at.toISOString()}  ${r.actor}  ${r.action}  ${r.targetType}${r.targetId ? ` ${r.targetId}` : ""}  ${JSON.stringify(r.after ?? r.before ?? {})}\n`);
+        for (const r of rows) {
+          const changes = auditChangeWords(r, time);
+          process.stdout.write(`${time.moment(r.at)}  ${r.actor} ${auditActionWords(r.action)}  (${r.targetType.replace("_", " ")}${r.targetId ? ` ${r.targetId}` : ""})${changes ? `  ${changes}` : ""}\n`);
+        }
       }),
     );
 
@@ -216,12 +223,17 @@ export function registerSupportCommands(program: Command): void {
         if (options.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
         else {
           const h = status.lastHour;
+          const seen = status.workers.lastSeenAt ? `a worker last ran a task at ${time.moment(status.workers.lastSeenAt)}` : "no worker has run yet";
           const lines = [
-            `Rekindle status at ${status.at}`,
-            status.globalPause ? `ALL SENDING PAUSED by ${status.globalPause.by}: ${status.globalPause.reason ?? ""}` : "sending: on",
+            `Rekindle status at ${time.moment(status.at)}`,
+            status.globalPause
+              ? `ALL SENDING PAUSED by ${status.globalPause.by}${status.globalPause.until ? ` until ${time.moment(status.globalPause.until)}` : ""}: ${status.globalPause.reason ?? ""}`
+              : status.workers.running
+                ? "sending: on, workers running"
+                : `sending: on, but no worker is running (${seen}): start one with \`rekindle worker\` or \`rekindle start\``,
             ...status.warnings.map((warning) => `WARNING: ${warning}`),
-            `outbox: ${status.outbox.due} due, oldest waiting ${status.outbox.lagSeconds}s, ${status.outbox.inFlight} in flight`,
-            `last hour: ${h.sent} sent (avg ${h.avgSendLatencySeconds ?? "-"}s after due), ${h.failed} failed, ${h.uncertain} uncertain; ${h.eventsReceived} events received`,
+            `outbox: ${status.outbox.due} due, oldest waiting ${status.outbox.lagSeconds} s, ${status.outbox.inFlight} in flight`,
+            `last hour: ${h.sent === 0 ? "no sends in the last hour" : `${h.sent} sent, on average ${h.avgSendLatencySeconds ?? 0} s after due`}, ${h.failed} failed, ${h.uncertain} uncertain; ${h.eventsReceived} events received`,
             `uncertain (all time): ${status.uncertainTotal}${status.uncertainTotal > 0 ? "  ← see `rekindle uncertain`" : ""}`,
             `cancel-flow decisions: ${status.cancelFlow.retrying} being retried, ${status.cancelFlow.withSupport} with support`,
             "queues:",
@@ -229,7 +241,7 @@ export function registerSupportCommands(program: Command): void {
             "periodic tasks:",
             ...status.tasks.map(
               (t) =>
-                `  ${t.name.padEnd(15)} ${t.runningBy ? `running on ${t.runningBy}` : `last ${t.lastStartedAt ?? "never"}${t.lastDurationMs === null ? "" : ` (${t.lastDurationMs} ms)`}`}, next ${t.nextRunAt}${t.lastError ? `  FAILED: ${t.lastError}` : ""}`,
+                `  ${t.name.padEnd(15)} ${t.runningBy ? `running on ${t.runningBy}` : `last ${t.lastStartedAt ? time.moment(t.lastStartedAt) : "never"}${t.lastDurationMs === null ? "" : ` (${t.lastDurationMs} ms)`}`}, next ${time.moment(t.nextRunAt)}${t.lastError ? `  FAILED: ${t.lastError}` : ""}`,
             ),
             "campaigns:",
             ...status.campaigns.map((c) => `  ${c.id.padEnd(20)} ${c.state}${c.detail ? `  (${c.detail})` : ""}`),
@@ -264,7 +276,7 @@ export function registerSupportCommands(program: Command): void {
       withDatabase(async (db) => {
         const { apiKeys } = await import("../db/index.js");
         for (const k of await db.select().from(apiKeys).orderBy(apiKeys.id)) {
-          process.stdout.write(`${k.id}  ${k.prefix}…  ${k.role}  ${k.name}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : `last used ${k.lastUsedAt?.toISOString() ?? "never"}`}\n`);
+          process.stdout.write(`${k.id}  ${k.prefix}…  ${k.role}  ${k.name}  ${k.revokedAt ? `revoked ${time.moment(k.revokedAt)}` : `last used ${k.lastUsedAt ? time.moment(k.lastUsedAt) : "never"}`}\n`);
         }
       }),
     );

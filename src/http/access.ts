@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type ApiKeyRole, apiKeys, auditLog, type Db } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { basicUsername, bearerToken, KeyRing, unauthorized } from "./auth.js";
+import { aOrAn } from "../words/index.js";
 import { HttpError } from "./http-error.js";
 
 /**
@@ -108,7 +109,7 @@ export function installAccess(app: FastifyInstance, deps: Deps): void {
     const principal = await identify(request);
     if (principal.role !== "ops" && !roles.includes(principal.role)) {
       const allowed = [...new Set([...roles, "ops"])].join(" or ");
-      throw new HttpError(403, "forbidden", `An ${principal.role} key cannot do this; it needs ${allowed}.`);
+      throw new HttpError(403, "forbidden", `${aOrAn(principal.role, { sentenceStart: true })} key cannot do this; it needs ${allowed}.`);
     }
     request.principal = principal;
   });

@@ -9,6 +9,11 @@ export interface Status {
   queues: Record<string, Record<string, number>>;
   /** The workers' periodic tasks (dispatch, scans, sweep, maintenance): when each last ran and runs next. */
   tasks: TaskStatus[];
+  /**
+   * Whether a worker is alive, as the periodic tasks tell: one is running a task now, or the tasks
+   * run on time. `lastSeenAt` is when a worker last started or finished one (null: never).
+   */
+  workers: { running: boolean; lastSeenAt: string | null };
   outbox: {
     /** Scheduled messages whose time has come. */
     due: number;
@@ -53,13 +58,28 @@ async function queueCounts(deps: Pick<Deps, "queues">, timeoutMs: number): Promi
 /** A task whose run is this late has no worker to run it. */
 const overdueMs = (everyMs: number) => Math.max(60_000, 3 * everyMs);
 
+/** How late a task's run is (ms), and whether that is later than a live worker would let it be. */
+function lateness(task: TaskStatus, now: Date): { late: number; overdue: boolean } {
+  const every = task.lastStartedAt ? new Date(task.nextRunAt).getTime() - new Date(task.lastStartedAt).getTime() : 60_000;
+  const late = now.getTime() - new Date(task.nextRunAt).getTime();
+  return { late, overdue: task.runningBy === null && late > overdueMs(every) };
+}
+
+/** A worker is alive when it holds a task now or the tasks run on time; none has run when there are no tasks. */
+function workerState(tasks: TaskStatus[], now: Date): Status["workers"] {
+  const seen = tasks.flatMap((t) => [t.lastStartedAt, t.lastFinishedAt]).filter((at): at is string => at !== null);
+  return {
+    running: tasks.some((task) => !lateness(task, now).overdue),
+    lastSeenAt: seen.length > 0 ? new Date(Math.max(...seen.map((at) => new Date(at).getTime()))).toISOString() : null,
+  };
+}
+
 /** What the task list says ops should know: no worker running them, or a task failing. */
 function taskWarnings(tasks: TaskStatus[], now: Date): string[] {
   const warnings: string[] = [];
   for (const task of tasks) {
-    const every = task.lastStartedAt ? new Date(task.nextRunAt).getTime() - new Date(task.lastStartedAt).getTime() : 60_000;
-    const late = now.getTime() - new Date(task.nextRunAt).getTime();
-    if (task.runningBy === null && late > overdueMs(every)) {
+    const { late, overdue } = lateness(task, now);
+    if (overdue) {
       warnings.push(`The ${task.name} task is ${Math.round(late / 1000)} s overdue: no worker is running (start one with \`rekindle worker\` or \`rekindle start\`).`);
     } else if (task.lastError) {
       warnings.push(`The last ${task.name} run failed: ${task.lastError}`);
@@ -107,6 +127,8 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
     at: now.toISOString(),
     queues: queues ?? {},
     tasks,
+    // Task timing is PostgreSQL's clock, not the (possibly injected) one of the figures below.
+    workers: workerState(tasks, new Date()),
     outbox: { due: outbox!.due, lagSeconds: outbox!.oldest ? Math.max(0, Math.round((now.getTime() - new Date(outbox!.oldest).getTime()) / 1000)) : 0, inFlight: outbox!.in_flight },
     lastHour: { sent: hour!.sent, failed: hour!.failed, uncertain: hour!.uncertain, avgSendLatencySeconds: hour!.latency === null ? null : Math.round(Number(hour!.latency) * 10) / 10, eventsReceived: hour!.events },
     uncertainTotal: hour!.uncertain_total,

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type Db, queryRows } from "../db/index.js";
+import { timeWords } from "../words/index.js";
+import { becauseWords, endedSummary, eventSummary, messageSummary, suppressionReasonWords } from "./timeline-words.js";
 
 /** One thing that happened to a customer, in words support can read. */
 export interface TimelineEntry {
@@ -24,31 +26,24 @@ export interface Timeline {
 
 const iso = (value: string | Date) => new Date(value).toISOString();
 
-/** The cancel flow's events say their reason and offer in the summary: what support looks for. */
-function cancelFlowDetail(name: string, p: Record<string, unknown>): string {
-  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
-  switch (name) {
-    case "cancel_reason_given":
-      return `: ${text(p.reason) ?? "?"}${text(p.comment) ? ` “${String(p.comment).slice(0, 120)}”` : ""}${p.holdout === true ? " (holdout: no offer shown)" : ""}`;
-    case "offer_shown":
-    case "offer_accepted":
-      return `: ${text(p.offer) ?? "?"}${text(p.offerType) ? ` (${String(p.offerType)})` : ""}`;
-    case "cancel_confirmed":
-      return `: reason ${text(p.reason) ?? "?"}${text(p.offer) ? `, declined ${String(p.offer)}` : ""}${p.at === "immediately" ? ", at once" : ", at the period's end"}`;
-    case "cancel_flow_abandoned":
-      return p.how === "kept" ? ": kept the subscription" : ": left without finishing";
-    default:
-      return "";
-  }
+export interface TimelineOptions {
+  /** How many of the newest events to include. Default 200. */
+  events?: number;
+  /** What "now" is, for the holds in force. Default: the system clock. */
+  now?: Date;
+  /** The IANA zone the summaries write moments in: the reader's. Default `UTC`. */
+  timeZone?: string;
 }
 
 /**
  * "Why did this customer get that email, and what is coming next?": events received, enrollments
  * with their campaign version and the facts that matched, every message with its status and
  * reason, pauses and suppressions with who set them — in order — and the scheduled next steps.
+ * Each entry's summary says it in words; its detail keeps the raw values.
  */
-export async function customerTimeline(db: Db, externalId: string, options: { events?: number; now?: Date } = {}): Promise<Timeline | undefined> {
+export async function customerTimeline(db: Db, externalId: string, options: TimelineOptions = {}): Promise<Timeline | undefined> {
   const now = options.now ?? new Date();
+  const time = timeWords(options.timeZone);
   const [customer] = await queryRows<{ id: number; external_id: string; email: string | null; name: string | null; timezone: string | null; enrollment_blocked_until: string | null }>(
     db,
     sql`select id::int, external_id, email, name, timezone, enrollment_blocked_until from customers where external_id = ${externalId}`,
@@ -61,37 +56,38 @@ export async function customerTimeline(db: Db, externalId: string, options: { ev
     sql`select occurred_at, name, type::text, source, properties from events where customer_id = ${customer.id} order by occurred_at desc, id desc limit ${options.events ?? 200}`,
   );
   for (const e of events) {
-    entries.push({ at: iso(e.occurred_at), kind: "event", summary: `${e.type === "track" ? "" : `${e.type} `}${e.name}${cancelFlowDetail(e.name, e.properties)} (${e.source})`, detail: { properties: e.properties } });
+    entries.push({ at: iso(e.occurred_at), kind: "event", summary: eventSummary(e), detail: { properties: e.properties } });
   }
 
-  const enrollments = await queryRows<{ campaign_id: string; content_hash: string; entered_at: string; ended_at: string | null; status: string; end_reason: string | null; matched_facts: Record<string, unknown>; trigger_key: string; holdout: boolean }>(
+  // The trigger type of the version they entered by: it says what the matched facts mean.
+  const enrollments = await queryRows<{ id: number; campaign_id: string; content_hash: string; trigger_type: string | null; entered_at: string; ended_at: string | null; status: string; end_reason: string | null; matched_facts: Record<string, unknown>; trigger_key: string; holdout: boolean }>(
     db,
-    sql`select en.campaign_id, cv.content_hash, en.entered_at, en.ended_at, en.status::text, en.end_reason, en.matched_facts, en.trigger_key, en.holdout
+    sql`select en.id::int, en.campaign_id, cv.content_hash, cv.definition -> 'trigger' ->> 'type' as trigger_type, en.entered_at, en.ended_at, en.status::text, en.end_reason, en.matched_facts, en.trigger_key, en.holdout
         from enrollments en join campaign_versions cv on cv.id = en.campaign_version_id where en.customer_id = ${customer.id}`,
   );
+  const because = new Map(enrollments.map((en) => [en.id, becauseWords(en.trigger_type ?? undefined, en.matched_facts, time)]));
   for (const en of enrollments) {
     entries.push({
       at: iso(en.entered_at),
       kind: "entered",
-      summary: `entered ${en.campaign_id} (version ${en.content_hash.slice(0, 12)}) because ${en.trigger_key}`,
-      detail: { campaign: en.campaign_id, version: en.content_hash, facts: en.matched_facts, holdout: en.holdout },
+      summary: `entered ${en.campaign_id} ${because.get(en.id)}${en.holdout ? "; held out: sent nothing, to measure what the campaign changes" : ""}`,
+      detail: { campaign: en.campaign_id, version: en.content_hash, trigger: en.trigger_type, moment: en.trigger_key, facts: en.matched_facts, holdout: en.holdout },
     });
-    if (en.ended_at) entries.push({ at: iso(en.ended_at), kind: "enrollment_ended", summary: `${en.campaign_id} ${en.status}: ${en.end_reason ?? ""}`.trim(), detail: { campaign: en.campaign_id, status: en.status, reason: en.end_reason } });
+    if (en.ended_at) entries.push({ at: iso(en.ended_at), kind: "enrollment_ended", summary: endedSummary(en.campaign_id, en.status, en.end_reason), detail: { campaign: en.campaign_id, status: en.status, reason: en.end_reason } });
   }
 
-  const messages = await queryRows<{ campaign_id: string; step_id: string; kind: string; status: string; due_at: string; sent_at: string | null; updated_at: string; subject: string | null; to_address: string | null; smtp_response: string | null; outcome: Record<string, unknown> | null; attempts: number; trigger_key: string; matched_facts: Record<string, unknown>; entered_at: string; enrollment_status: string }>(
+  const messages = await queryRows<{ enrollment_id: number; campaign_id: string; step_id: string; kind: string; status: string; due_at: string; sent_at: string | null; updated_at: string; subject: string | null; to_address: string | null; smtp_response: string | null; outcome: Record<string, unknown> | null; attempts: number; trigger_key: string; matched_facts: Record<string, unknown>; entered_at: string; enrollment_status: string }>(
     db,
-    sql`select en.campaign_id, m.step_id, m.kind, m.status::text, m.due_at, m.sent_at, m.updated_at, m.subject, m.to_address, m.smtp_response, m.outcome, m.attempts,
+    sql`select m.enrollment_id::int, en.campaign_id, m.step_id, m.kind, m.status::text, m.due_at, m.sent_at, m.updated_at, m.subject, m.to_address, m.smtp_response, m.outcome, m.attempts,
                en.trigger_key, en.matched_facts, en.entered_at, en.status::text as enrollment_status
         from messages m join enrollments en on en.id = m.enrollment_id where m.customer_id = ${customer.id}`,
   );
   for (const m of messages) {
     if (m.status === "scheduled" || m.status === "queued") continue;
-    const why = m.outcome && m.outcome.type !== "sent" ? ` (${[m.outcome.type, m.outcome.detail ?? m.outcome.reason].filter(Boolean).join(": ")})` : "";
     entries.push({
       at: iso(m.sent_at ?? m.updated_at),
       kind: "message",
-      summary: `${m.kind} ${m.campaign_id}/${m.step_id} ${m.status}${m.subject ? ` "${m.subject}"` : ""}${why}`,
+      summary: messageSummary({ kind: m.kind, status: m.status, campaign: m.campaign_id, step: m.step_id, subject: m.subject, outcome: m.outcome }, time),
       detail: {
         campaign: m.campaign_id,
         step: m.step_id,
@@ -103,7 +99,7 @@ export async function customerTimeline(db: Db, externalId: string, options: { ev
         due: iso(m.due_at),
         attempts: m.attempts,
         // Why this customer got it: the moment that enrolled them and the facts that matched.
-        because: { moment: m.trigger_key, enteredAt: iso(m.entered_at), facts: m.matched_facts },
+        because: { moment: m.trigger_key, words: because.get(m.enrollment_id) ?? null, enteredAt: iso(m.entered_at), facts: m.matched_facts },
       },
     });
   }
@@ -116,7 +112,7 @@ export async function customerTimeline(db: Db, externalId: string, options: { ev
   );
   for (const p of holds) {
     const what = p.scope === "customer" ? "customer paused" : p.scope === "campaign" ? `campaign ${p.campaign_id} paused` : "all sending paused";
-    entries.push({ at: iso(p.created_at), kind: "pause", summary: `${what} by ${p.created_by}${p.until ? ` until ${iso(p.until)}` : ""}: ${p.reason ?? ""}`, detail: { scope: p.scope, until: p.until, reason: p.reason, by: p.created_by } });
+    entries.push({ at: iso(p.created_at), kind: "pause", summary: `${what} by ${p.created_by}${p.until ? ` until ${time.moment(p.until)}` : ""}: ${p.reason ?? ""}`, detail: { scope: p.scope, until: p.until, reason: p.reason, by: p.created_by } });
     if (p.lifted_at) entries.push({ at: iso(p.lifted_at), kind: "pause_lifted", summary: `${what.replace("paused", "resumed")} by ${p.lifted_by}`, detail: { scope: p.scope, by: p.lifted_by } });
   }
 
@@ -127,7 +123,7 @@ export async function customerTimeline(db: Db, externalId: string, options: { ev
       sql`select category, reason::text, created_by, created_at, lifted_at, detail from suppressions where email = lower(${customer.email})`,
     )));
     for (const s of suppressions) {
-      entries.push({ at: iso(s.created_at), kind: "suppression", summary: `suppressed (${s.category ?? "all mail"}, ${s.reason}) by ${s.created_by}${s.lifted_at ? `, lifted ${iso(s.lifted_at)}` : ""}`, detail: { ...s } });
+      entries.push({ at: iso(s.created_at), kind: "suppression", summary: `${customer.email} suppressed for ${s.category ? `${s.category} emails` : "all mail"} (${suppressionReasonWords(s.reason)}) by ${s.created_by}${s.lifted_at ? `; lifted ${time.moment(s.lifted_at)}` : ""}`, detail: { ...s } });
     }
   }
 

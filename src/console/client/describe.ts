@@ -142,3 +142,29 @@ export function step(s: Step, steps: Step[], index: number): { kind: string; tex
       return { kind: "Branch", text: `If ${condition(s.if!)}, go to ${nextOf(steps, index, s.then)}; otherwise ${nextOf(steps, index, s.else)}` };
   }
 }
+
+/** What each audited action did (the same words as `rekindle audit`, src/support/audit-words.ts). */
+const ACTIONS: Record<string, string> = {
+  "customer.pause": "Paused the customer's emails",
+  "customer.resume": "Resumed the customer's emails",
+  "customer.stop": "Stopped the customer's sequences",
+  "campaign.pause": "Paused the campaign",
+  "campaign.resume": "Resumed the campaign",
+  "global.pause": "Paused all sending",
+  "global.resume": "Resumed all sending",
+  "suppression.manual": "Suppressed the address",
+  "suppression.complaint": "Recorded a spam complaint",
+  "suppression.bounce": "Suppressed the address after a bounce",
+  "suppression.unsubscribe": "Unsubscribed the address",
+  "suppression.lifted": "Let the address be emailed again",
+  "campaign.test_send": "Sent a test email",
+  "key.create": "Created an API key",
+  "key.revoke": "Revoked an API key",
+  "cancel_session.resolve": "Applied a cancel-flow decision by hand",
+};
+
+/** `customer.pause` → "Paused the customer's emails"; an action this list does not know, in words of its own. */
+export function auditAction(action: string): string {
+  const words = ACTIONS[action] ?? action.replace(/[._]+/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

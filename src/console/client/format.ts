@@ -46,10 +46,33 @@ export function duration(iso: string): string {
   return parts.length > 0 ? parts.join(" ") : "no time";
 }
 
-/** A JSON value in a few words: strings as they are, the rest as compact JSON. */
-export function value(json: Json | undefined): string {
-  if (json === undefined || json === null) return "—";
-  if (typeof json === "string") return json;
-  if (typeof json === "number" || typeof json === "boolean") return String(json);
-  return JSON.stringify(json);
+const MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** True for an ISO-8601 date-time with its offset: a moment to show as a local date. */
+export const isMoment = (text: string) => MOMENT.test(text);
+
+/**
+ * A JSON value in a few words, never as JSON: strings as they are (moments as local dates),
+ * yes/no, lists joined, objects as "field: value" pairs.
+ */
+export function value(json: Json | undefined, depth = 0): string {
+  if (json === undefined || json === null || json === "") return "—";
+  if (typeof json === "string") return isMoment(json) ? when(json) : json;
+  if (typeof json === "boolean") return json ? "yes" : "no";
+  if (typeof json === "number") return String(json);
+  if (Array.isArray(json)) return json.length === 0 ? "none" : json.map((v) => value(v, depth + 1)).join(", ");
+  const pairs = Object.entries(json).map(([k, v]) => `${k}: ${value(v, depth + 1)}`);
+  if (pairs.length === 0) return "none";
+  return depth > 0 ? `(${pairs.join(", ")})` : pairs.join(", ");
+}
+
+/** The reader's time zone, sent to the API so that the words it writes (timeline summaries) show local times. */
+export const timeZone = () => new Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** "support" → "a support", "ops" → "an ops"; `sentenceStart` gives "A support". */
+export function aOrAn(word: string, options: { sentenceStart?: boolean } = {}): string {
+  // Vowel letters with a consonant sound (user, one) and silent h (hour), as src/words/a-or-an.ts.
+  const vowel = /^(hour|honest|honou?r|heir)/i.test(word) || (/^[aeiou]/i.test(word) && !/^(u[bcfhjkstv]?[aeiou]|uni|use|usu|ut[aeiou]|eu|ew|one|once|ouija)/i.test(word));
+  const article = vowel ? "an" : "a";
+  return `${options.sentenceStart ? article.replace(/^a/, "A") : article} ${word}`;
 }

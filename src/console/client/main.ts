@@ -1,5 +1,6 @@
 import { api, whenUnauthorized } from "./api.js";
 import { h, replace } from "./dom.js";
+import { aOrAn } from "./format.js";
 import { BASE, href, interceptLinks, match, navigate, whenNavigated } from "./router.js";
 import { session } from "./session.js";
 import type { Ability, Me } from "./types.js";
@@ -43,7 +44,7 @@ function homeView(ctx: Context): void {
   if (ctx.me.role === "support" && may.customers) return navigate(href("customers"), { replace: true });
   if (may.campaigns) return navigate(href("campaigns"), { replace: true });
   if (may.customers) return navigate(href("customers"), { replace: true });
-  page(ctx, "Nothing here for this key", h("p", null, `An ${ctx.me.role} key sends data to Rekindle; the console is for support, marketer and ops keys. Sign out and sign in with one of those.`));
+  page(ctx, "Nothing here for this key", h("p", null, `${aOrAn(ctx.me.role, { sentenceStart: true })} key sends data to Rekindle; the console is for support, marketer and ops keys. Sign out and sign in with one of those.`));
 }
 
 const root = document.getElementById("app")!;
@@ -122,7 +123,7 @@ async function render(): Promise<void> {
     return;
   }
   if (route.needs && !me.may[route.needs]) {
-    page(ctx, "Not for your role", h("p", null, `A ${me.role} key cannot open this page. Ask ops for a key with the role it needs.`));
+    page(ctx, "Not for your role", h("p", null, `${aOrAn(me.role, { sentenceStart: true })} key cannot open this page. Ask ops for a key with the role it needs.`));
     return;
   }
   try {

@@ -161,6 +161,18 @@ export interface CancelFlowReport {
   }[];
 }
 
+/** `GET /api/campaigns/:id/daily`: each day (in the reader's zone) of the last ones. */
+export interface CampaignDaily {
+  campaign: string;
+  timeZone: string;
+  days: { day: string; from: string; emailsSent: number; entered: number; goal: { entered: number; converted: number; rate: number | null } }[];
+}
+
+/** `GET /api/status/hourly`: each of the last hours. */
+export interface SendHours {
+  hours: { from: string; sent: number; failed: number; uncertain: number }[];
+}
+
 export interface CampaignEmails {
   campaign: string;
   emails: { step: string; template: string; locales: { locale: string | null; file: string }[] }[];
@@ -178,7 +190,8 @@ export interface Preview {
 export interface DryRun {
   wouldEnter: number;
   basis: "scan" | "recent-events";
-  sample: { customerId: string; email: string | null; facts: Record<string, Json>; moment: string }[];
+  /** `because`: why each would enter, in words ("because the card ending 4242 expires on 30 Nov 2026"). */
+  sample: { customerId: string; email: string | null; facts: Record<string, Json>; moment: string; because: string }[];
 }
 
 /** One audience test with its result for the customer; `all`/`any`/`not` hold their children. */
@@ -255,6 +268,7 @@ export interface Status {
   at: string;
   queues: Record<string, Record<string, number>>;
   tasks: { name: string; nextRunAt: string; runningBy: string | null; lastStartedAt: string | null; lastFinishedAt: string | null; lastDurationMs: number | null; lastError: string | null }[];
+  workers: { running: boolean; lastSeenAt: string | null };
   outbox: { due: number; lagSeconds: number; inFlight: number };
   lastHour: { sent: number; failed: number; uncertain: number; avgSendLatencySeconds: number | null; eventsReceived: number };
   uncertainTotal: number;

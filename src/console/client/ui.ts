@@ -1,5 +1,6 @@
 import { errorText } from "./dialog.js";
 import { type Child, h, replace } from "./dom.js";
+import { when } from "./format.js";
 import { href } from "./router.js";
 import type { Me, Problem } from "./types.js";
 
@@ -27,6 +28,9 @@ export function page(ctx: Context, title: string, ...content: Child[]): HTMLDivE
   heading.focus({ preventScroll: true });
   return body;
 }
+
+/** A moment as a local, readable date, its ISO value in `datetime` and in the title (shown on hover). */
+export const moment = (iso: string) => h("time", { datetime: iso, title: iso }, when(iso));
 
 export const loading = (what = "Loading") => h("p", { class: "loading", role: "status" }, `${what}…`);
 

@@ -4,16 +4,27 @@ import { z } from "zod";
 import { dryRun, explainEntry, formatProblem } from "../../campaigns/index.js";
 import { auditLog, pauses } from "../../db/index.js";
 import { previewStep, testSend } from "../../delivery/index.js";
-import { campaignReport, churnByMonth } from "../../reports/index.js";
+import { campaignDays, campaignReport, churnByMonth } from "../../reports/index.js";
+import { becauseWords } from "../../support/index.js";
 import { Timestamp } from "../../validation/index.js";
+import { isTimeZone, timeWords } from "../../words/index.js";
 import type { Deps } from "../../deps/index.js";
 import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
+
+const DailyQuery = z.strictObject({
+  /** How many days back, today included: 1 to 90, default 30. */
+  days: z.coerce.number().int().min(1).max(90).default(30),
+  /** The IANA zone whose midnights divide the days: the reader's. Default UTC. */
+  timeZone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Paris").default("UTC"),
+});
 
 const DryRunQuery = z.strictObject({
   sample: z.coerce.number().int().min(0).max(500).default(10),
   /** Instead of the count: why this customer (external id) would or would not enter. */
   customer: z.string().min(1, "expected a customer id").max(255).optional(),
+  /** The reader's IANA zone, for the moments in each entry's `because`. Default UTC. */
+  timeZone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Paris").optional(),
 });
 
 /** Campaigns as loaded from their files: what runs, what was refused and why, and the dry run (with `customer`: why they would or would not enter). */
@@ -85,10 +96,15 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     const query = DryRunQuery.safeParse(request.query);
     if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
     const { customer } = query.data;
-    if (customer === undefined) return dryRun(deps.db, campaign, deps.clock.now(), { sample: query.data.sample });
-    const explanation = await explainEntry(deps.db, campaign, customer, deps.clock.now());
-    if (!explanation) throw new HttpError(404, "not_found", `No customer ${JSON.stringify(customer)}.`, [{ path: "query.customer", message: "unknown customer" }]);
-    return explanation;
+    if (customer !== undefined) {
+      const explanation = await explainEntry(deps.db, campaign, customer, deps.clock.now());
+      if (!explanation) throw new HttpError(404, "not_found", `No customer ${JSON.stringify(customer)}.`, [{ path: "query.customer", message: "unknown customer" }]);
+      return explanation;
+    }
+    const result = await dryRun(deps.db, campaign, deps.clock.now(), { sample: query.data.sample });
+    const time = timeWords(query.data.timeZone);
+    // Each customer's reason in words beside the raw facts, as the timeline says it once they enter.
+    return { ...result, sample: result.sample.map((entry) => ({ ...entry, because: becauseWords(campaign.definition.trigger.type, entry.facts, time) })) };
   });
 
   /** Uplift of one campaign over a period (default: the last 30 days). */
@@ -100,6 +116,20 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     const from = query.data.from ?? new Date(to.getTime() - 30 * 86_400_000);
     return campaignReport(deps.db, campaign.id, campaign.definition.conversion_window, from, to, {
       now: deps.clock.now(),
+      ...(campaign.definition.retention_goal && { retentionGoal: campaign.definition.retention_goal }),
+    });
+  });
+
+  /** The campaign day by day (emails sent, entrants, goal rate): the campaign screen's chart. */
+  app.get("/api/campaigns/:id/daily", { config: { roles: ["marketer", "support"] } }, async (request) => {
+    const campaign = campaignOr404(request);
+    const query = DailyQuery.safeParse(request.query);
+    if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
+    return campaignDays(deps.db, campaign.id, {
+      days: query.data.days,
+      now: deps.clock.now(),
+      timeZone: query.data.timeZone,
+      conversionWindow: campaign.definition.conversion_window,
       ...(campaign.definition.retention_goal && { retentionGoal: campaign.definition.retention_goal }),
     });
   });

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { auditLog, customers } from "../../db/index.js";
 import type { Deps } from "../../deps/index.js";
 import { customerTimeline, pause, PauseInput, resume, type Scope, stop, StopInput } from "../../support/index.js";
+import { isTimeZone } from "../../words/index.js";
 import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
 
@@ -60,7 +61,9 @@ export function supportRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.get("/api/customers/:id/timeline", { config: { roles: ["support"] } }, async (request) => {
     const { id } = request.params as { id: string };
-    const timeline = await customerTimeline(deps.db, id, { now: deps.clock.now() });
+    const query = TimelineQuery.safeParse(request.query);
+    if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
+    const timeline = await customerTimeline(deps.db, id, { now: deps.clock.now(), ...(query.data.timeZone && { timeZone: query.data.timeZone }) });
     if (!timeline) throw new HttpError(404, "not_found", `No customer ${JSON.stringify(id)}.`);
     return timeline;
   });
@@ -79,6 +82,11 @@ export function supportRoutes(app: FastifyInstance, deps: Deps): void {
     return { entries: rows };
   });
 }
+
+const TimelineQuery = z.strictObject({
+  /** The reader's IANA zone: the summaries' moments are written in it. Default UTC. */
+  timeZone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Paris").optional(),
+});
 
 const AuditQuery = z.strictObject({
   /** A customer id, campaign id, email address or key id. */

@@ -1,7 +1,7 @@
 import { api, enc, query } from "../api.js";
 import { errorText } from "../dialog.js";
 import { field, h, replace } from "../dom.js";
-import { count, value } from "../format.js";
+import { count, timeZone, value } from "../format.js";
 import { href } from "../router.js";
 import type { CampaignList, DryRun } from "../types.js";
 import { campaignTabs, type Context, facts, loading, page, table } from "../ui.js";
@@ -32,7 +32,7 @@ export async function audienceView(ctx: Context): Promise<void> {
     run.disabled = true;
     replace(result, loading("Counting"));
     try {
-      const dry = await api<DryRun>(`/api/campaigns/${enc(id)}/dry-run${query({ sample: sample.value })}`);
+      const dry = await api<DryRun>(`/api/campaigns/${enc(id)}/dry-run${query({ sample: sample.value, timeZone: timeZone() })}`);
       if (!ctx.current()) return;
       const basis = dry.basis === "scan" ? "if the scan ran now" : "from the events received in the last hour";
       replace(
@@ -41,11 +41,11 @@ export async function audienceView(ctx: Context): Promise<void> {
         dry.sample.length > 0
           ? table(
               `A sample of ${dry.sample.length}, with the facts that matched`,
-              ["Customer", "Email", "Moment", "Facts"],
+              ["Customer", "Email", "Why", "Facts"],
               dry.sample.map((entry) => [
                 ctx.me.may.timeline ? h("a", { href: href("customers", entry.customerId) }, entry.customerId) : entry.customerId,
                 entry.email ?? "—",
-                h("code", null, entry.moment),
+                entry.because,
                 facts(Object.entries(entry.facts).map(([k, v]) => [k, value(v)])),
               ]),
             )

@@ -1,9 +1,10 @@
-import { api, enc } from "../api.js";
+import { api, enc, query } from "../api.js";
+import { barChart } from "../chart.js";
 import * as describe from "../describe.js";
 import { confirmDialog } from "../dialog.js";
 import { h, replace } from "../dom.js";
-import { count, duration, percent, points, when } from "../format.js";
-import type { CampaignDetail, CampaignList, CampaignReport, CampaignSummary, Definition } from "../types.js";
+import { count, duration, percent, points, timeZone, when } from "../format.js";
+import type { CampaignDaily, CampaignDetail, CampaignList, CampaignReport, CampaignSummary, Definition } from "../types.js";
 import { announce, badge, campaignTabs, type Context, facts, loading, page, problemList } from "../ui.js";
 import { stateBadge } from "./campaigns.js";
 
@@ -59,7 +60,41 @@ export function flow(d: Definition): HTMLElement {
   );
 }
 
-function figures(report: CampaignReport): HTMLElement {
+const shortDay = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", timeZone: "UTC" });
+const longDay = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+/** A calendar date (`2026-11-30`, already the reader's day) in words, as it is wherever the browser is. */
+const calendar = (date: string, format: Intl.DateTimeFormat) => format.format(new Date(`${date}T00:00:00Z`));
+
+/** The last days as bars (emails sent) and a line (goal rate of each day's emailed entrants), with the figures as text and a table. */
+export function dailyChart(daily: CampaignDaily): HTMLElement {
+  const days = daily.days;
+  const sent = days.reduce((sum, d) => sum + d.emailsSent, 0);
+  const busiest = days.reduce<CampaignDaily["days"][number] | null>((best, d) => (d.emailsSent > (best?.emailsSent ?? 0) ? d : best), null);
+  const measured = days.reduce((sum, d) => sum + d.goal.entered, 0);
+  const converted = days.reduce((sum, d) => sum + d.goal.converted, 0);
+  const goalText = (d: CampaignDaily["days"][number]) => (d.goal.entered > 0 ? `${percent(d.goal.rate)} of ${count(d.goal.entered)}` : "—");
+  return barChart({
+    title: `Emails sent and goal rate per day, last ${days.length} days`,
+    summary:
+      `${count(sent)} email${sent === 1 ? "" : "s"} sent${busiest ? `, most on ${calendar(busiest.day, longDay)} (${count(busiest.emailsSent)})` : ""}. ` +
+      (measured > 0 ? `${percent(converted / measured)} of the ${count(measured)} emailed entrants reached the goal.` : "No emailed entrant to measure yet."),
+    labels: days.map((d) => ({ full: calendar(d.day, longDay), axis: calendar(d.day, shortDay) })),
+    axisTicks: [0, Math.floor((days.length - 1) / 2), days.length - 1],
+    bars: [{ name: "Emails sent", class: "series-sent", values: days.map((d) => d.emailsSent) }],
+    line: { name: "Goal rate of the day's emailed entrants", class: "series-rate", values: days.map((d) => (d.goal.entered > 0 ? d.goal.rate : null)) },
+    describe: (i) => {
+      const d = days[i]!;
+      return `${calendar(d.day, longDay)}: ${count(d.emailsSent)} sent, ${count(d.entered)} entered, goal ${goalText(d)}`;
+    },
+    table: {
+      headers: ["Day", "Emails sent", "Entered", "Reached the goal (emailed)"],
+      rows: days.map((d) => [calendar(d.day, longDay), count(d.emailsSent), count(d.entered), goalText(d)]),
+      numeric: [1, 2, 3],
+    },
+  });
+}
+
+function figures(report: CampaignReport, daily: CampaignDaily | null): HTMLElement {
   return h(
     "section",
     { class: "figures", "aria-labelledby": "figures-heading" },
@@ -74,6 +109,7 @@ function figures(report: CampaignReport): HTMLElement {
       h("li", null, h("span", { class: "stat" }, report.uplift ? points(report.uplift.absolute) : "—"), " uplift"),
     ),
     h("p", { class: "verdict" }, report.verdict),
+    daily ? dailyChart(daily) : null,
   );
 }
 
@@ -140,9 +176,10 @@ export async function campaignView(ctx: Context): Promise<void> {
     replace(body, h("p", { class: "notice error", role: "alert" }, `There is no campaign ${id}.`));
     return;
   }
-  const [detail, report] = await Promise.all([
+  const [detail, report, daily] = await Promise.all([
     api<CampaignDetail>(`/api/campaigns/${enc(id)}`),
     ctx.me.may.campaignFigures ? api<CampaignReport>(`/api/campaigns/${enc(id)}/report`) : Promise.resolve(null),
+    ctx.me.may.campaignFigures ? api<CampaignDaily>(`/api/campaigns/${enc(id)}/daily${query({ days: 30, timeZone: timeZone() })}`) : Promise.resolve(null),
   ]);
   if (!ctx.current()) return;
   const heading = ctx.main.querySelector("h1");
@@ -161,7 +198,7 @@ export async function campaignView(ctx: Context): Promise<void> {
       ["Version", h("code", null, summary.version)],
       ["Enabled in its file", d.enabled ? "yes" : "no"],
     ]),
-    report ? figures(report) : null,
+    report ? figures(report, daily) : null,
     flow(d),
   );
 }

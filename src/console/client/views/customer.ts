@@ -1,10 +1,11 @@
 import { api, ApiError, enc, query } from "../api.js";
 import { confirmDialog, type DialogField } from "../dialog.js";
 import { type Child, h, replace } from "../dom.js";
-import { day, value, when } from "../format.js";
+import * as describe from "../describe.js";
+import { day, isMoment, timeZone, value, when } from "../format.js";
 import { href } from "../router.js";
 import type { AuditEntry, CampaignList, Customer, Json, Timeline, TimelineEntry } from "../types.js";
-import { announce, badge, type Context, facts, loading, page, type Tone } from "../ui.js";
+import { announce, badge, type Context, facts, loading, moment, page, type Tone } from "../ui.js";
 
 const KIND: Record<TimelineEntry["kind"], [string, Tone]> = {
   event: ["Event", "neutral"],
@@ -18,17 +19,15 @@ const KIND: Record<TimelineEntry["kind"], [string, Tone]> = {
 
 const record = (json: Json | undefined): Record<string, Json> => (json && typeof json === "object" && !Array.isArray(json) ? json : {});
 
-/** Why a customer got a message: the moment that enrolled them and the facts that matched it. */
+/** Why a customer got a message: the moment that enrolled them, in the server's words, and the facts that matched it. */
 function why(entry: TimelineEntry): Child {
   const because = record(entry.detail.because);
-  if (!because.moment) return null;
+  if (!because.enteredAt) return null;
   const matched = record(because.facts);
-  const event = typeof matched.event === "string" ? matched.event : null;
+  // The event's name and time are in the words already; its id is the server's.
   const shown = Object.entries(matched).filter(([k]) => !["event", "eventId", "occurredAt"].includes(k));
-  const entered = `entered ${value(entry.detail.campaign)} on ${when(String(because.enteredAt))}`;
-  const reason = event
-    ? `${entered} because of the event “${event}”${matched.occurredAt ? ` of ${when(String(matched.occurredAt))}` : ""}${shown.length > 0 ? ", with" : "."}`
-    : `${entered}, when these facts matched (moment ${String(because.moment)}):`;
+  const words = typeof because.words === "string" ? because.words : "when its trigger matched";
+  const reason = `entered ${value(entry.detail.campaign)} on ${when(String(because.enteredAt))} ${words}.`;
   return h("div", { class: "why" }, h("p", null, h("strong", null, "Why: "), reason), shown.length > 0 ? facts(shown.map(([k, v]) => [k, value(v)])) : null);
 }
 
@@ -40,7 +39,7 @@ function entryItem(entry: TimelineEntry): HTMLLIElement {
   return h(
     "li",
     { class: `entry ${entry.kind}` },
-    h("time", { datetime: entry.at }, when(entry.at)),
+    moment(entry.at),
     h(
       "div",
       { class: "entry-body" },
@@ -227,14 +226,31 @@ function nextSection(timeline: Timeline): HTMLElement {
             h(
               "li",
               null,
-              h("time", { datetime: n.due }, when(n.due)),
+              moment(n.due),
               " ",
-              h("span", null, `${n.campaign}/${n.step}`),
+              h("span", null, `${n.campaign} / ${n.step}`),
               " ",
               n.held ? badge("held by a pause", "warn") : badge(n.status, "neutral"),
             ),
           ),
         ),
+  );
+}
+
+/** A value in an audit entry: a moment as a local date (its ISO in the title), the rest in words. */
+const changeValue = (v: Json): Child => (typeof v === "string" && isMoment(v) ? moment(v) : value(v));
+
+/** What an audited act changed, as "field: value" pairs: the state after, else the state before (a lift). */
+function changes(entry: AuditEntry): Child {
+  const empty = (v: Json) => v === null || (typeof v === "object" && Object.keys(v).length === 0);
+  const shown = empty(entry.after) ? entry.before : entry.after;
+  if (empty(shown)) return null;
+  // A list (the pauses a resume lifted) shows each item's fields in turn.
+  const pairs = [shown].flat().flatMap((item): [string, Json][] => (item !== null && typeof item === "object" && !Array.isArray(item) ? Object.entries(item) : [["value", item]]));
+  return h(
+    "p",
+    { class: "changes muted" },
+    pairs.flatMap(([k, v], i) => [i > 0 ? ", " : null, h("span", { class: "change" }, `${k}: `, changeValue(v))]),
   );
 }
 
@@ -248,9 +264,7 @@ function auditSection(entries: AuditEntry[]): HTMLElement {
       : h(
           "ul",
           { class: "audit" },
-          entries.map((e) =>
-            h("li", null, h("time", { datetime: e.at }, when(e.at)), " ", h("code", null, e.action), ` by ${e.actor}`, e.after && typeof e.after === "object" ? h("span", { class: "muted" }, ` ${value(e.after)}`) : null),
-          ),
+          entries.map((e) => h("li", null, moment(e.at), " ", h("strong", null, describe.auditAction(e.action)), ` by ${e.actor}`, changes(e))),
         ),
   );
 }
@@ -265,7 +279,7 @@ export async function customerView(ctx: Context): Promise<void> {
   let categories: string[] = [];
   try {
     [timeline, customer, audit, categories] = await Promise.all([
-      api<Timeline>(`/api/customers/${enc(id)}/timeline`),
+      api<Timeline>(`/api/customers/${enc(id)}/timeline${query({ timeZone: timeZone() })}`),
       api<Customer>(`/api/customers/${enc(id)}`),
       ctx.me.may.audit ? api<{ entries: AuditEntry[] }>(`/api/audit${query({ target: id, type: "customer", limit: 20 })}`).then((r) => r.entries) : Promise.resolve([]),
       ctx.me.may.suppressions ? api<CampaignList>("/api/campaigns").then((l) => [...new Set(l.campaigns.map((c) => c.category))].sort()) : Promise.resolve([]),

@@ -14,9 +14,23 @@ export function signInView(root: HTMLElement, next: string | null): void {
   const form = h(
     "form",
     { class: "sign-in", novalidate: true },
-    field("API key", key, "Ask ops for a key with your role (support or marketer). It is kept in this browser tab only, and forgotten when you sign out or close the tab."),
+    field("API key", key, "It is kept in this browser tab only, and forgotten when you sign out or close the tab."),
     error,
     submit,
+  );
+  const code = (text: string) => h("code", null, text);
+  const whereFrom = h(
+    "section",
+    { class: "key-help", "aria-labelledby": "key-help-heading" },
+    h("h2", { id: "key-help-heading" }, "Where a key comes from"),
+    h(
+      "ul",
+      null,
+      h("li", null, "Ask ops for a key with your role: ", h("strong", null, "support"), " (customers and their timelines), ", h("strong", null, "marketer"), " (campaigns) or ", h("strong", null, "ops"), " (everything)."),
+      h("li", null, "Ops make one with ", code("rekindle keys create --role support --name you"), ", which prints the key once, or with ", code("POST /api/keys"), "."),
+      h("li", null, "The keys listed in the server's ", code("API_KEYS"), " setting are ops keys."),
+      h("li", null, "In development, with ", code("API_KEYS"), " unset, the development key is used: ", code("rekindle studio"), " prints it when it starts."),
+    ),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -45,7 +59,7 @@ export function signInView(root: HTMLElement, next: string | null): void {
     h(
       "main",
       { id: "main", class: "sign-in-page" },
-      h("div", { class: "card" }, h("p", { class: "brand" }, h("span", { "aria-hidden": "true", class: "flame" }), "Rekindle"), heading, h("p", null, "The console for marketers, support and ops."), form),
+      h("div", { class: "card" }, h("p", { class: "brand" }, h("span", { "aria-hidden": "true", class: "flame" }), "Rekindle"), heading, h("p", null, "The console for marketers, support and ops."), form, whereFrom),
     ),
   );
   key.focus();
