@@ -27,20 +27,28 @@ async function check(deps: Deps, name: string, probe: () => Promise<unknown>, ti
   }
 }
 
-/** `/healthz`: the process is alive. `/readyz`: it can do its work (Postgres, Redis, schema). */
+/**
+ * `/healthz`: the process is alive. `/readyz`: it can do its work (Postgres, Redis, schema); when
+ * not, 503 with `down` naming what is not (`["redis"]`, `["postgres"]`) and each check's detail.
+ */
 export function healthRoutes(app: FastifyInstance, deps: Deps): void {
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
     const checks = await Promise.all([
       check(deps, "postgres", () => deps.database.ping()),
-      check(deps, "redis", () => deps.redis.ping()),
+      check(deps, "redis", async () => {
+        // Commands wait for Redis to come back (maxRetriesPerRequest: null), so a PING would only
+        // time out; a connection that is not ready says at once that Redis is away.
+        if (deps.redis.status !== "ready") throw new ShownFailure(`not connected (${deps.redis.status})`);
+        await deps.redis.ping();
+      }),
       check(deps, "migrations", async () => {
         const pending = await pendingMigrations(deps.db);
         if (pending.length > 0) throw new ShownFailure(`pending: ${pending.join(", ")} (run rekindle migrate)`);
         return "up to date";
       }),
     ]);
-    const ready = checks.every((c) => c.ok);
-    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
+    const down = checks.filter((c) => !c.ok).map((c) => c.name);
+    return reply.status(down.length === 0 ? 200 : 503).send({ status: down.length === 0 ? "ready" : "not ready", ...(down.length > 0 && { down }), checks });
   });
 }
