@@ -25,7 +25,7 @@ function consoleUrl(config: Config, listening: string): string {
  * terminal; in development, with the development API key, also the key to sign in with. Only that
  * published key is ever printed: with API_KEYS set, the keys are real.
  */
-export function announceConsole(config: Config, listening: string, logger: Logger, write: (line: string) => void): void {
+function announceConsole(config: Config, listening: string, logger: Logger, write: (line: string) => void): void {
   const url = consoleUrl(config, listening);
   const devKey = config.env === "development" && config.apiKeys.includes(DEVELOPMENT_API_KEY);
   const signIn = devKey ? `; sign in with the development API key ${DEVELOPMENT_API_KEY}` : "";
