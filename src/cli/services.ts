@@ -35,7 +35,7 @@ function announceConsole(config: Config, listening: string, logger: Logger, writ
 
 /**
  * A second signal within this long of the first is the same one delivered twice: Ctrl-C under
- * `npm start` reaches Rekindle from the terminal and again forwarded by npm, microseconds apart.
+ * `npm start` reaches Rekindle from the terminal and again forwarded by npm, a few milliseconds apart.
  */
 const SAME_SIGNAL_MS = 500;
 
