@@ -29,7 +29,7 @@ async function check(deps: Deps, name: string, probe: () => Promise<unknown>, ti
 
 /**
  * `/healthz`: the process is alive. `/readyz`: it can do its work (Postgres, Redis, schema); when
- * not, 503 with `down` naming what is not (`["redis"]`, `["postgres"]`) and each check's detail.
+ * not, 503 with each check's detail, and `down` naming the dependencies not answering (`["redis"]`).
  */
 export function healthRoutes(app: FastifyInstance, deps: Deps): void {
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -48,7 +48,9 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
         return "up to date";
       }),
     ]);
-    const down = checks.filter((c) => !c.ok).map((c) => c.name);
-    return reply.status(down.length === 0 ? 200 : 503).send({ status: down.length === 0 ? "ready" : "not ready", ...(down.length > 0 && { down }), checks });
+    const ready = checks.every((c) => c.ok);
+    // The dependencies, not the migrations check, which fails too whenever PostgreSQL does.
+    const down = checks.filter((c) => !c.ok && (c.name === "postgres" || c.name === "redis")).map((c) => c.name);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", ...(down.length > 0 && { down }), checks });
   });
 }
