@@ -35,7 +35,8 @@ async function listeningUrl(child: ChildProcess & { output: () => string }, time
 
 describe("the rekindle command", () => {
   let dataDir: string;
-  const database = `rekindle_test_cli_${process.pid}`;
+  // Named after this process, as global setup expects: a run in another checkout drops only the databases of processes that are gone.
+  const database = `rekindle_test_${process.pid}_cli`;
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "rekindle-cli-"));
     await withAdmin((client) => client.query(`create database ${database}`));
@@ -76,14 +77,14 @@ describe("the rekindle command", () => {
   it("refuses to serve an unmigrated PostgreSQL database, then migrates it idempotently and starts", async () => {
     const env = { PORT: "0", DATA_DIR: dataDir, DATABASE_URL: databaseUrl(database) };
     const api = rekindle(["api"], env);
-    expect(await exited(api)).toBe(1);
+    expect(await exited(api), api.output()).toBe(1);
     expect(api.output()).toMatch(/missing migrations .* Run `rekindle migrate` first/);
 
     const first = rekindle(["migrate"], env);
-    expect(await exited(first)).toBe(0);
+    expect(await exited(first), first.output()).toBe(0);
     expect(first.output()).toMatch(/applied \d+ migration\(s\): 0000_initial/);
     const second = rekindle(["migrate"], env);
-    expect(await exited(second)).toBe(0);
+    expect(await exited(second), second.output()).toBe(0);
     expect(second.output()).toContain("database is up to date");
 
     const child = rekindle(["start"], env);

@@ -281,7 +281,8 @@ not sent: ${JSON.stringify(stuck)}`);
       expect(await refused.json()).toEqual({ error: { code: "unavailable", message: expect.stringMatching(/try again/), problems: [] } });
       const ready = await fetch(`${api.url}/readyz`);
       expect(ready.status).toBe(503);
-      const checks = ((await ready.json()) as { checks: { name: string; ok: boolean }[] }).checks;
+      const { down, checks } = (await ready.json()) as { down: string[]; checks: { name: string; ok: boolean }[] };
+      expect(down).toEqual(["postgres"]);
       expect(checks.find((c) => c.name === "postgres")).toMatchObject({ ok: false, detail: "not answering" });
       // It takes no key: what is down, in words, never the driver's message with hosts and ports.
       expect(JSON.stringify(checks)).not.toMatch(/127\.0\.0\.1|ECONN|:\d{4,5}/);

@@ -119,6 +119,9 @@ describe("rekindle studio", () => {
       API_KEYS: KEY,
       PUBLIC_URL: "https://rekindle.example.com",
       SMTP_URL: "smtp://127.0.0.1:2525",
+      MAIL_FROM: "Acme <hello@acme.example>",
+      APP_URL: "https://app.acme.example",
+      BILLING_URL: "https://app.acme.example/billing",
       DATABASE_URL: database.url,
     });
     const code = await new Promise<number | null>((resolve) => studio.child.once("exit", resolve));

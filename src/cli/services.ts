@@ -15,10 +15,34 @@ export function warnAboutDevelopmentKeys(config: Config, logger: Logger): void {
   logger.warn({ unset }, `using the development keys of ${unset.join(" and ")} (see the README): set ${unset.join(" and ")} before exposing Rekindle`);
 }
 
+/** Where to open the console: under PUBLIC_URL, or where the API listens when PORT=0 left the default PUBLIC_URL without a port. */
+function consoleUrl(config: Config, listening: string): string {
+  return `${config.http.publicUrl === "http://localhost:0" ? listening : config.http.publicUrl}/console`;
+}
+
+/**
+ * Says where the console is, in the log and as a plain line for whoever started Rekindle in a
+ * terminal; in development, with the development API key, also the key to sign in with. Only that
+ * published key is ever printed: with API_KEYS set, the keys are real.
+ */
+function announceConsole(config: Config, listening: string, logger: Logger, write: (line: string) => void): void {
+  const url = consoleUrl(config, listening);
+  const devKey = config.env === "development" && config.apiKeys.includes(DEVELOPMENT_API_KEY);
+  const signIn = devKey ? `; sign in with the development API key ${DEVELOPMENT_API_KEY}` : "";
+  logger.info({ console: url }, `console at ${url}${signIn}`);
+  write(`Rekindle is running. The console: ${url}${signIn}${devKey ? " (set API_KEYS before exposing Rekindle)" : ""}`);
+}
+
+/**
+ * A second signal within this long of the first is the same one delivered twice: Ctrl-C under
+ * `npm start` reaches Rekindle from the terminal and again forwarded by npm, a few milliseconds apart.
+ */
+const SAME_SIGNAL_MS = 500;
+
 /**
  * Runs services until SIGINT/SIGTERM, then stops them gracefully: the API stops taking
  * requests, workers finish the jobs in hand (within SHUTDOWN_TIMEOUT), connections close.
- * A second signal exits at once.
+ * A second signal (past SAME_SIGNAL_MS) exits at once.
  */
 async function runServices(what: { api: boolean; worker: boolean; migrate: boolean }): Promise<void> {
   const config = configOrExit();
@@ -34,7 +58,11 @@ async function runServices(what: { api: boolean; worker: boolean; migrate: boole
     await reloadCampaigns(deps);
     logger.info({ database: deps.database.kind, redis: deps.redisUrl.replace(/\/\/[^@]*@/, "//***@") }, "connected");
     if (what.worker) services.push(await startWorker(deps));
-    if (what.api) services.push(await startApi(deps));
+    if (what.api) {
+      const api = await startApi(deps);
+      services.push(api);
+      announceConsole(config, api.url, logger, (line) => process.stdout.write(`${line}\n`));
+    }
   } catch (error) {
     for (const service of services.reverse()) await service.stop().catch(() => {});
     // runtime is unset when buildDeps itself failed; it cleans up after itself then.
@@ -42,13 +70,14 @@ async function runServices(what: { api: boolean; worker: boolean; migrate: boole
     fail(error);
   }
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return;
       logger.warn(`${signal} again: exiting now`);
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal }, "shutting down");
     const timeout = setTimeout(() => {
       logger.error("shutdown timed out; exiting");

@@ -21,15 +21,22 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-/** Expected start-up failures are told plainly; anything else keeps its stack for the operator. */
+/**
+ * Expected start-up failures are told plainly; anything else keeps its stack for the operator.
+ * Exit codes: 2 a usage mistake, 69 (EX_UNAVAILABLE) PostgreSQL or Redis cannot be reached or
+ * refuses, 1 anything else.
+ */
 export function fail(error: unknown): never {
   if (error instanceof UsageError) {
     process.stderr.write(`rekindle: ${error.message}\n`);
     process.exit(2);
   }
-  const known =
-    error instanceof RedisUnavailableError ||
-    (error instanceof Error && (error.name === "DatabaseInUseError" || /migrat|ECONNREFUSED|password authentication|does not exist/i.test(error.message)));
+  // By name: the database module is loaded only by the commands that need it.
+  if (error instanceof RedisUnavailableError || (error instanceof Error && error.name === "DatabaseUnavailableError")) {
+    process.stderr.write(`rekindle: ${error.message}\n`);
+    process.exit(69);
+  }
+  const known = error instanceof Error && (error.name === "DatabaseInUseError" || /migrat|ECONNREFUSED|password authentication|does not exist/i.test(error.message));
   process.stderr.write(`rekindle: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
   process.exit(1);
 }

@@ -30,6 +30,63 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/SECRET_KEY: required[\s\S]*WRITE_KEYS: required[\s\S]*SMTP_URL/);
   });
 
+  describe("in production, the sender identity", () => {
+    const secrets = {
+      NODE_ENV: "production",
+      SECRET_KEY: "s".repeat(40),
+      WRITE_KEYS: "write-key-0123456789",
+      API_KEYS: "api-key-0123456789ab",
+      PUBLIC_URL: "https://rekindle.acme.example",
+      SMTP_URL: "smtp://mail.acme.example:587",
+    };
+    const identity = { MAIL_FROM: "Acme <hello@acme.example>", APP_URL: "https://app.acme.example", BILLING_URL: "https://app.acme.example/billing" };
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).problems;
+      }
+    };
+
+    it("is refused with only the secrets set, naming each variable that would have sent the development defaults", () => {
+      const found = problems(secrets);
+      expect(found.map((p) => p.variable)).toEqual(["MAIL_FROM", "COMPANY_NAME", "APP_URL", "BILLING_URL"]);
+      expect(found.every((p) => p.message.startsWith("required when NODE_ENV=production"))).toBe(true);
+    });
+
+    it("refuses a sender at localhost, or with no domain, even when set", () => {
+      for (const from of ["Rekindle <rekindle@localhost>", "Acme <hello@localhost>", "hello@mail.localhost", "Acme <hello>"]) {
+        const found = problems({ ...secrets, ...identity, COMPANY_NAME: "Acme", MAIL_FROM: from });
+        expect(found, from).toEqual([{ variable: "MAIL_FROM", message: expect.stringMatching(/is not an address mail can be sent from; production needs one at your own domain/) }]);
+      }
+    });
+
+    it("takes the company from MAIL_FROM's display name, unless that is Rekindle's own", () => {
+      expect(loadConfig({ ...secrets, ...identity }).delivery.companyName).toBe("Acme");
+      expect(problems({ ...secrets, ...identity, MAIL_FROM: "Rekindle <billing@acme.example>" }).map((p) => p.variable)).toEqual(["COMPANY_NAME"]);
+      expect(problems({ ...secrets, ...identity, MAIL_FROM: "billing@acme.example" }).map((p) => p.variable)).toEqual(["COMPANY_NAME"]);
+      const config = loadConfig({ ...secrets, ...identity, MAIL_FROM: "billing@acme.example", COMPANY_NAME: "Acme Inc." });
+      expect(config.delivery.companyName).toBe("Acme Inc.");
+      expect(config.mail.from).toBe("billing@acme.example");
+      expect(config.delivery.links).toEqual({ app: "https://app.acme.example", billing: "https://app.acme.example/billing" });
+    });
+
+    it("keeps the development defaults outside production", () => {
+      const config = loadConfig({});
+      expect(config.mail.from).toBe("Rekindle <rekindle@localhost>");
+      expect(config.delivery.companyName).toBe("Rekindle");
+      expect(config.delivery.links).toEqual({ app: "http://localhost:3000", billing: "http://localhost:3000" });
+    });
+  });
+
+  it("takes REDIS_URL=local as Rekindle's own redis-server", () => {
+    expect(loadConfig({ REDIS_URL: "local" }).redis).toMatchObject({ url: undefined, local: true });
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6380" }).redis).toMatchObject({ url: "redis://127.0.0.1:6380", local: false });
+    expect(() => loadConfig({ REDIS_URL: "nearby" })).toThrow(/REDIS_URL: expected a URL such as redis:\/\/127\.0\.0\.1:6379 \(or local\)/);
+  });
+
   it("splits key lists and treats empty values as unset", () => {
     const config = loadConfig({ WRITE_KEYS: " key-aaaaaaaaaaaaaaaa, key-bbbbbbbbbbbbbbbb ", PORT: "", PUBLIC_URL: "https://r.example.com/" });
     expect(config.writeKeys).toEqual(["key-aaaaaaaaaaaaaaaa", "key-bbbbbbbbbbbbbbbb"]);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Temporal } from "temporal-polyfill";
 import { CapRule, type SendWindow, SendDays, SendWindowText } from "../policy/index.js";
 import { durationMs, IsoDuration } from "../time/index.js";
+import { displayName, senderProblems } from "./sender-identity.js";
 
 const commaList = z
   .string()
@@ -45,8 +46,8 @@ export const Environment = z.object({
   DATABASE_URL: url(/^postgres(ql)?$/, "postgres://user@127.0.0.1:5432/rekindle").optional(),
   /** Size of the PostgreSQL connection pool per process. Default 10. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
-  /** Redis for the queues. Unset: 127.0.0.1:6379, or a redis-server child process if none answers. */
-  REDIS_URL: url(/^rediss?$/, "redis://127.0.0.1:6379").optional(),
+  /** Redis for the queues. Unset: 127.0.0.1:6379, or a redis-server child process if none answers. `local`: always a redis-server child process of Rekindle's own. */
+  REDIS_URL: z.union([z.literal("local"), url(/^rediss?$/, "redis://127.0.0.1:6379 (or local)")]).optional(),
   /** Prefix of every Redis key, so several installations can share one Redis. Default `rekindle`. */
   REDIS_PREFIX: z
     .string()
@@ -58,8 +59,8 @@ export const Environment = z.object({
     .default("log"),
   /** SMTP connections a worker process keeps open. Default: SEND_CONCURRENCY, up to 10. */
   SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).optional(),
-  /** The From header of outgoing mail. Default `Rekindle <rekindle@localhost>`. */
-  MAIL_FROM: z.string().min(3).default("Rekindle <rekindle@localhost>"),
+  /** The From header of outgoing mail. Default `Rekindle <rekindle@localhost>`; production requires a real one. */
+  MAIL_FROM: z.string().min(3).optional(),
   /** Signs unsubscribe links and other tokens; at least 32 characters. Unset in development: generated once into DATA_DIR. */
   SECRET_KEY: z.string().min(32, "expected at least 32 characters").optional(),
   /** Segment-style write keys accepted on /v1 (comma-separated). Development default: `rekindle-dev-write-key`. */
@@ -84,9 +85,9 @@ export const Environment = z.object({
       }
     }, "expected an IANA time zone such as Europe/Stockholm")
     .default("UTC"),
-  /** The company name emails sign with. Default: the display name of MAIL_FROM. */
+  /** The company name emails sign with. Default: the display name of MAIL_FROM. Production requires one other than Rekindle. */
   COMPANY_NAME: z.string().min(1).max(100).optional(),
-  /** Links in emails: the product, and where customers manage billing. Default PUBLIC_URL. */
+  /** Links in emails: the product, and where customers manage billing. Default PUBLIC_URL; production requires both. */
   APP_URL: url(/^https?$/, "https://app.example.com").optional(),
   BILLING_URL: url(/^https?$/, "https://app.example.com/billing").optional(),
   /** How often due messages are handed to the send queue, and how far ahead. Defaults `PT5S`, `PT5M`. */
@@ -167,7 +168,13 @@ export interface Config {
     timeouts: { headersMs: number; bodyMs: number; requestMs: number };
   };
   database: { url: string | undefined; poolSize: number };
-  redis: { url: string | undefined; prefix: string };
+  redis: {
+    /** REDIS_URL when it is a URL. */
+    url: string | undefined;
+    /** REDIS_URL=local: always start a redis-server of Rekindle's own, never look for one on 127.0.0.1:6379. */
+    local: boolean;
+    prefix: string;
+  };
   mail: {
     smtpUrl: string;
     maxConnections: number;
@@ -229,6 +236,7 @@ export interface Config {
 }
 
 export const DEVELOPMENT_WRITE_KEY = "rekindle-dev-write-key";
+export const DEVELOPMENT_MAIL_FROM = "Rekindle <rekindle@localhost>";
 export const DEVELOPMENT_API_KEY = "rekindle-dev-api-key-0001";
 
 /** Thrown when the environment does not parse; its message names every bad variable. */
@@ -286,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (e.SMTP_URL === "log") problems.push({ variable: "SMTP_URL", message: "required when NODE_ENV=production (smtp:// or smtps://)" });
     // Unsubscribe links must be https for mailbox providers to offer one-click unsubscribe.
     if (e.PUBLIC_URL?.startsWith("http://")) problems.push({ variable: "PUBLIC_URL", message: "must be https:// when NODE_ENV=production" });
+    problems.push(...senderProblems(e));
     if (problems.length > 0) throw new ConfigError(problems);
   }
   return {
@@ -297,11 +306,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       timeouts: { headersMs: durationMs(e.HTTP_HEADERS_TIMEOUT), bodyMs: durationMs(e.HTTP_BODY_TIMEOUT), requestMs: durationMs(e.HTTP_REQUEST_TIMEOUT) },
     },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    redis: { url: e.REDIS_URL === "local" ? undefined : e.REDIS_URL, local: e.REDIS_URL === "local", prefix: e.REDIS_PREFIX },
     mail: {
       smtpUrl: e.SMTP_URL,
       maxConnections: e.SMTP_MAX_CONNECTIONS ?? Math.min(e.SEND_CONCURRENCY, 10),
-      from: e.MAIL_FROM,
+      from: e.MAIL_FROM ?? DEVELOPMENT_MAIL_FROM,
       unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
       dkim:
         e.DKIM_DOMAIN && e.DKIM_SELECTOR
@@ -332,7 +341,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     delivery: {
       defaultTimeZone: e.DEFAULT_TIMEZONE,
-      companyName: e.COMPANY_NAME ?? (e.MAIL_FROM.match(/^\s*"?([^"<]+?)"?\s*</)?.[1] ?? "Rekindle"),
+      companyName: e.COMPANY_NAME ?? displayName(e.MAIL_FROM ?? DEVELOPMENT_MAIL_FROM) ?? "Rekindle",
       links: {
         app: e.APP_URL ?? (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
         billing: e.BILLING_URL ?? (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),

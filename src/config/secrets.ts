@@ -1,4 +1,4 @@
-import type { Config } from "./config.js";
+import { type Config, DEVELOPMENT_API_KEY, DEVELOPMENT_WRITE_KEY } from "./config.js";
 
 /**
  * Every secret value the configuration holds, for the logger to blank out wherever one turns up:
@@ -14,9 +14,12 @@ export function configSecrets(config: Config): string[] {
       return [];
     }
   };
+  // The development keys are published in the README: blanking them would hide nothing, and hide
+  // the key start-up prints to sign in with.
+  const published = new Set([DEVELOPMENT_API_KEY, DEVELOPMENT_WRITE_KEY]);
   return [
-    ...config.apiKeys,
-    ...config.writeKeys,
+    ...config.apiKeys.filter((key) => !published.has(key)),
+    ...config.writeKeys.filter((key) => !published.has(key)),
     ...config.stripe.secrets,
     ...(config.secretKey ? [config.secretKey] : []),
     ...(config.appSigningSecret ? [config.appSigningSecret] : []),

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
+import { databaseUnavailable } from "./database-unavailable-error.js";
 import * as schema from "./schema/index.js";
 
 /** The drizzle database, whichever driver is underneath (node-postgres or PGlite). */
@@ -36,6 +37,7 @@ export interface DatabaseOptions {
   dataDir: string;
 }
 
+/** Opens the database; a PostgreSQL server that cannot be reached or refuses throws `DatabaseUnavailableError`. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.dataDir);
 }
@@ -52,6 +54,14 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   pool.on("connect", (client) => {
     client.on("error", () => {});
   });
+  // A connection now, so that a server that is down, a database that does not exist or a wrong
+  // password stop the start-up with a message naming DATABASE_URL and the fix, before anything runs.
+  try {
+    (await pool.connect()).release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw databaseUnavailable(url, error);
+  }
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     db,

@@ -9,8 +9,8 @@ export function connectRedis(url: string, options: RedisOptions = {}): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
 }
 
-/** True when a Redis server answers PING at `url` within `timeoutMs`. */
-export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
+/** Why the Redis at `url` does not answer PING within `timeoutMs`, or undefined when it does. */
+export async function redisProblem(url: string, timeoutMs = 1_000): Promise<(Error & { code?: unknown }) | undefined> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
@@ -18,15 +18,24 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  client.on("error", () => {});
+  // What went wrong is in the 'error' event (ECONNREFUSED, ENOTFOUND…); connect() itself rejects
+  // with a bare "Connection is closed" when it gives up.
+  let emitted: Error | undefined;
+  client.on("error", (error: Error) => (emitted ??= error));
   try {
     await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch {
-    return false;
+    const answer = await client.ping();
+    return answer === "PONG" ? undefined : new Error(`answered PING with ${answer}`);
+  } catch (error) {
+    return emitted ?? (error instanceof Error ? error : new Error(String(error)));
   } finally {
     client.disconnect();
   }
+}
+
+/** True when a Redis server answers PING at `url` within `timeoutMs`. */
+export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
+  return (await redisProblem(url, timeoutMs)) === undefined;
 }
 
 /**

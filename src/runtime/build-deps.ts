@@ -25,7 +25,8 @@ export interface Runtime {
 
 /**
  * Opens the database, finds (or starts) Redis, and assembles the dependencies every process
- * shares. The only place connections are made.
+ * shares. The only place connections are made. Both must answer now: otherwise it throws
+ * `DatabaseUnavailableError` or `RedisUnavailableError`, whose message names the variable and the fix.
  */
 export async function buildDeps(config: Config, logger: Logger, options: { clock?: Clock } = {}): Promise<Runtime> {
   const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
@@ -34,6 +35,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { clock
   try {
     redisServer = await resolveRedis({
       url: config.redis.url,
+      local: config.redis.local,
       dataDir: config.dataDir,
       path: redisSearchPath(config.searchPath),
       log: (message) => logger.info(message),

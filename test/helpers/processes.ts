@@ -4,7 +4,7 @@ import type { Harness } from "./harness.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-/** A real `rekindle api` or `rekindle worker` process, as ops run them. */
+/** A real `rekindle start`, `rekindle api` or `rekindle worker` process, as ops run them. */
 export interface RekindleProcess {
   child: ChildProcess;
   /** What it wrote (the last 64 KB), for a failing test to show. */
@@ -32,7 +32,7 @@ export function childEnv(harness: Harness, env: Record<string, string> = {}): Re
   };
 }
 
-export function spawnRekindle(command: "api" | "worker", env: Record<string, string>): RekindleProcess {
+export function spawnRekindle(command: "start" | "api" | "worker", env: Record<string, string>): RekindleProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", command], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-65_536));

@@ -27,13 +27,21 @@ async function check(deps: Deps, name: string, probe: () => Promise<unknown>, ti
   }
 }
 
-/** `/healthz`: the process is alive. `/readyz`: it can do its work (Postgres, Redis, schema). */
+/**
+ * `/healthz`: the process is alive. `/readyz`: it can do its work (Postgres, Redis, schema); when
+ * not, 503 with each check's detail, and `down` naming the dependencies not answering (`["redis"]`).
+ */
 export function healthRoutes(app: FastifyInstance, deps: Deps): void {
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
     const checks = await Promise.all([
       check(deps, "postgres", () => deps.database.ping()),
-      check(deps, "redis", () => deps.redis.ping()),
+      check(deps, "redis", async () => {
+        // Commands wait for Redis to come back (maxRetriesPerRequest: null), so a PING would only
+        // time out; a connection that is not ready says at once that Redis is away.
+        if (deps.redis.status !== "ready") throw new ShownFailure(`not connected (${deps.redis.status})`);
+        await deps.redis.ping();
+      }),
       check(deps, "migrations", async () => {
         const pending = await pendingMigrations(deps.db);
         if (pending.length > 0) throw new ShownFailure(`pending: ${pending.join(", ")} (run rekindle migrate)`);
@@ -41,6 +49,8 @@ export function healthRoutes(app: FastifyInstance, deps: Deps): void {
       }),
     ]);
     const ready = checks.every((c) => c.ok);
-    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
+    // The dependencies, not the migrations check, which fails too whenever PostgreSQL does.
+    const down = checks.filter((c) => !c.ok && (c.name === "postgres" || c.name === "redis")).map((c) => c.name);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", ...(down.length > 0 && { down }), checks });
   });
 }
