@@ -33,7 +33,7 @@ describe("campaign file validation", () => {
 
   it("refuses a typo'd key, naming it and its line", () => {
     const text = VALID.replace("  within: P30D", "  within: P30D\n  withn: P7D");
-    expect(problemsOf(text)).toEqual([{ line: 7, path: "trigger.withn", message: 'unknown setting "withn" (check its spelling and indentation)' }]);
+    expect(problemsOf(text)).toEqual([{ line: 7, path: "trigger.withn", message: 'unknown setting "withn" (did you mean "within"?)' }]);
   });
 
   it("refuses a wrong duration at its line", () => {
