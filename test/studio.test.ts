@@ -103,7 +103,7 @@ describe("rekindle studio", () => {
       await waitForRevision(second);
       const list = await get<{ invalid: { id: string; problems: { file: string; line: number }[] }[] }>("/api/campaigns");
       expect(list.invalid).toEqual([{ id: "hello", problems: [expect.objectContaining({ file: expect.stringMatching(/hello\/first\.mjml$/), line: 8 })], messages: [expect.any(String)] }]);
-      await expect.poll(() => studio.output()).toMatch(/0 valid, 1 invalid campaign\(s\)\n {2}\S*hello\/first\.mjml:8:1: "fistName" not defined/);
+      await expect.poll(() => studio.output()).toMatch(/0 valid, 1 invalid campaign\(s\)\n {2}\S*hello\/first\.mjml:8:26: unknown variable "customer\.fistName" \(did you mean "customer\.firstName"\?\)/);
     } finally {
       studio.child.kill("SIGTERM");
       const code = await new Promise<number | null>((resolve) => (studio.child.exitCode !== null ? resolve(studio.child.exitCode) : studio.child.once("exit", resolve)));

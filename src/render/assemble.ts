@@ -61,8 +61,9 @@ export function assemble(
       if (include) {
         const path = include[1]!.replace(/^(\.\.\/)+/, "");
         const partial = files.get(path);
-        if (partial === undefined) problems.push({ file, line: firstLine + index, message: `included file ${include[1]} does not exist (partials live in templates/_partials)` });
-        else if (depth > 5) problems.push({ file, line: firstLine + index, message: "includes nested too deep" });
+        const where = { file, line: firstLine + index, column: line.indexOf("<mj-include") + 1 };
+        if (partial === undefined) problems.push({ ...where, message: `included file ${include[1]} does not exist (partials live in templates/_partials)` });
+        else if (depth > 5) problems.push({ ...where, message: "includes nested too deep" });
         else emit(path, partial.replace(/\s+$/, ""), 1, depth + 1);
       } else yieldBody!();
       runStart = out.length + 1;
@@ -77,7 +78,7 @@ export function assemble(
       yielded = true;
       emit(body.file, body.text.replace(/\s+$/, ""), body.line, 1);
     });
-    if (!yielded) problems.push({ file: layout.file, line: 1, message: "a layout needs a <mj-yield /> line where the template's content goes" });
+    if (!yielded) problems.push({ file: layout.file, line: 1, column: 1, message: "a layout needs a <mj-yield /> line where the template's content goes" });
   } else {
     emit(body.file, body.text, body.line, 0);
   }

@@ -86,18 +86,18 @@ describe("templates", () => {
     expect(() => renderTemplate(template, context)).toThrow(RenderError);
   });
 
-  it("refuses at load a variable the render context does not have, with file and line", async () => {
+  it("refuses at load a variable the render context does not have, with file, line and column", async () => {
     expect(await problems(NOTICE.replace("Hi {{customer.firstName}}", "Hi {{customer.fistName}}"))).toEqual([
-      { file: "card-expiring/first-notice.mjml", line: 8, message: expect.stringMatching(/^"fistName" not defined/) },
+      { file: "card-expiring/first-notice.mjml", line: 8, column: 23, message: 'unknown variable "customer.fistName" (did you mean "customer.firstName"?)' },
     ]);
     expect(await problems(NOTICE.replace("expires soon", "expires {{card.when}}"))).toEqual([
-      { file: "card-expiring/first-notice.mjml", line: 2, message: expect.stringMatching(/^"when" not defined/) },
+      { file: "card-expiring/first-notice.mjml", line: 2, column: 77, message: 'unknown variable "card.when" (card has brand, last4, expMonth, expYear, expiry)' },
     ]);
   });
 
   it("refuses invalid MJML with the line in the file it comes from", async () => {
     const broken = await problems(NOTICE.replace("<mj-button", '<mj-button colour="red"'));
-    expect(broken).toEqual([{ file: "card-expiring/first-notice.mjml", line: 12, message: expect.stringMatching(/^MJML: Attribute colour is illegal/) }]);
+    expect(broken).toEqual([{ file: "card-expiring/first-notice.mjml", line: 12, column: 1, message: expect.stringMatching(/^MJML: Attribute colour is illegal/) }]);
     const badFooter = await problems(NOTICE, [["_partials/footer.mjml", FOOTER.replace("<mj-column>", "<mj-column>\n    <mj-texte>x</mj-texte>")]]);
     expect(badFooter[0]).toMatchObject({ file: "_partials/footer.mjml", line: 3 });
   });
