@@ -1,4 +1,4 @@
-import type { TemplateProblem } from "./template-files.js";
+import { localizedPath, type TemplateProblem } from "./template-files.js";
 
 /** Where each line of an assembled document came from, so errors point at the right file. */
 export interface Segment {
@@ -31,12 +31,14 @@ export function sourceOf(assembled: Assembled, line: number): { file: string; li
  * Builds one MJML document from a template body, its layout (body goes where `<mj-yield />`
  * stands) and partials (`<mj-include path="_partials/footer.mjml" />` on a line of its own),
  * from the file map of the campaign version — never from disk, so a version renders the same
- * forever. Each line remembers its origin for error messages.
+ * forever. Partials are taken in the email's `locale` where they have a variant for it
+ * (`_partials/footer.sv.mjml`). Each line remembers its origin for error messages.
  */
 export function assemble(
   body: { file: string; text: string; line: number },
   layout: { file: string; text: string } | undefined,
   files: ReadonlyMap<string, string>,
+  locale: string | null = null,
 ): { type: "ok"; assembled: Assembled } | { type: "invalid"; problems: TemplateProblem[] } {
   const out: string[] = [];
   const segments: Segment[] = [];
@@ -59,7 +61,7 @@ export function assemble(
       }
       flush();
       if (include) {
-        const path = include[1]!.replace(/^(\.\.\/)+/, "");
+        const path = localizedPath(include[1]!.replace(/^(\.\.\/)+/, ""), locale, files);
         const partial = files.get(path);
         const where = { file, line: firstLine + index, column: line.indexOf("<mj-include") + 1 };
         if (partial === undefined) problems.push({ ...where, message: `included file ${include[1]} does not exist (partials live in templates/_partials)` });

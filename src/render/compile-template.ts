@@ -4,11 +4,13 @@ import mjml2html from "mjml";
 import { assemble, sourceOf } from "./assemble.js";
 import type { RenderContext } from "./render-context.js";
 import { unknownVariable, validationContext } from "./render-context.js";
-import { type FieldRange, positionAt, splitFrontMatter, type TemplateProblem } from "./template-files.js";
+import { type FieldRange, localizedPath, positionAt, splitFrontMatter, type TemplateProblem } from "./template-files.js";
 
 /** One email template, compiled once per campaign version: MJML is gone, only Handlebars runs per recipient. */
 export interface CompiledTemplate {
   file: string;
+  /** The variant's locale from its file name (`first-notice.sv.mjml` → `sv`); null for the default. */
+  locale: string | null;
   subject: HandlebarsTemplateDelegate<RenderContext>;
   preheader: HandlebarsTemplateDelegate<RenderContext> | undefined;
   html: HandlebarsTemplateDelegate<RenderContext>;
@@ -107,13 +109,15 @@ const textOptions = {
 
 /**
  * Compiles a template file (front matter + MJML) with its layout and partials into Handlebars
- * delegates for subject, preheader, HTML and text. Every problem comes back with file and line:
- * bad front matter, a variable the render context does not have, invalid MJML.
+ * delegates for subject, preheader, HTML and text. Every problem comes back with file, line and
+ * column: bad front matter, a variable the render context does not have, invalid MJML. A variant
+ * in a `locale` takes the layout and partials in that locale where they exist (`footer.sv.mjml`).
  */
 export async function compileTemplate(
   file: string,
   source: string,
   files: ReadonlyMap<string, string>,
+  locale: string | null = null,
 ): Promise<{ type: "ok"; template: CompiledTemplate } | { type: "invalid"; problems: TemplateProblem[] }> {
   const split = splitFrontMatter(file, source);
   if (split.type === "invalid") return split;
@@ -125,12 +129,12 @@ export async function compileTemplate(
 
   let layout: { file: string; text: string } | undefined;
   if (frontMatter.layout) {
-    const path = `_layouts/${frontMatter.layout}.mjml`;
+    const path = localizedPath(`_layouts/${frontMatter.layout}.mjml`, locale, files);
     const text = files.get(path);
     if (text === undefined) return { type: "invalid", problems: [{ file, ...(fields.layout ? positionAt(source, fields.layout.start) : { line: 2, column: 1 }), message: `layout ${frontMatter.layout} does not exist (expected templates/${path})` }] };
     layout = { file: path, text };
   }
-  const built = assemble({ file, text: body, line: bodyLine }, layout, files);
+  const built = assemble({ file, text: body, line: bodyLine }, layout, files, locale);
   if (built.type === "invalid") return built;
   const { assembled } = built;
 
@@ -182,6 +186,7 @@ export async function compileTemplate(
     type: "ok",
     template: {
       file,
+      locale,
       subject: handlebars.compile<RenderContext>(frontMatter.subject, { ...STRICT, noEscape: true }),
       preheader: preheaderTemplate,
       html: withPreheader(handlebars.compile(html, STRICT)),

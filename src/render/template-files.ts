@@ -96,3 +96,19 @@ export function chooseLocale<T>(variants: ReadonlyMap<string | null, T>, locale:
   }
   return variants.get(null);
 }
+
+/**
+ * A shared layout or partial in the language of the email that uses it: for an `sv-SE` email,
+ * `_partials/footer.mjml` is `_partials/footer.sv-SE.mjml`, else `_partials/footer.sv.mjml`, else
+ * itself, so that no Swedish email ends with an English footer.
+ */
+export function localizedPath(path: string, locale: string | null, files: ReadonlyMap<string, string>): string {
+  if (!locale || !path.endsWith(".mjml")) return path;
+  const base = path.slice(0, -".mjml".length);
+  const variants = new Map<string | null, string>([[null, path]]);
+  for (const name of files.keys()) {
+    const variant = name.startsWith(`${base}.`) && name.endsWith(".mjml") ? name.slice(base.length + 1, -".mjml".length) : undefined;
+    if (variant && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(variant)) variants.set(variant, name);
+  }
+  return chooseLocale(variants, locale) ?? path;
+}

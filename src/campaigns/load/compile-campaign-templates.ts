@@ -26,7 +26,7 @@ export async function compileCampaignTemplates(
     for (const file of Object.keys(files).sort()) {
       const parsed = templateFileName(file);
       if (!parsed || parsed.name !== name) continue;
-      const result = await compileTemplate(file, files[file]!, shared);
+      const result = await compileTemplate(file, files[file]!, shared, parsed.locale);
       if (result.type === "ok") variants.set(parsed.locale, result.template);
       else for (const p of result.problems) problems.push({ file: display(p.file), line: p.line, column: p.column, path: "(file)", message: p.message });
     }
