@@ -3,7 +3,8 @@ import { convert } from "html-to-text";
 import mjml2html from "mjml";
 import { assemble, sourceOf } from "./assemble.js";
 import type { RenderContext } from "./render-context.js";
-import { unknownVariable, validationContext } from "./render-context.js";
+import { rootPaths } from "./root-paths.js";
+import { isKnownPath, unknownVariable, validationContext } from "./render-context.js";
 import { type FieldRange, localizedPath, positionAt, splitFrontMatter, type TemplateProblem } from "./template-files.js";
 
 /** One email template, compiled once per campaign version: MJML is gone, only Handlebars runs per recipient. */
@@ -84,13 +85,24 @@ const clean = (message: string) =>
     .replace(/ in \[object Object\]$/, "")
     .split("\n")[0]!;
 
-/** Compiles and runs a Handlebars source against the sample: unknown variables and syntax errors surface here, with their line and column. */
+/**
+ * Checks a Handlebars source: every path it names from the top of the render context against the
+ * context's paths (all of them, those given to helpers included, which strict mode lets through),
+ * then compiles and runs it against the sample, which finds the rest (syntax errors, a path
+ * inside `with`). Each problem once, with its line and column.
+ */
 function checkHandlebars(file: string, source: string, locate: Locate, sample: RenderContext, problems: TemplateProblem[]): void {
+  const found: TemplateProblem[] = [];
+  for (const named of rootPaths(source)) {
+    if (!isKnownPath(named.path)) found.push({ file, ...locate(named.line, named.column, named.written), message: unknownVariable(named.written) });
+  }
   try {
     handlebars.compile(source, STRICT)(sample);
   } catch (error) {
-    problems.push(handlebarsProblem(file, source, locate, error));
+    const problem = handlebarsProblem(file, source, locate, error);
+    if (!found.some((p) => p.line === problem.line && p.column === problem.column)) found.push(problem);
   }
+  problems.push(...found.sort((a, b) => a.line - b.line || a.column - b.column));
 }
 
 const textOptions = {

@@ -73,6 +73,11 @@ export const KNOWN_PATHS: readonly string[] = pathsOf(RenderContext, "");
 const lastPart = (path: string) => path.slice(path.lastIndexOf(".") + 1);
 const childrenOf = (path: string) => KNOWN_PATHS.filter((known) => known.startsWith(path ? `${path}.` : "") && !known.slice(path ? path.length + 1 : 0).includes("."));
 
+/** Whether a template may name `path`: a path of the render context, or any below `customer.traits` and `facts`. */
+export function isKnownPath(path: string): boolean {
+  return KNOWN_PATHS.includes(path) || /^(customer\.traits|facts)\./.test(path);
+}
+
 /**
  * The known path a mistyped one was meant to be: each part put right against the names at its
  * level (`link.billing` → `links.billing`, `customer.emial` → `customer.email`), else the path

@@ -71,3 +71,31 @@ describe("where an unknown variable is reported", () => {
     expect(await problems(`---\nsubject: Hi\nlayuot: default\n---\n${body("x")}`)).toEqual(['nudge/hello.mjml:3:1: front matter: unknown setting "layuot" (did you mean "layout"?)']);
   });
 });
+
+describe("every variable a template names", () => {
+  const problems = async (text: string) => {
+    const result = await compileTemplate("nudge/hello.mjml", `---\nsubject: Hi\n---\n<mjml><mj-body><mj-section><mj-column>\n${text}\n</mj-column></mj-section></mj-body></mjml>\n`, new Map());
+    return result.type === "invalid" ? result.problems.map((p) => `${p.line}:${p.column}: ${p.message}`) : [];
+  };
+
+  it("is checked when given to a helper too, where strict mode would let it through as false", async () => {
+    expect(await problems('<mj-raw>{{#if customer.frist_name}}</mj-raw><mj-text>Hi</mj-text><mj-raw>{{/if}}</mj-raw>')).toEqual([
+      '5:15: unknown variable "customer.frist_name" (did you mean "customer.firstName"?)',
+    ]);
+    expect(await problems("<mj-text>{{#unless subscripton}}No plan{{/unless}} {{#each card.brnd}}x{{/each}}</mj-text>")).toEqual([
+      '5:20: unknown variable "subscripton" (did you mean "subscription"?)',
+      '5:60: unknown variable "card.brnd" (did you mean "card.brand"?)',
+    ]);
+  });
+
+  it("is left alone inside each and with, and below traits and facts", async () => {
+    expect(await problems("<mj-text>{{#with customer}}{{#if firstName}}{{firstName}}{{/if}}{{/with}} {{#if customer.traits.vip}}VIP{{/if}} {{#if facts.properties.amount}}{{facts.properties.amount}}{{/if}}</mj-text>")).toEqual([]);
+  });
+
+  it("is reported wherever it stands, even where the sample never reaches it", async () => {
+    expect(await problems("<mj-text>{{#if customer.nme}}{{customer.nme}}{{/if}}</mj-text>")).toEqual([
+      '5:16: unknown variable "customer.nme" (did you mean "customer.name"?)',
+      '5:32: unknown variable "customer.nme" (did you mean "customer.name"?)',
+    ]);
+  });
+});
