@@ -67,8 +67,8 @@ function handlebarsProblem(file: string, source: string, locate: Locate, error: 
   const { message, lineNumber, column, endLineNumber, endColumn } = error as HandlebarsError;
   const missing = message.match(/^"([^"]{1,100})" not defined/)?.[1];
   if (lineNumber !== undefined && column !== undefined) {
-    // Handlebars names only the part of the path it could not find, from its own position of the
-    // whole path expression: the path as written is read back from the source.
+    // Handlebars names only the part it could not find (`billing` of `link.billing`) but gives the
+    // position of the whole path: the path as written is read back from the source.
     const sourceLine = source.split(/\r?\n/)[lineNumber - 1] ?? "";
     const written = missing && endLineNumber === lineNumber && endColumn !== undefined ? sourceLine.slice(column, endColumn).trim() || missing : missing;
     const at = locate(lineNumber, column, written);
