@@ -33,7 +33,7 @@ describe("campaign file validation", () => {
 
   it("refuses a typo'd key, naming it and its line", () => {
     const text = VALID.replace("  within: P30D", "  within: P30D\n  withn: P7D");
-    expect(problemsOf(text)).toEqual([{ line: 7, path: "trigger.withn", message: 'unknown setting "withn" (check its spelling and indentation)' }]);
+    expect(problemsOf(text)).toEqual([{ line: 7, path: "trigger.withn", message: 'unknown setting "withn" (did you mean "within"?)' }]);
   });
 
   it("refuses a wrong duration at its line", () => {
@@ -162,8 +162,30 @@ describe("a campaign's emails are checked when it loads", () => {
     });
     const [folder] = await readCampaignFolders(dir, dir);
     expect(folder!.type === "invalid" && folder!.problems.map(formatProblem)).toEqual([
-      expect.stringMatching(/^card-expiring\/notice\.mjml:6:1: "lastFour" not defined/),
+      "card-expiring/notice.mjml:6:39: unknown variable \"card.lastFour\" (card has brand, last4, expMonth, expYear, expiry)",
     ]);
+  });
+
+  it("suggests the variable meant, at its line and column in the email, its subject and a shared partial", async () => {
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const root = await mkdtemp(join(tmpdir(), "rekindle-typos-"));
+    try {
+      await writeCampaign(root, "card-expiring", VALID, {
+        "notice.mjml": "---\nsubject: \"{{customer.firstName}}, about {{customer.emial}}\"\nlayout: default\n---\n<mj-section>\n  <mj-column>\n    <mj-text>Hi {{customer.frist_name}}</mj-text>\n  </mj-column>\n</mj-section>\n",
+      });
+      await mkdir(join(root, "_layouts"));
+      await mkdir(join(root, "_partials"));
+      await writeFile(join(root, "_layouts", "default.mjml"), '<mjml>\n  <mj-body>\n    <mj-yield />\n    <mj-include path="_partials/footer.mjml" />\n  </mj-body>\n</mjml>\n');
+      await writeFile(join(root, "_partials", "footer.mjml"), '<mj-section><mj-column>\n  <mj-text><a href="{{link.unsubscribe}}">Unsubscribe</a></mj-text>\n</mj-column></mj-section>\n');
+      const [folder] = await readCampaignFolders(root, root);
+      expect(folder!.type === "invalid" && folder!.problems.map(formatProblem)).toEqual([
+        'card-expiring/notice.mjml:2:43: unknown variable "customer.emial" (did you mean "customer.email"?)',
+        'card-expiring/notice.mjml:7:19: unknown variable "customer.frist_name" (did you mean "customer.firstName"?)',
+        `${join(root, "_partials", "footer.mjml")}:2:23: unknown variable "link.unsubscribe" (did you mean "links.unsubscribe"?)`,
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it("refuses a campaign whose step names an email that does not exist, at the step", async () => {

@@ -119,7 +119,7 @@ describe("the console's API", () => {
     });
     const invalid = await get("/api/campaigns/broken/emails", keys.marketer);
     expect(invalid.status).toBe(409);
-    expect(invalid.body.error.problems[0]!.path).toMatch(/broken\/oops\.mjml:8:1 \(file\)$/);
+    expect(invalid.body.error.problems[0]!.path).toMatch(/broken\/oops\.mjml:8:26 \(file\)$/);
     expect((await get("/api/campaigns/nope/emails", keys.marketer)).status).toBe(404);
     expect((await get("/api/campaigns/hello/emails", keys.support)).status).toBe(403);
   });

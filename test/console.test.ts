@@ -203,11 +203,11 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     await signIn(page, harness.url, keys.marketer);
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Campaigns");
     const campaigns = page.getByRole("region", { name: "Campaigns, with their last 30 days" });
-    await expect.poll(() => campaigns.getByRole("row", { name: /broken/ }).innerText()).toMatch(/Invalid\s+1 problem\(s\): "fistName" not defined/);
+    await expect.poll(() => campaigns.getByRole("row", { name: /broken/ }).innerText()).toMatch(/Invalid\s+1 problem\(s\): unknown variable "customer\.fistName" \(did you mean "customer\.firstName"\?\)/);
 
     await campaigns.getByRole("link", { name: "broken" }).click();
     const problem = page.locator(".problems li");
-    await expect.poll(() => problem.innerText()).toMatch(/templates\/broken\/oops\.mjml:8:1 "fistName" not defined/);
+    await expect.poll(() => problem.innerText()).toMatch(/templates\/broken\/oops\.mjml:8:26 unknown variable "customer\.fistName" \(did you mean "customer\.firstName"\?\)/);
     expect(await page.getByRole("heading", { level: 2 }).first().textContent()).toBe("This campaign is invalid and does not run");
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Campaigns" }).click();
@@ -416,7 +416,7 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
       await page.frameLocator("iframe.email-frame").getByText("Hello grace@example.com").waitFor();
 
       await writeFile(file, TEST_EMAIL.replace("Hello {{customer.email}}", "Hello {{customer.fistName}}"));
-      await expect.poll(() => page.locator(".problems li").first().innerText().catch(() => ""), { timeout: 10_000 }).toMatch(/nudge\/hello\.mjml:8:1 "fistName" not defined/);
+      await expect.poll(() => page.locator(".problems li").first().innerText().catch(() => ""), { timeout: 10_000 }).toMatch(/nudge\/hello\.mjml:8:26 unknown variable "customer\.fistName" \(did you mean "customer\.firstName"\?\)/);
 
       await writeFile(file, TEST_EMAIL);
       await expect.poll(() => page.locator(".subject").textContent().catch(() => ""), { timeout: 10_000 }).toBe("Nudge for grace@example.com");

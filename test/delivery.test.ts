@@ -1,3 +1,5 @@
+import { cp } from "node:fs/promises";
+import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryRows } from "../src/db/index.js";
@@ -197,6 +199,106 @@ describe("delivery, end to end", () => {
   });
 });
 
+describe("an email in one language, from the first word to the unsubscribe page", () => {
+  let harness: Harness;
+  let smtp: TestSmtp;
+  const clock = new FixedClock(NOW);
+  const RENEWAL = `id: renewal
+name: Payment failed
+category: dunning
+trigger:
+  type: payment_failed
+steps:
+  - id: notice
+    type: email
+    template: notice
+`;
+  const notice = (subject: string, body: string) => `---\nsubject: "${subject}"\nlayout: default\n---\n<mj-section>\n  <mj-column>\n    <mj-text>${body}</mj-text>\n  </mj-column>\n</mj-section>\n`;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    harness = await startHarness({ clock, worker: true, env: { SMTP_URL: smtp.url, MAIL_FROM: "Acme <billing@acme.example>", PUBLIC_URL: "https://rekindle.acme.example" } });
+    // The layout and footer as shipped, in every language they are shipped in.
+    for (const folder of ["_layouts", "_partials"]) await cp(new URL(`../templates/${folder}`, import.meta.url), join(harness.config.campaigns.templatesDir, folder), { recursive: true });
+    await harness.setCampaign("renewal", RENEWAL, {
+      "notice.mjml": notice("{{customer.firstName}}, your payment failed", "Your {{subscription.plan}} plan is {{subscription.mrr}} a month, renewing on {{subscription.currentPeriodEnd}}."),
+      "notice.sv.mjml": notice("{{customer.firstName}}, din betalning gick inte igenom", "Ditt {{subscription.plan}}-abonnemang kostar {{subscription.mrr}} i månaden och förnyas den {{subscription.currentPeriodEnd}}."),
+    });
+    expect(harness.deps.campaigns.invalid()).toEqual([]);
+  });
+  afterAll(async () => {
+    await harness.stop();
+    await smtp.close();
+  });
+
+  const customer = (id: string, name: string, locale: string, timezone: string) =>
+    fetch(`${harness.url}/api/customers/${id}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        email: `${id}@example.com`,
+        name,
+        locale,
+        timezone,
+        subscription: { status: "active", plan: "pro", mrrMinor: 30000, currency: "EUR", currentPeriodEnd: "2026-12-18T10:00:00Z" },
+      }),
+    });
+  const unsubscribeLink = (mail: (typeof smtp.received)[number]) => new URL(mail.headerLines.find((h) => h.key === "list-unsubscribe")!.line.match(/<(.+)>/)![1]!).pathname;
+
+  it("a Swedish customer gets the Swedish email with a Swedish footer, Swedish money and dates, and a Swedish unsubscribe page; a German one on the English email gets it all in English", async () => {
+    expect((await customer("sven", "Sven Svensson", "sv-SE", "Europe/Stockholm")).status).toBeLessThan(300);
+    expect((await customer("klaus", "Klaus Kinski", "de-DE", "Europe/Berlin")).status).toBeLessThan(300);
+    await post(harness, "/v1/track", { userId: "sven", event: "payment_failed" });
+    await post(harness, "/v1/track", { userId: "klaus", event: "payment_failed" });
+    expect(await dispatchDue(harness.deps)).toMatchObject({ dispatched: 2 });
+    await smtp.waitFor(2);
+    const to = (address: string) => smtp.received.find((mail) => mail.to && !Array.isArray(mail.to) && mail.to.value[0]?.address === address)!;
+
+    const sven = to("sven@example.com");
+    expect(sven.subject).toBe("Sven, din betalning gick inte igenom");
+    expect(sven.text).toContain("Ditt pro-abonnemang kostar 300,00\u00a0€ i månaden och förnyas den 18 december 2026.");
+    expect(sven.text).toContain("Du får det här mejlet eftersom du har ett konto hos Acme.");
+    expect(sven.text).toContain(`Avsluta prenumerationen på de här mejlen [https://rekindle.acme.example${unsubscribeLink(sven)}]`);
+    expect(sven.html).toContain("Avsluta prenumerationen på de här mejlen</a>");
+    expect(`${sven.text}${sven.html}`).not.toMatch(/Unsubscribe from these emails|You get this email/);
+
+    const klaus = to("klaus@example.com");
+    expect(klaus.subject).toBe("Klaus, your payment failed");
+    // The customer is German, the email English: English money and dates, not "300,00 €" and "18. Dezember 2026".
+    expect(klaus.text).toContain("Your pro plan is €300.00 a month, renewing on December 18, 2026.");
+    expect(klaus.text).toContain("You get this email because you have an account with Acme.");
+    expect(klaus.text).toContain(`Unsubscribe from these emails [https://rekindle.acme.example${unsubscribeLink(klaus)}]`);
+
+    // What the page says comes from the row, recorded just after SMTP accepted the email.
+    const languages = () => queryRows<{ email: string; locale: string }>(harness.deps.db, sql`select to_address as email, locale from messages where status = 'sent' order by to_address`);
+    await expect.poll(languages).toEqual([
+      { email: "klaus@example.com", locale: "en" },
+      { email: "sven@example.com", locale: "sv" },
+    ]);
+
+    const svenPage = await (await fetch(`${harness.url}${unsubscribeLink(sven)}`)).text();
+    expect(svenPage).toContain('<html lang="sv">');
+    expect(svenPage).toContain("<title>Avsluta prenumeration</title>");
+    expect(svenPage).toContain("Vilka mejl ska Acme sluta skicka till <strong>sven@example.com</strong>?");
+    expect(svenPage).toContain("Bara betalningspåminnelser, som ”Sven, din betalning gick inte igenom”");
+    expect(svenPage).toContain("Alla mejl från Acme (utom meddelanden om betalningen för ditt konto)");
+    expect(svenPage).not.toMatch(/Unsubscribe|emails/);
+    const svenDone = await (
+      await fetch(`${harness.url}${unsubscribeLink(sven)}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "scope=category" })
+    ).text();
+    expect(svenDone).toContain("sven@example.com får inga fler betalningspåminnelser från Acme.");
+
+    const klausPage = await (await fetch(`${harness.url}${unsubscribeLink(klaus)}`)).text();
+    expect(klausPage).toContain('<html lang="en">');
+    expect(klausPage).toContain("Which emails should Acme stop sending to <strong>klaus@example.com</strong>?");
+    expect(klausPage).toContain("Only dunning emails like “Klaus, your payment failed”");
+
+    // A broken link says so in the language the browser asks for, among those shipped.
+    const broken = await fetch(`${harness.url}/unsubscribe/nope`, { headers: { "accept-language": "de-DE, sv;q=0.8, en;q=0.5" } });
+    expect(broken.status).toBe(400);
+    expect(await broken.text()).toContain("Länken fungerar inte");
+  });
+});
+
 describe("the unsubscribe link", () => {
   let harness: Harness;
   let smtp: TestSmtp;
@@ -221,10 +323,12 @@ describe("the unsubscribe link", () => {
     const [mail] = await smtp.waitFor(1);
     const link = mail!.headerLines.find((h) => h.key === "list-unsubscribe")!.line.match(/<(.+)>/)![1]!;
     const path = new URL(link).pathname;
+    // The page names the email by its subject, recorded just after SMTP accepted it.
+    await expect.poll(async () => (await queryRows<{ status: string }>(harness.deps.db, sql`select status::text from messages`))[0]?.status).toBe("sent");
 
     const shown = await fetch(`${harness.url}${path}`);
     expect(shown.status).toBe(200);
-    expect(await shown.text()).toContain("Only dunning emails like “Payment failed”");
+    expect(await shown.text()).toContain("Only dunning emails like “Bo, your payment failed”");
     const none = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from suppressions`);
     expect(none[0]!.n).toBe(0);
 

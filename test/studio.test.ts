@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -103,13 +103,68 @@ describe("rekindle studio", () => {
       await waitForRevision(second);
       const list = await get<{ invalid: { id: string; problems: { file: string; line: number }[] }[] }>("/api/campaigns");
       expect(list.invalid).toEqual([{ id: "hello", problems: [expect.objectContaining({ file: expect.stringMatching(/hello\/first\.mjml$/), line: 8 })], messages: [expect.any(String)] }]);
-      await expect.poll(() => studio.output()).toMatch(/0 valid, 1 invalid campaign\(s\)\n {2}\S*hello\/first\.mjml:8:1: "fistName" not defined/);
+      await expect.poll(() => studio.output()).toMatch(/0 valid, 1 invalid campaign\(s\)\n {2}\S*hello\/first\.mjml:8:26: unknown variable "customer\.fistName" \(did you mean "customer\.firstName"\?\)/);
     } finally {
       studio.child.kill("SIGTERM");
       const code = await new Promise<number | null>((resolve) => (studio.child.exitCode !== null ? resolve(studio.child.exitCode) : studio.child.once("exit", resolve)));
       expect(code, studio.output()).toBe(0);
     }
   }, 60_000);
+
+  it("sees every save made by rename, as vim, JetBrains and gedit save, and a fixed template is valid again", async () => {
+    const templatesDir = join(dataDir, "renames");
+    await writeCampaign(templatesDir, "hello", HELLO);
+    const studio = startStudio({
+      DATABASE_URL: database.url,
+      TEMPLATES_DIR: templatesDir,
+      DATA_DIR: dataDir,
+      PORT: "0",
+      REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+      REDIS_PREFIX: prefix,
+      API_KEYS: KEY,
+      WRITE_KEYS: "studio-test-write-key-0123",
+    });
+    try {
+      const base = new URL(await studio.url).origin;
+      const get = async <T>(path: string) => (await (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as T;
+      const file = join(templatesDir, "hello", "first.mjml");
+      const reloads = () => studio.output().match(/changed: hello\/first\.mjml; reloaded\n/g)?.length ?? 0;
+      const subject = async () => (await get<{ subject: string }>("/api/campaigns/hello/steps/first/preview")).subject;
+      const invalid = async () => (await get<{ invalid: { id: string; problems: { file: string; line: number; column: number; message: string }[] }[] }>("/api/campaigns")).invalid;
+      // Written beside the file, then moved over it (JetBrains' "safe write", gedit).
+      const saveByRename = async (text: string) => {
+        await writeFile(`${file}.tmp`, text);
+        await rename(`${file}.tmp`, file);
+      };
+      // vim's `backupcopy=no`: the original moved aside, a new file written, the backup removed.
+      const saveLikeVim = async (text: string) => {
+        await rename(file, `${file}~`);
+        await writeFile(file, text);
+        await unlink(`${file}~`);
+      };
+      const poll = { timeout: 10_000, interval: 100 };
+
+      for (const [n, save] of [saveByRename, saveByRename, saveByRename, saveLikeVim, saveLikeVim, saveLikeVim, saveByRename].entries()) {
+        const before = reloads();
+        await save(TEST_EMAIL.replace("{{campaign.name}} for", `Save ${n} for`));
+        await expect.poll(reloads, { ...poll, message: studio.output() }).toBe(before + 1);
+        expect(await subject()).toBe(`Save ${n} for grace@example.com`);
+      }
+
+      await saveLikeVim(TEST_EMAIL.replace("Hello {{customer.email}}", "Hello {{customer.fistName}}"));
+      await expect.poll(invalid, poll).toEqual([{ id: "hello", problems: [expect.objectContaining({ file: expect.stringMatching(/hello\/first\.mjml$/), line: 8 })], messages: [expect.any(String)] }]);
+      await saveByRename(TEST_EMAIL);
+      await expect.poll(invalid, poll).toEqual([]);
+      expect(await subject()).toBe("Hello for grace@example.com");
+      await expect.poll(() => studio.output(), poll).toMatch(/changed: hello\/first\.mjml; reloaded\n1 valid, 0 invalid campaign\(s\)\n$/);
+      // The editors' scratch files are nobody's concern: never reported as changes.
+      expect(studio.output()).not.toMatch(/first\.mjml(\.tmp|~)/);
+    } finally {
+      studio.child.kill("SIGTERM");
+      const code = await new Promise<number | null>((resolve) => (studio.child.exitCode !== null ? resolve(studio.child.exitCode) : studio.child.once("exit", resolve)));
+      expect(code, studio.output()).toBe(0);
+    }
+  }, 90_000);
 
   it("refuses to run in production", async () => {
     const studio = startStudio({

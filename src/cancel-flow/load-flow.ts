@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import Handlebars from "handlebars";
 import { LineCounter, parseDocument } from "yaml";
 import { type CampaignFileProblem, locate, parseYamlFile } from "../campaigns/index.js";
+import { closestName } from "../validation/index.js";
 import { CancelFlow, CancelTexts } from "./definition.js";
 
 /** The folder, beside the campaigns, that holds the cancel flow. */
@@ -55,7 +56,13 @@ function compileTexts(file: string, text: string, texts: CancelTexts, problems: 
         return template;
       } catch (error) {
         const { line, column } = locate(doc, lineCounter, path);
-        problems.push({ file, line, column, path: path.join("."), message: `Handlebars: ${(error as Error).message.split("\n")[0]} (placeholders: ${Object.keys(SAMPLE).map((k) => `{{${k}}}`).join(", ")})` });
+        const placeholders = Object.keys(SAMPLE);
+        const missing = (error as Error).message.match(/^"([^"]{1,100})" not defined/)?.[1];
+        const near = missing === undefined ? undefined : closestName(missing, placeholders);
+        const message = near
+          ? `unknown placeholder {{${missing}}} (did you mean {{${near}}}?)`
+          : `Handlebars: ${(error as Error).message.split("\n")[0]} (placeholders: ${placeholders.map((k) => `{{${k}}}`).join(", ")})`;
+        problems.push({ file, line, column, path: path.join("."), message });
         return () => "";
       }
     }

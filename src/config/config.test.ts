@@ -26,6 +26,12 @@ describe("loadConfig", () => {
     expect(message).toContain("EVENT_RETENTION: expected an ISO-8601 duration");
   });
 
+  it("takes the language of the default templates, English unless told", () => {
+    expect(loadConfig({}).delivery.defaultLocale).toBe("en");
+    expect(loadConfig({ DEFAULT_LOCALE: "sv" }).delivery.defaultLocale).toBe("sv");
+    expect(() => loadConfig({ DEFAULT_LOCALE: "Swedish" })).toThrow(/DEFAULT_LOCALE: expected a locale such as en, en-GB or sv/);
+  });
+
   it("demands the secrets in production", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/SECRET_KEY: required[\s\S]*WRITE_KEYS: required[\s\S]*SMTP_URL/);
   });

@@ -85,6 +85,15 @@ export const Environment = z.object({
       }
     }, "expected an IANA time zone such as Europe/Stockholm")
     .default("UTC"),
+  /**
+   * The language of the templates without a locale in their name (`first-notice.mjml`, the footer):
+   * money and dates in them are written for it, and so is their unsubscribe page. Default `en`.
+   */
+  DEFAULT_LOCALE: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "expected a locale such as en, en-GB or sv")
+    .refine((locale) => Intl.NumberFormat.supportedLocalesOf([locale]).length > 0, "a locale this Node.js cannot format for")
+    .default("en"),
   /** The company name emails sign with. Default: the display name of MAIL_FROM. Production requires one other than Rekindle. */
   COMPANY_NAME: z.string().min(1).max(100).optional(),
   /** Links in emails: the product, and where customers manage billing. Default PUBLIC_URL; production requires both. */
@@ -213,6 +222,8 @@ export interface Config {
   };
   delivery: {
     defaultTimeZone: string;
+    /** DEFAULT_LOCALE: the language of the default template variants. */
+    defaultLocale: string;
     companyName: string;
     links: { app: string; billing: string };
     dispatchInterval: string;
@@ -341,6 +352,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     delivery: {
       defaultTimeZone: e.DEFAULT_TIMEZONE,
+      defaultLocale: e.DEFAULT_LOCALE,
       companyName: e.COMPANY_NAME ?? displayName(e.MAIL_FROM ?? DEVELOPMENT_MAIL_FROM) ?? "Rekindle",
       links: {
         app: e.APP_URL ?? (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),

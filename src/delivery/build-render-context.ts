@@ -45,7 +45,8 @@ function cached<F extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, 
   return formatter;
 }
 
-function money(minor: number, currency: string, locale: string): string {
+/** An amount in minor units (`30000` EUR) as a reader of `locale` writes it: `€300.00` in `en`, `300,00 €` in `sv`. */
+export function formatMoney(minor: number, currency: string, locale: string): string {
   try {
     const format = cached(`n:${locale}:${currency}`, () => new Intl.NumberFormat(locale, { style: "currency", currency }));
     const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
@@ -55,7 +56,8 @@ function money(minor: number, currency: string, locale: string): string {
   }
 }
 
-function day(value: string | Date | null, locale: string, timeZone: string): string | null {
+/** A day as a reader of `locale` writes it, in `timeZone`: `December 18, 2026` in `en`, `18 december 2026` in `sv`. */
+export function formatDay(value: string | Date | null, locale: string, timeZone: string): string | null {
   if (!value) return null;
   try {
     return cached(`d:${locale}:${timeZone}`, () => new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone })).format(new Date(value));
@@ -65,9 +67,22 @@ function day(value: string | Date | null, locale: string, timeZone: string): str
 }
 
 /**
+ * The locale money and dates are written in: that of the email actually sent, so that no English
+ * sentence carries German numbers. `language` is the variant's (`sv` for `first-notice.sv.mjml`,
+ * DEFAULT_LOCALE for the default one); the customer's own locale refines it when it is of that
+ * language (`sv-FI` reading the `sv` email, `en-GB` reading the English one), and is ignored when
+ * it is not (`de-DE` reading the English email gets English).
+ */
+export function formattingLocale(language: string, customerLocale: string | null): string {
+  const customer = customerLocale?.toLowerCase();
+  const wanted = language.toLowerCase();
+  return customerLocale && (customer === wanted || customer!.startsWith(`${wanted}-`)) ? customerLocale : language;
+}
+
+/**
  * What a template sees for one recipient: the profile, their live subscription and default card
  * (null when there is none), the campaign, the facts that made them enter, and the links, with
- * money and dates formatted for their locale and time zone.
+ * money and dates formatted in the email's language and the customer's time zone.
  */
 export interface SubscriptionRow {
   status: string;
@@ -84,7 +99,15 @@ export interface CardRow {
   exp_year: number;
 }
 
-type Extra = { campaign: RenderContext["campaign"]; facts: Record<string, unknown>; company: RenderContext["company"]; links: RenderContext["links"]; defaultTimeZone: string };
+type Extra = {
+  campaign: RenderContext["campaign"];
+  facts: Record<string, unknown>;
+  company: RenderContext["company"];
+  links: RenderContext["links"];
+  defaultTimeZone: string;
+  /** What money and dates are written in: `formattingLocale` of the variant sent and the customer. */
+  formatLocale: string;
+};
 
 /** The live subscription and default card, as the render context needs them (a SQL fragment per customer `c`). */
 export const SUBSCRIPTION_JSON = sql`(select to_jsonb(x) from (select status::text, plan, mrr_minor, currency::text, current_period_end from subscriptions
@@ -103,7 +126,7 @@ export async function buildRenderContext(db: Db, recipient: RecipientRow, extra:
 
 /** The render context from rows already read (the send path reads them with the message, in one query). */
 export function renderContextOf(recipient: RecipientRow, subscription: SubscriptionRow | null, card: CardRow | null, extra: Extra): RenderContext {
-  const locale = recipient.locale ?? "en";
+  const locale = extra.formatLocale;
   const timeZone = recipient.timezone ?? extra.defaultTimeZone;
   const name = recipient.name?.trim() || null;
   return {
@@ -121,9 +144,9 @@ export function renderContextOf(recipient: RecipientRow, subscription: Subscript
       ? {
           status: subscription.status,
           plan: subscription.plan,
-          mrr: money(Number(subscription.mrr_minor), subscription.currency.trim(), locale),
+          mrr: formatMoney(Number(subscription.mrr_minor), subscription.currency.trim(), locale),
           currency: subscription.currency.trim(),
-          currentPeriodEnd: day(subscription.current_period_end, locale, timeZone),
+          currentPeriodEnd: formatDay(subscription.current_period_end, locale, timeZone),
         }
       : null,
     card: card

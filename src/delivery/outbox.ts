@@ -114,6 +114,8 @@ export interface SendRecord {
   smtpMessageId?: string;
   smtpResponse?: string;
   sentAt?: Date;
+  /** The language of the email sent (its unsubscribe page speaks it). */
+  locale?: string;
 }
 
 /**
@@ -141,14 +143,15 @@ export async function recordResults(
       smtp_message_id: r.smtpMessageId ?? null,
       smtp_response: r.smtpResponse ?? null,
       sent_at: r.sentAt?.toISOString() ?? null,
+      locale: r.locale ?? null,
     }));
     await db.execute(sql`
       with finished as (
         update messages m set status = v.status::message_status, lease_until = null, updated_at = ${at(now)}, outcome = v.outcome,
                subject = coalesce(v.subject, m.subject), smtp_message_id = coalesce(v.smtp_message_id, m.smtp_message_id),
-               smtp_response = coalesce(v.smtp_response, m.smtp_response), sent_at = coalesce(v.sent_at, m.sent_at)
+               smtp_response = coalesce(v.smtp_response, m.smtp_response), sent_at = coalesce(v.sent_at, m.sent_at), locale = coalesce(v.locale, m.locale)
         from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(
-          id bigint, token uuid, status text, outcome jsonb, subject text, smtp_message_id text, smtp_response text, sent_at timestamptz)
+          id bigint, token uuid, status text, outcome jsonb, subject text, smtp_message_id text, smtp_response text, sent_at timestamptz, locale text)
         where m.id = v.id and m.status in ('sending', 'uncertain') and m.claim_token = v.token
         returning m.enrollment_id),
       enrolled as (

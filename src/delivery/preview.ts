@@ -5,7 +5,7 @@ import type { Config } from "../config/index.js";
 import { type Db, queryRows } from "../db/index.js";
 import type { Mailer } from "../mail/index.js";
 import { chooseLocale, type RenderContext, RenderError, type RenderedEmail, renderTemplate, sampleContext } from "../render/index.js";
-import { buildRenderContext, type RecipientRow } from "./build-render-context.js";
+import { buildRenderContext, formatDay, formatMoney, formattingLocale, type RecipientRow } from "./build-render-context.js";
 
 export type PreviewResult =
   | { type: "ok"; email: RenderedEmail; locale: string | null; customer: string }
@@ -43,31 +43,40 @@ export async function previewStep(
   const campaignInfo = { id: campaign.id, name: campaign.definition.name, category: campaign.definition.category };
   let context: RenderContext;
   let label: string;
+  let recipient: RecipientRow | undefined;
   if (options.customerId) {
-    const [recipient] = await queryRows<RecipientRow>(
+    [recipient] = await queryRows<RecipientRow>(
       deps.db,
       sql`select id::int as customer_id, external_id, email, name, locale, timezone, plan, traits from customers where external_id = ${options.customerId}`,
     );
     if (!recipient) return { type: "not_found", what: `no customer ${options.customerId}` };
+  }
+  const sample = sampleContext({ campaign: campaignInfo, company });
+  const locale = options.locale ?? (recipient ? recipient.locale : sample.customer.locale);
+  const template = chooseLocale(variants, locale)!;
+  const chosen = [...variants].find(([, t]) => t === template)?.[0] ?? null;
+  // Money and dates as in the email sent: in the language of the variant chosen.
+  const formatLocale = formattingLocale(template.locale ?? deps.config.delivery.defaultLocale, locale);
+  if (recipient) {
     const [enrollment] = await queryRows<{ matched_facts: Record<string, unknown> }>(
       deps.db,
       sql`select matched_facts from enrollments where campaign_id = ${campaign.id} and customer_id = ${recipient.customer_id} order by entered_at desc limit 1`,
     );
     context = await buildRenderContext(deps.db, recipient, {
       campaign: campaignInfo,
-      facts: enrollment?.matched_facts ?? sampleContext().facts,
+      facts: enrollment?.matched_facts ?? sample.facts,
       company,
       links,
       defaultTimeZone: deps.config.delivery.defaultTimeZone,
+      formatLocale,
     });
-    label = options.customerId;
+    label = recipient.external_id;
   } else {
-    context = { ...sampleContext({ campaign: campaignInfo, company }), links };
+    const timeZone = sample.customer.timezone ?? deps.config.delivery.defaultTimeZone;
+    const subscription = sample.subscription && { ...sample.subscription, mrr: formatMoney(4900, "USD", formatLocale), currentPeriodEnd: formatDay("2026-12-22T12:00:00Z", formatLocale, timeZone) };
+    context = { ...sample, subscription, links };
     label = "sample";
   }
-  const locale = options.locale ?? context.customer.locale;
-  const template = chooseLocale(variants, locale)!;
-  const chosen = [...variants].find(([, t]) => t === template)?.[0] ?? null;
   try {
     return { type: "ok", email: renderTemplate(template, { ...context, customer: { ...context.customer, locale } }), locale: chosen, customer: label };
   } catch (error) {

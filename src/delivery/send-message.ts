@@ -5,7 +5,7 @@ import type { Deps } from "../deps/index.js";
 import { classifySmtpError } from "../mail/index.js";
 import type { JobAttempt } from "../queue/index.js";
 import { chooseLocale, RenderError, renderTemplate } from "../render/index.js";
-import { renderContextOf } from "./build-render-context.js";
+import { formattingLocale, renderContextOf } from "./build-render-context.js";
 import { type Claim, claimMessages } from "./claim-messages.js";
 import { MicroBatcher } from "./micro-batcher.js";
 import { RetryableSendError, type SendOutcome } from "./outcome.js";
@@ -21,7 +21,7 @@ interface PendingResult {
 }
 
 /** What a send writes besides its row, claim and next step. */
-export type ResultFields = Pick<SendRecord, "status" | "outcome" | "subject" | "smtpMessageId" | "smtpResponse" | "sentAt">;
+export type ResultFields = Pick<SendRecord, "status" | "outcome" | "subject" | "smtpMessageId" | "smtpResponse" | "sentAt" | "locale">;
 
 function mailDomain(from: string): string {
   return from.match(/@([^>\s]+)/)?.[1] ?? "rekindle.local";
@@ -106,6 +106,8 @@ async function sendMessage(
   const publicUrl = deps.config.http.publicUrl;
   const unsubscribe = unsubscribeToken(deps.secretKey, row.id);
   const unsubscribeUrl = `${publicUrl}/unsubscribe/${unsubscribe}`;
+  // The language the email is written in: its variant's, or that of the default templates.
+  const language = template?.locale ?? deps.config.delivery.defaultLocale;
   let rendered;
   try {
     if (!template) throw new RenderError(`no template ${step.template}`);
@@ -120,6 +122,7 @@ async function sendMessage(
         app: deps.config.delivery.links.app,
       },
       defaultTimeZone: tz,
+      formatLocale: formattingLocale(language, row.locale),
     });
     rendered = renderTemplate(template, context);
   } catch (error) {
@@ -160,6 +163,14 @@ async function sendMessage(
     });
     return refused ?? { type: "failed", reason: failure.recipientRejected ? "bounced" : "rejected", detail: failure.message };
   }
-  const recorded = await record({ status: "sent", outcome: { type: "sent" }, subject: rendered.subject, smtpMessageId: accepted.messageId, smtpResponse: accepted.response, sentAt: deps.clock.now() });
+  const recorded = await record({
+    status: "sent",
+    outcome: { type: "sent" },
+    subject: rendered.subject,
+    smtpMessageId: accepted.messageId,
+    smtpResponse: accepted.response,
+    sentAt: deps.clock.now(),
+    locale: language,
+  });
   return recorded ?? { type: "sent", smtpMessageId: accepted.messageId };
 }

@@ -1,4 +1,4 @@
-import type { TemplateProblem } from "./template-files.js";
+import { localizedPath, type TemplateProblem } from "./template-files.js";
 
 /** Where each line of an assembled document came from, so errors point at the right file. */
 export interface Segment {
@@ -31,12 +31,14 @@ export function sourceOf(assembled: Assembled, line: number): { file: string; li
  * Builds one MJML document from a template body, its layout (body goes where `<mj-yield />`
  * stands) and partials (`<mj-include path="_partials/footer.mjml" />` on a line of its own),
  * from the file map of the campaign version — never from disk, so a version renders the same
- * forever. Each line remembers its origin for error messages.
+ * forever. Partials are taken in the email's `locale` where they have a variant for it
+ * (`_partials/footer.sv.mjml`). Each line remembers its origin for error messages.
  */
 export function assemble(
   body: { file: string; text: string; line: number },
   layout: { file: string; text: string } | undefined,
   files: ReadonlyMap<string, string>,
+  locale: string | null = null,
 ): { type: "ok"; assembled: Assembled } | { type: "invalid"; problems: TemplateProblem[] } {
   const out: string[] = [];
   const segments: Segment[] = [];
@@ -59,10 +61,11 @@ export function assemble(
       }
       flush();
       if (include) {
-        const path = include[1]!.replace(/^(\.\.\/)+/, "");
+        const path = localizedPath(include[1]!.replace(/^(\.\.\/)+/, ""), locale, files);
         const partial = files.get(path);
-        if (partial === undefined) problems.push({ file, line: firstLine + index, message: `included file ${include[1]} does not exist (partials live in templates/_partials)` });
-        else if (depth > 5) problems.push({ file, line: firstLine + index, message: "includes nested too deep" });
+        const where = { file, line: firstLine + index, column: line.indexOf("<mj-include") + 1 };
+        if (partial === undefined) problems.push({ ...where, message: `included file ${include[1]} does not exist (partials live in templates/_partials)` });
+        else if (depth > 5) problems.push({ ...where, message: "includes nested too deep" });
         else emit(path, partial.replace(/\s+$/, ""), 1, depth + 1);
       } else yieldBody!();
       runStart = out.length + 1;
@@ -77,7 +80,7 @@ export function assemble(
       yielded = true;
       emit(body.file, body.text.replace(/\s+$/, ""), body.line, 1);
     });
-    if (!yielded) problems.push({ file: layout.file, line: 1, message: "a layout needs a <mj-yield /> line where the template's content goes" });
+    if (!yielded) problems.push({ file: layout.file, line: 1, column: 1, message: "a layout needs a <mj-yield /> line where the template's content goes" });
   } else {
     emit(body.file, body.text, body.line, 0);
   }

@@ -3,12 +3,15 @@ import { convert } from "html-to-text";
 import mjml2html from "mjml";
 import { assemble, sourceOf } from "./assemble.js";
 import type { RenderContext } from "./render-context.js";
-import { validationContext } from "./render-context.js";
-import { splitFrontMatter, type TemplateProblem } from "./template-files.js";
+import { rootPaths } from "./root-paths.js";
+import { isKnownPath, unknownVariable, validationContext } from "./render-context.js";
+import { type FieldRange, localizedPath, positionAt, splitFrontMatter, type TemplateProblem } from "./template-files.js";
 
 /** One email template, compiled once per campaign version: MJML is gone, only Handlebars runs per recipient. */
 export interface CompiledTemplate {
   file: string;
+  /** The variant's locale from its file name (`first-notice.sv.mjml` → `sv`); null for the default. */
+  locale: string | null;
   subject: HandlebarsTemplateDelegate<RenderContext>;
   preheader: HandlebarsTemplateDelegate<RenderContext> | undefined;
   html: HandlebarsTemplateDelegate<RenderContext>;
@@ -31,25 +34,75 @@ export class RenderError extends Error {
 const handlebars = Handlebars.create();
 const STRICT = { strict: true, knownHelpersOnly: true } as const;
 
-function handlebarsProblem(file: string, firstLine: number, error: unknown): TemplateProblem {
-  const message = (error as Error).message;
-  const position = message.match(/ - (\d+):(\d+)$/) ?? message.match(/on line (\d+)/);
-  const line = position ? firstLine + Number(position[1]) - 1 : firstLine;
-  const clean = message
+/** Where a spot in a Handlebars source is in its file: Handlebars' line (1-based) and column (0-based), and the variable there if known. */
+type Locate = (line: number, column: number, written: string | undefined) => { line: number; column: number };
+
+/** A source that is a run of whole lines of its file from `firstLine` on (a body, a layout, a partial): lines and columns carry over. */
+const fromLine =
+  (firstLine: number): Locate =>
+  (line, column) => ({ line: firstLine + line - 1, column: column + 1 });
+
+/**
+ * A front matter value: YAML quoting and folding move its text about, so the variable is looked for
+ * inside the value's `{{…}}` in the file itself.
+ */
+const inField =
+  (text: string, range: FieldRange | undefined, fallbackLine: number): Locate =>
+  (_line, _column, written) => {
+    if (!range) return { line: fallbackLine, column: 1 };
+    const raw = text.slice(range.start, range.end);
+    if (written) {
+      const escaped = written.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      for (const mustache of raw.matchAll(/\{\{[^}]*\}\}/g)) {
+        const at = mustache[0].search(new RegExp(`(?<![\\w.@/])${escaped}(?![\\w.])`));
+        if (at >= 0) return positionAt(text, range.start + mustache.index + at);
+      }
+    }
+    return positionAt(text, range.start);
+  };
+
+type HandlebarsError = Error & { lineNumber?: number; column?: number; endLineNumber?: number; endColumn?: number };
+
+function handlebarsProblem(file: string, source: string, locate: Locate, error: unknown): TemplateProblem {
+  const { message, lineNumber, column, endLineNumber, endColumn } = error as HandlebarsError;
+  const missing = message.match(/^"([^"]{1,100})" not defined/)?.[1];
+  if (lineNumber !== undefined && column !== undefined) {
+    // Handlebars names only the part it could not find (`billing` of `link.billing`) but gives the
+    // position of the whole path: the path as written is read back from the source.
+    const sourceLine = source.split(/\r?\n/)[lineNumber - 1] ?? "";
+    const written = missing && endLineNumber === lineNumber && endColumn !== undefined ? sourceLine.slice(column, endColumn).trim() || missing : missing;
+    const at = locate(lineNumber, column, written);
+    if (written) return { file, ...at, message: unknownVariable(written) };
+    return { file, ...at, message: clean(message) };
+  }
+  const line = Number(message.match(/on line (\d+)/)?.[1] ?? 1);
+  return { file, ...locate(line, 0, undefined), message: clean(message) };
+}
+
+const clean = (message: string) =>
+  message
     .replace(/ - \d+:\d+$/, "")
     .replace(/ in \[object Object\]$/, "")
     .split("\n")[0]!;
-  const hint = /not defined/.test(clean) ? " (see the render context in the README: customer, subscription, card, campaign, facts, company, links)" : "";
-  return { file, line, message: `${clean}${hint}` };
-}
 
-/** Compiles and runs a Handlebars source against the sample: unknown variables and syntax errors surface here, with their line. */
-function checkHandlebars(file: string, firstLine: number, source: string, sample: RenderContext, problems: TemplateProblem[]): void {
+/**
+ * Checks a Handlebars source: every path it names from the top of the render context against the
+ * context's paths (all of them, those given to helpers included, which strict mode lets through),
+ * then compiles and runs it against the sample, which finds the rest (syntax errors, a path
+ * inside `with`). Each problem once, with its line and column.
+ */
+function checkHandlebars(file: string, source: string, locate: Locate, sample: RenderContext, problems: TemplateProblem[]): void {
+  const found: TemplateProblem[] = [];
+  for (const named of rootPaths(source)) {
+    if (!isKnownPath(named.path)) found.push({ file, ...locate(named.line, named.column, named.written), message: unknownVariable(named.written) });
+  }
   try {
     handlebars.compile(source, STRICT)(sample);
   } catch (error) {
-    problems.push(handlebarsProblem(file, firstLine, error));
+    const problem = handlebarsProblem(file, source, locate, error);
+    if (!found.some((p) => p.line === problem.line && p.column === problem.column)) found.push(problem);
   }
+  problems.push(...found.sort((a, b) => a.line - b.line || a.column - b.column));
 }
 
 const textOptions = {
@@ -68,38 +121,40 @@ const textOptions = {
 
 /**
  * Compiles a template file (front matter + MJML) with its layout and partials into Handlebars
- * delegates for subject, preheader, HTML and text. Every problem comes back with file and line:
- * bad front matter, a variable the render context does not have, invalid MJML.
+ * delegates for subject, preheader, HTML and text. Every problem comes back with file, line and
+ * column: bad front matter, a variable the render context does not have, invalid MJML. A variant
+ * in a `locale` takes the layout and partials in that locale where they exist (`footer.sv.mjml`).
  */
 export async function compileTemplate(
   file: string,
   source: string,
   files: ReadonlyMap<string, string>,
+  locale: string | null = null,
 ): Promise<{ type: "ok"; template: CompiledTemplate } | { type: "invalid"; problems: TemplateProblem[] }> {
   const split = splitFrontMatter(file, source);
   if (split.type === "invalid") return split;
-  const { frontMatter, body, bodyLine } = split;
+  const { frontMatter, fields, body, bodyLine } = split;
   const sample = validationContext();
   const problems: TemplateProblem[] = [];
-  checkHandlebars(file, 2, frontMatter.subject, sample, problems);
-  if (frontMatter.preheader) checkHandlebars(file, 3, frontMatter.preheader, sample, problems);
+  checkHandlebars(file, frontMatter.subject, inField(source, fields.subject, 2), sample, problems);
+  if (frontMatter.preheader) checkHandlebars(file, frontMatter.preheader, inField(source, fields.preheader, 3), sample, problems);
 
   let layout: { file: string; text: string } | undefined;
   if (frontMatter.layout) {
-    const path = `_layouts/${frontMatter.layout}.mjml`;
+    const path = localizedPath(`_layouts/${frontMatter.layout}.mjml`, locale, files);
     const text = files.get(path);
-    if (text === undefined) return { type: "invalid", problems: [{ file, line: 2, message: `layout ${frontMatter.layout} does not exist (expected templates/${path})` }] };
+    if (text === undefined) return { type: "invalid", problems: [{ file, ...(fields.layout ? positionAt(source, fields.layout.start) : { line: 2, column: 1 }), message: `layout ${frontMatter.layout} does not exist (expected templates/${path})` }] };
     layout = { file: path, text };
   }
-  const built = assemble({ file, text: body, line: bodyLine }, layout, files);
+  const built = assemble({ file, text: body, line: bodyLine }, layout, files, locale);
   if (built.type === "invalid") return built;
   const { assembled } = built;
 
   // Handlebars is checked per source file, so that its line numbers are the file's own.
-  checkHandlebars(file, bodyLine, body, sample, problems);
-  if (layout) checkHandlebars(layout.file, 1, layout.text, sample, problems);
+  checkHandlebars(file, body, fromLine(bodyLine), sample, problems);
+  if (layout) checkHandlebars(layout.file, layout.text, fromLine(1), sample, problems);
   for (const segment of new Set(assembled.segments.map((s) => s.file))) {
-    if (segment !== file && segment !== layout?.file) checkHandlebars(segment, 1, files.get(segment) ?? "", sample, problems);
+    if (segment !== file && segment !== layout?.file) checkHandlebars(segment, files.get(segment) ?? "", fromLine(1), sample, problems);
   }
   if (problems.length > 0) return { type: "invalid", problems };
 
@@ -115,7 +170,7 @@ export async function compileTemplate(
   } catch (error) {
     // In strict mode MJML throws, with the same error list it would otherwise return.
     const errors = (error as { errors?: { line: number; message: string }[] }).errors;
-    if (!errors) return { type: "invalid", problems: [{ file, line: bodyLine, message: `MJML: ${(error as Error).message}` }] };
+    if (!errors) return { type: "invalid", problems: [{ file, line: bodyLine, column: 1, message: `MJML: ${(error as Error).message}` }] };
     result = { html: "", json: undefined as never, errors: errors as never };
   }
   if (result.errors.length > 0) {
@@ -123,7 +178,7 @@ export async function compileTemplate(
       type: "invalid",
       problems: result.errors.map((error) => {
         const origin = sourceOf(assembled, error.line);
-        return { file: origin.file, line: origin.line, message: `MJML: ${error.message}` };
+        return { file: origin.file, line: origin.line, column: 1, message: `MJML: ${error.message}` };
       }),
     };
   }
@@ -143,6 +198,7 @@ export async function compileTemplate(
     type: "ok",
     template: {
       file,
+      locale,
       subject: handlebars.compile<RenderContext>(frontMatter.subject, { ...STRICT, noEscape: true }),
       preheader: preheaderTemplate,
       html: withPreheader(handlebars.compile(html, STRICT)),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { closestName } from "../validation/index.js";
 
 /**
  * Everything a template may use. Templates are compiled in strict mode against this shape: a
@@ -54,6 +55,62 @@ export const RenderContext = z.object({
   }),
 });
 export type RenderContext = z.infer<typeof RenderContext>;
+
+/** The paths of the objects and values under `schema` (`customer`, `customer.firstName`…); records are left open. */
+function pathsOf(schema: z.core.$ZodType, prefix: string): string[] {
+  let inner = schema;
+  while (inner instanceof z.ZodNullable || inner instanceof z.ZodOptional) inner = inner.unwrap();
+  if (!(inner instanceof z.ZodObject)) return [];
+  return Object.entries(inner.shape).flatMap(([key, child]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    return [path, ...pathsOf(child, path)];
+  });
+}
+
+/** Every variable a template may name, as dotted paths, in the schema's order; below `customer.traits` and `facts` any key goes. */
+export const KNOWN_PATHS: readonly string[] = pathsOf(RenderContext, "");
+
+const lastPart = (path: string) => path.slice(path.lastIndexOf(".") + 1);
+const childrenOf = (path: string) => KNOWN_PATHS.filter((known) => known.startsWith(path ? `${path}.` : "") && !known.slice(path ? path.length + 1 : 0).includes("."));
+
+/** Whether a template may name `path`: a path of the render context, or any below `customer.traits` and `facts`. */
+export function isKnownPath(path: string): boolean {
+  return KNOWN_PATHS.includes(path) || /^(customer\.traits|facts)\./.test(path);
+}
+
+/**
+ * The known path a mistyped one was meant to be: each part put right against the names at its
+ * level (`link.billing` → `links.billing`, `customer.emial` → `customer.email`), else the path
+ * whose last part is nearest (`fistName`, written inside `{{#with customer}}` or at the top, →
+ * `customer.firstName`). Case and snake_case against camelCase do not count (`frist_name` →
+ * `firstName`).
+ */
+export function suggestPath(written: string): string | undefined {
+  const parts = written.split(".");
+  const fixed: string[] = [];
+  for (const part of parts) {
+    const here = fixed.join(".");
+    const names = childrenOf(here).map(lastPart);
+    const name = names.includes(part) ? part : closestName(part, names);
+    if (name === undefined) break;
+    fixed.push(name);
+  }
+  if (fixed.length === parts.length) return fixed.join(".");
+  return closestName(parts[parts.length - 1]!, KNOWN_PATHS, lastPart);
+}
+
+/** What to tell the author of `{{written}}`, a variable the render context does not have. */
+export function unknownVariable(written: string): string {
+  const path = written.replace(/^(@root\.|this\.|\.\/|(\.\.\/)+)/, "").replace(/\//g, ".");
+  const suggestion = suggestPath(path);
+  if (suggestion) return `unknown variable "${written}" (did you mean "${suggestion}"?)`;
+  const parts = path.split(".");
+  let known = "";
+  while (parts.length > 1 && KNOWN_PATHS.includes([known, parts[0]].filter(Boolean).join("."))) known = [known, parts.shift()].filter(Boolean).join(".");
+  const names = childrenOf(known).map(lastPart);
+  if (!known) return `unknown variable "${written}" (the render context has ${names.join(", ")}; see the README)`;
+  return names.length > 0 ? `unknown variable "${written}" (${known} has ${names.join(", ")})` : `unknown variable "${written}" (${known} is a value, not an object)`;
+}
 
 /**
  * A record that has every key: traits and facts are free-form (what the application sends, what

@@ -86,18 +86,18 @@ describe("templates", () => {
     expect(() => renderTemplate(template, context)).toThrow(RenderError);
   });
 
-  it("refuses at load a variable the render context does not have, with file and line", async () => {
+  it("refuses at load a variable the render context does not have, with file, line and column", async () => {
     expect(await problems(NOTICE.replace("Hi {{customer.firstName}}", "Hi {{customer.fistName}}"))).toEqual([
-      { file: "card-expiring/first-notice.mjml", line: 8, message: expect.stringMatching(/^"fistName" not defined/) },
+      { file: "card-expiring/first-notice.mjml", line: 8, column: 23, message: 'unknown variable "customer.fistName" (did you mean "customer.firstName"?)' },
     ]);
     expect(await problems(NOTICE.replace("expires soon", "expires {{card.when}}"))).toEqual([
-      { file: "card-expiring/first-notice.mjml", line: 2, message: expect.stringMatching(/^"when" not defined/) },
+      { file: "card-expiring/first-notice.mjml", line: 2, column: 77, message: 'unknown variable "card.when" (card has brand, last4, expMonth, expYear, expiry)' },
     ]);
   });
 
   it("refuses invalid MJML with the line in the file it comes from", async () => {
     const broken = await problems(NOTICE.replace("<mj-button", '<mj-button colour="red"'));
-    expect(broken).toEqual([{ file: "card-expiring/first-notice.mjml", line: 12, message: expect.stringMatching(/^MJML: Attribute colour is illegal/) }]);
+    expect(broken).toEqual([{ file: "card-expiring/first-notice.mjml", line: 12, column: 1, message: expect.stringMatching(/^MJML: Attribute colour is illegal/) }]);
     const badFooter = await problems(NOTICE, [["_partials/footer.mjml", FOOTER.replace("<mj-column>", "<mj-column>\n    <mj-texte>x</mj-texte>")]]);
     expect(badFooter[0]).toMatchObject({ file: "_partials/footer.mjml", line: 3 });
   });
@@ -113,6 +113,39 @@ describe("templates", () => {
 });
 
 describe("template files and locales", () => {
+  it("give a variant the layout and partials in its language, else the default ones", async () => {
+    const shared = new Map([
+      ...files,
+      ["_partials/footer.sv.mjml", FOOTER.replace("Sent by {{company.name}}. <a href=\"{{links.unsubscribe}}\">Unsubscribe</a>", "Skickat av {{company.name}}. <a href=\"{{links.unsubscribe}}\">Avsluta prenumerationen</a>")],
+      ["_partials/footer.pt.mjml", FOOTER.replace("Sent by", "Enviado por")],
+      ["_layouts/default.pt-BR.mjml", LAYOUT.replace("<mj-title>", "<mj-title>BR ")],
+    ]);
+    const render = async (locale: string | null) => {
+      const result = await compileTemplate(`card-expiring/first-notice${locale ? `.${locale}` : ""}.mjml`, NOTICE, shared, locale);
+      if (result.type !== "ok") throw new Error(JSON.stringify(result.problems));
+      expect(result.template.locale).toBe(locale);
+      return renderTemplate(result.template, sampleContext());
+    };
+    const swedish = await render("sv");
+    expect(swedish.text).toContain("Skickat av Acme. Avsluta prenumerationen [https://acme.example/unsubscribe/sample-token]");
+    expect(swedish.text).not.toContain("Sent by");
+    expect((await render("sv-SE")).text).toContain("Skickat av Acme.");
+    expect((await render(null)).text).toContain("Sent by Acme.");
+    expect((await render("de")).text).toContain("Sent by Acme.");
+    const brazilian = await render("pt-BR");
+    expect(brazilian.text).toContain("Enviado por Acme.");
+    expect(brazilian.html).toContain("<title>BR Acme</title>");
+    expect((await render("pt")).html).toContain("<title>Acme</title>");
+  });
+
+  it("report a mistake in a partial's variant at that file", async () => {
+    const shared = new Map([...files, ["_partials/footer.sv.mjml", FOOTER.replace("{{links.unsubscribe}}", "{{links.unsubscrib}}")]]);
+    const result = await compileTemplate("card-expiring/first-notice.sv.mjml", NOTICE, shared, "sv");
+    expect(result.type === "invalid" && result.problems).toEqual([
+      { file: "_partials/footer.sv.mjml", line: 3, column: 51, message: 'unknown variable "links.unsubscrib" (did you mean "links.unsubscribe"?)' },
+    ]);
+  });
+
   it("reads locale variants from file names", () => {
     expect(templateFileName("first-notice.mjml")).toEqual({ name: "first-notice", locale: null });
     expect(templateFileName("first-notice.sv.mjml")).toEqual({ name: "first-notice", locale: "sv" });

@@ -30,13 +30,14 @@ export async function startStudio(deps: Deps, report: StudioReport): Promise<Ser
     },
     { onError: (error) => report(`could not reload the campaigns: ${(error as Error).message}`) },
   );
+  await watcher.ready;
   describe();
   return {
     name: "studio",
     url,
     consoleUrl: `${url}${CONSOLE_PATH}/campaigns`,
     async stop() {
-      watcher.close();
+      await watcher.close();
       await app.close();
     },
   };

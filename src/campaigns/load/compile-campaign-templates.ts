@@ -26,9 +26,9 @@ export async function compileCampaignTemplates(
     for (const file of Object.keys(files).sort()) {
       const parsed = templateFileName(file);
       if (!parsed || parsed.name !== name) continue;
-      const result = await compileTemplate(file, files[file]!, shared);
+      const result = await compileTemplate(file, files[file]!, shared, parsed.locale);
       if (result.type === "ok") variants.set(parsed.locale, result.template);
-      else for (const p of result.problems) problems.push({ file: display(p.file), line: p.line, column: 1, path: "(file)", message: p.message });
+      else for (const p of result.problems) problems.push({ file: display(p.file), line: p.line, column: p.column, path: "(file)", message: p.message });
     }
     if (!variants.has(null) && !problems.some((p) => p.file.includes(`${name}.`))) {
       const step = campaign.steps.findIndex((s) => s.type === "email" && s.template === name);

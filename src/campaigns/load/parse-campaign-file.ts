@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { formatPath } from "../../validation/index.js";
+import { closestName, formatPath, keysAt } from "../../validation/index.js";
 import { Campaign } from "../definition/index.js";
 import { locate } from "./yaml-locations.js";
 
@@ -16,9 +16,18 @@ export interface CampaignFileProblem {
 
 export type ParsedCampaignFile = { type: "ok"; campaign: Campaign } | { type: "invalid"; problems: CampaignFileProblem[] };
 
-/** zod's messages, said so that someone editing YAML knows what to do. */
-function explain(issue: z.core.$ZodIssue): string[] {
-  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => `unknown setting "${key}" (check its spelling and indentation)`);
+/**
+ * zod's messages, said so that someone editing YAML knows what to do. An unknown setting is
+ * compared with the settings the schema allows at that place: `trigerr` → did you mean `trigger`.
+ */
+function explain(issue: z.core.$ZodIssue, schema: z.ZodType, data: unknown): string[] {
+  if (issue.code === "unrecognized_keys") {
+    const allowed = keysAt(schema, issue.path, data) ?? [];
+    return issue.keys.map((key) => {
+      const near = closestName(key, allowed);
+      return `unknown setting "${key}" ${near ? `(did you mean "${near}"?)` : "(check its spelling and indentation)"}`;
+    });
+  }
   if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
     const last = issue.path[issue.path.length - 1];
     return [`"${String(last ?? "value")}" is required`];
@@ -42,11 +51,12 @@ export function parseYamlFile<S extends z.ZodType>(file: string, text: string, s
       }),
     };
   }
-  const parsed = schema.safeParse(doc.toJS());
+  const data: unknown = doc.toJS();
+  const parsed = schema.safeParse(data);
   if (parsed.success) return { type: "ok", value: parsed.data };
   const problems: CampaignFileProblem[] = [];
   for (const issue of parsed.error.issues) {
-    const messages = explain(issue);
+    const messages = explain(issue, schema, data);
     messages.forEach((message, index) => {
       const key = issue.code === "unrecognized_keys" ? issue.keys[index] : undefined;
       const { line, column } = locate(doc, lineCounter, issue.path, key);

@@ -52,6 +52,8 @@ export const messages = pgTable(
     subject: text("subject"),
     smtpMessageId: text("smtp_message_id"),
     smtpResponse: text("smtp_response"),
+    /** The language the email was written in (its variant's locale, or DEFAULT_LOCALE): its unsubscribe page speaks it. */
+    locale: text("locale"),
     /** Why it was skipped or failed, as a tagged value (`{ type: "paused", ... }`). */
     outcome: jsonb("outcome").$type<{ type: string } & Record<string, unknown>>(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

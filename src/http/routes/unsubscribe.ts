@@ -7,6 +7,7 @@ import type { Deps } from "../../deps/index.js";
 import { suppress } from "../../suppressions/index.js";
 import { escapeHtml as escape, htmlPage as page } from "../html-page.js";
 import { multipartFields } from "../multipart-form.js";
+import { textsForBrowser, unsubscribeTexts } from "./unsubscribe-texts.js";
 
 /**
  * What an unsubscribe POST may say: the page's choice (`scope`), or a mail client's one-click
@@ -21,15 +22,19 @@ const UnsubscribeForm = z.object({
 interface Recipient {
   email: string;
   category: string;
-  campaign: string;
+  /** What the customer knows the email by: its subject, or the campaign's name when none was recorded. */
+  example: string;
   unsubscribable: boolean;
+  /** The language of the email (recorded when it was sent; the customer's for older ones). */
+  locale: string | null;
 }
 
 /**
  * The link in every email's footer and List-Unsubscribe header. GET never changes anything: it
  * shows a page where the customer chooses this category or all mail (mail scanners follow links).
  * POST unsubscribes at once, with no login and no cookies; a mail client's one-click POST
- * (`List-Unsubscribe=One-Click`, RFC 8058) unsubscribes from the email's category.
+ * (`List-Unsubscribe=One-Click`, RFC 8058) unsubscribes from the email's category. Both pages
+ * speak the email's language where it is shipped (en, sv).
  */
 export function unsubscribeRoutes(app: FastifyInstance, deps: Deps): void {
   // Mail clients POST one-click unsubscribes as multipart/form-data (RFC 8058's recommendation) or
@@ -45,39 +50,46 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: Deps): void {
     const { token } = request.params as { token: string };
     const messageId = verifyUnsubscribeToken(deps.secretKey, token);
     if (messageId === undefined) return undefined;
-    const [row] = await queryRows<{ email: string | null; category: string; campaign: string; unsubscribable: boolean | null }>(
+    const [row] = await queryRows<{ email: string | null; category: string; campaign: string; subject: string | null; unsubscribable: boolean | null; locale: string | null }>(
       deps.db,
-      sql`select coalesce(m.to_address, c.email) as email, cv.definition ->> 'category' as category, cv.definition ->> 'name' as campaign,
-                 (cv.definition -> 'delivery' ->> 'unsubscribable')::boolean as unsubscribable
+      sql`select coalesce(m.to_address, c.email) as email, cv.definition ->> 'category' as category, cv.definition ->> 'name' as campaign, m.subject,
+                 (cv.definition -> 'delivery' ->> 'unsubscribable')::boolean as unsubscribable, coalesce(m.locale, c.locale) as locale
           from messages m join customers c on c.id = m.customer_id join campaign_versions cv on cv.id = m.campaign_version_id
           where m.id = ${messageId}`,
     );
-    return row?.email ? { email: row.email, category: row.category, campaign: row.campaign, unsubscribable: row.unsubscribable !== false } : undefined;
+    return row?.email
+      ? { email: row.email, category: row.category, example: row.subject ?? row.campaign, unsubscribable: row.unsubscribable !== false, locale: row.locale }
+      : undefined;
   };
-  const invalid = (reply: FastifyReply) =>
-    page(reply, 400, "This link is not valid", "<p>The unsubscribe link is incomplete or was changed. Use the link from the email itself.</p>");
+  const invalid = (request: FastifyRequest, reply: FastifyReply) => {
+    const { lang, texts } = textsForBrowser(request.headers["accept-language"], deps.config.delivery.defaultLocale);
+    return page(reply, 400, texts.invalidTitle, `<p>${texts.invalidBody}</p>`, lang);
+  };
   const company = escape(deps.config.delivery.companyName);
 
   app.get("/unsubscribe/:token", async (request, reply) => {
     const who = await recipient(request);
-    if (!who) return invalid(reply);
+    if (!who) return invalid(request, reply);
+    const { lang, texts } = unsubscribeTexts(who.locale);
+    const kind = texts.kind(escape(who.category));
     const categoryChoice = who.unsubscribable
-      ? `<label><input type="radio" name="scope" value="category" checked> Only ${escape(who.category)} emails like “${escape(who.campaign)}”</label>`
-      : `<p>“${escape(who.campaign)}” is a notice about your account's billing; it is sent whatever your email preferences.</p>`;
+      ? `<label><input type="radio" name="scope" value="category" checked> ${texts.onlyKind(kind, escape(who.example))}</label>`
+      : `<p>${texts.billingNotice(escape(who.example))}</p>`;
     return page(
       reply,
       200,
-      "Unsubscribe",
-      `<p>Which emails should ${company} stop sending to <strong>${escape(who.email)}</strong>?</p>
-<form method="post"><fieldset><legend class="visually-hidden">Unsubscribe from</legend>${categoryChoice}
-<label><input type="radio" name="scope" value="all"${who.unsubscribable ? "" : " checked"}> All emails from ${company} (notices about your account's billing excepted)</label></fieldset>
-<button type="submit">Unsubscribe</button></form>`,
+      texts.title,
+      `<p>${texts.question(company, escape(who.email))}</p>
+<form method="post"><fieldset><legend class="visually-hidden">${texts.legend}</legend>${categoryChoice}
+<label><input type="radio" name="scope" value="all"${who.unsubscribable ? "" : " checked"}> ${texts.all(company)}</label></fieldset>
+<button type="submit">${texts.button}</button></form>`,
+      lang,
     );
   });
 
   app.post("/unsubscribe/:token", { bodyLimit: 4 * 1024 }, async (request, reply) => {
     const who = await recipient(request);
-    if (!who) return invalid(reply);
+    if (!who) return invalid(request, reply);
     const parsed = UnsubscribeForm.safeParse(request.body ?? {});
     const body = parsed.success ? parsed.data : {};
     const all = body.scope === "all" || !who.unsubscribable;
@@ -87,11 +99,8 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: Deps): void {
       "recipient",
       deps.clock.now(),
     );
-    return page(
-      reply,
-      200,
-      "You are unsubscribed",
-      `<p>${escape(who.email)} will get no more ${all ? "" : `${escape(who.category)} `}emails from ${company}${all ? " (except notices about your account's billing)" : ""}.</p>`,
-    );
+    const { lang, texts } = unsubscribeTexts(who.locale);
+    const email = escape(who.email);
+    return page(reply, 200, texts.doneTitle, `<p>${all ? texts.doneAll(email, company) : texts.doneKind(email, texts.kind(escape(who.category)), company)}</p>`, lang);
   });
 }
