@@ -1,4 +1,4 @@
-import { parseDuration } from "../../time/index.js";
+import { durationWords } from "../../words/index.js";
 import type { Operator } from "../definition/index.js";
 
 /** `2026-12-28`: a day, in UTC (the scans count days in UTC). */
@@ -7,26 +7,7 @@ export const day = (at: Date | string) => new Date(at).toISOString().slice(0, 10
 /** `2026-11-20 10:00 UTC`: a moment, to the minute. */
 export const moment = (at: Date | string) => `${new Date(at).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
-const UNITS = [
-  ["years", "year"],
-  ["months", "month"],
-  ["weeks", "week"],
-  ["days", "day"],
-  ["hours", "hour"],
-  ["minutes", "minute"],
-  ["seconds", "second"],
-] as const;
-
-/** `P30D` → "30 days", `P1DT12H` → "1 day 12 hours"; anything unparsable as written. */
-export function durationWords(iso: string): string {
-  const duration = parseDuration(iso);
-  if (!duration) return iso;
-  const parts = UNITS.flatMap(([field, unit]) => {
-    const n = duration[field];
-    return n ? [`${n} ${unit}${n === 1 ? "" : "s"}`] : [];
-  });
-  return parts.length > 0 ? parts.join(" ") : "no time";
-}
+export { durationWords };
 
 /** A value as a person reads it: text as it is (quoted when `quote`), the rest as compact JSON; "not set" for nothing. */
 export function valueWords(value: unknown, quote = false): string {
