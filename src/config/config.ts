@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Temporal } from "temporal-polyfill";
 import { CapRule, type SendWindow, SendDays, SendWindowText } from "../policy/index.js";
-import { durationMs, IsoDuration } from "../time/index.js";
+import { durationMs, IsoDuration, TimeZone } from "../time/index.js";
 import { displayName, senderProblems } from "./sender-identity.js";
 
 const commaList = z
@@ -74,17 +74,7 @@ export const Environment = z.object({
   /** How often scan-driven triggers (card expiring, inactivity...) are evaluated. Default `PT1M`. */
   SCAN_INTERVAL: IsoDuration.default("PT1M"),
   /** Time zone for customers whose own is unknown (waits until a local time, quiet hours). Default `UTC`. */
-  DEFAULT_TIMEZONE: z
-    .string()
-    .refine((zone) => {
-      try {
-        new Intl.DateTimeFormat("en", { timeZone: zone });
-        return true;
-      } catch {
-        return false;
-      }
-    }, "expected an IANA time zone such as Europe/Stockholm")
-    .default("UTC"),
+  DEFAULT_TIMEZONE: TimeZone.default("UTC"),
   /**
    * The language of the templates without a locale in their name (`first-notice.mjml`, the footer):
    * money and dates in them are written for it, and so is their unsubscribe page. Default `en`.

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { isTimeZone } from "../time/index.js";
 import { inTimeRange } from "../validation/index.js";
+
+export { isTimeZone };
 
 /**
  * Changes to a customer's profile columns. Absent fields are left as they are; `traits` is merged
@@ -13,15 +16,6 @@ export interface ProfilePatch {
   plan?: string;
   signedUpAt?: Date;
   traits?: Record<string, unknown>;
-}
-
-export function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function canonicalLocale(value: string): string | undefined {

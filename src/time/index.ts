@@ -1,2 +1,3 @@
 export { IsoDuration, addDuration, durationMs, subtractDuration, parseDuration } from "./duration.js";
 export { FixedClock, systemClock, type Clock } from "./clock.js";
+export { isTimeZone, TimeZone } from "./time-zone.js";

@@ -1,4 +1,5 @@
 export { aOrAn } from "./a-or-an.js";
 export { durationWords } from "./duration-words.js";
-export { isTimeZone, localTimeZone, timeWords, type TimeWords } from "./time-words.js";
+export { isTimeZone } from "../time/index.js";
+export { localTimeZone, timeWords, type TimeWords } from "./time-words.js";
 export { valueWords } from "./value-words.js";

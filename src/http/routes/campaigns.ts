@@ -7,7 +7,8 @@ import { previewStep, testSend } from "../../delivery/index.js";
 import { campaignDays, campaignReport, churnByMonth } from "../../reports/index.js";
 import { becauseWords } from "../../support/index.js";
 import { Timestamp } from "../../validation/index.js";
-import { isTimeZone, timeWords } from "../../words/index.js";
+import { TimeZone } from "../../time/index.js";
+import { timeWords } from "../../words/index.js";
 import type { Deps } from "../../deps/index.js";
 import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
@@ -16,7 +17,7 @@ const DailyQuery = z.strictObject({
   /** How many days back, today included: 1 to 90, default 30. */
   days: z.coerce.number().int().min(1).max(90).default(30),
   /** The IANA zone whose midnights divide the days: the reader's. Default UTC. */
-  timeZone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Paris").default("UTC"),
+  timeZone: TimeZone.default("UTC"),
 });
 
 const DryRunQuery = z.strictObject({
@@ -24,7 +25,7 @@ const DryRunQuery = z.strictObject({
   /** Instead of the count: why this customer (external id) would or would not enter. */
   customer: z.string().min(1, "expected a customer id").max(255).optional(),
   /** The reader's IANA zone, for the moments in each entry's `because`. Default UTC. */
-  timeZone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Paris").optional(),
+  timeZone: TimeZone.optional(),
 });
 
 /** Campaigns as loaded from their files: what runs, what was refused and why, and the dry run (with `customer`: why they would or would not enter). */

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { auditLog, customers } from "../../db/index.js";
 import type { Deps } from "../../deps/index.js";
 import { customerTimeline, pause, PauseInput, resume, type Scope, stop, StopInput } from "../../support/index.js";
-import { isTimeZone } from "../../words/index.js";
+import { TimeZone } from "../../time/index.js";
 import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
 
@@ -85,7 +85,7 @@ export function supportRoutes(app: FastifyInstance, deps: Deps): void {
 
 const TimelineQuery = z.strictObject({
   /** The reader's IANA zone: the summaries' moments are written in it. Default UTC. */
-  timeZone: z.string().max(64).refine(isTimeZone, "expected an IANA time zone such as Europe/Paris").optional(),
+  timeZone: TimeZone.optional(),
 });
 
 const AuditQuery = z.strictObject({
