@@ -59,18 +59,21 @@ async function claim(db: Db, now: Date, sessionId: string | undefined, limit: nu
     .returning();
 }
 
+/** A decision this process cannot apply however often it tries: it goes to support at once. */
+class CannotApply extends Error {
+  override readonly name = "CannotApply";
+}
+
 async function applyOne(deps: ApplyDeps, session: CancelSession, now: Date): Promise<string> {
   const decision = session.decision!;
   if (session.applyVia === "stripe") {
-    if (!deps.stripe) throw Object.assign(new Error("STRIPE_SECRET_KEY is not set in this process"), { statusCode: 400 });
-    if (!session.subscriptionExternalId?.startsWith("sub_")) {
-      throw Object.assign(new Error("no Stripe subscription is on record for this customer"), { statusCode: 400 });
-    }
+    if (!deps.stripe) throw new CannotApply("STRIPE_SECRET_KEY is not set in this process");
+    if (!session.subscriptionExternalId?.startsWith("sub_")) throw new CannotApply("no Stripe subscription is on record for this customer");
     return applyStripeDecision(deps.stripe, session.subscriptionExternalId, decision, session.id);
   }
   if (session.applyVia === "webhook") {
     const { webhookUrl } = deps.config.cancelFlow;
-    if (!webhookUrl || !deps.config.appSigningSecret) throw Object.assign(new Error("CANCEL_WEBHOOK_URL and APP_SIGNING_SECRET are not set in this process"), { statusCode: 400 });
+    if (!webhookUrl || !deps.config.appSigningSecret) throw new CannotApply("CANCEL_WEBHOOK_URL and APP_SIGNING_SECRET are not set in this process");
     const [customer] = await deps.db.select({ id: customers.externalId, email: customers.email }).from(customers).where(eq(customers.id, session.customerId));
     const payload: DecisionPayload = {
       id: session.id,
@@ -87,7 +90,7 @@ async function applyOne(deps: ApplyDeps, session: CancelSession, now: Date): Pro
     await postToApp(webhookUrl, deps.config.appSigningSecret, payload, session.id, now);
     return `delivered to ${new URL(webhookUrl).host}`;
   }
-  throw Object.assign(new Error("no billing integration is configured (CANCEL_FLOW_APPLY=support): apply it by hand"), { statusCode: 400 });
+  throw new CannotApply("no billing integration is configured (CANCEL_FLOW_APPLY=support): apply it by hand");
 }
 
 /**
@@ -107,7 +110,8 @@ export async function applyDueDecisions(deps: ApplyDeps, now: Date, options: { s
       counts.applied++;
     } catch (error) {
       const message = (error as Error).message.slice(0, 500);
-      const permanent = session.applyVia === "stripe" ? isPermanentStripeError(error) : (error as { statusCode?: number }).statusCode === 400 && !(error as { name?: string }).name?.startsWith("AppWebhook");
+      // The app's refusals are retried (it may be mid-deploy); Stripe's 4xx will not change.
+      const permanent = error instanceof CannotApply || (session.applyVia === "stripe" && isPermanentStripeError(error));
       const wait = APPLY_BACKOFF_MS[session.applyAttempts - 1];
       const toSupport = permanent || wait === undefined;
       await deps.db

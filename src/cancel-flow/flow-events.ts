@@ -11,20 +11,18 @@ export type FlowEventName = "cancel_flow_started" | "cancel_reason_given" | "off
  */
 export async function recordFlowEvents(
   tx: Tx,
-  customerId: number,
-  sessionId: string,
   now: Date,
-  events: { name: FlowEventName; properties: Record<string, unknown> }[],
+  events: { session: { id: string; customerId: number }; name: FlowEventName; properties: Record<string, unknown> }[],
 ): Promise<StoredEvent[]> {
   return insertEvents(
     tx,
-    events.map((event) => ({
-      messageId: `cancel-${sessionId}-${event.name}`,
+    events.map(({ session, name, properties }) => ({
+      messageId: `cancel-${session.id}-${name}`,
       type: "track" as const,
-      name: event.name,
-      customerId,
+      name,
+      customerId: session.customerId,
       anonymousId: null,
-      properties: { sessionId, ...event.properties },
+      properties: { sessionId: session.id, ...properties },
       context: {},
       source: "rekindle",
       occurredAt: now,

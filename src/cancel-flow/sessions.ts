@@ -39,8 +39,8 @@ export async function createSession(
         createdAt: now,
       })
       .returning();
-    const events = await recordFlowEvents(tx, input.customerId, session!.id, now, [
-      { name: "cancel_flow_started", properties: { plan: session!.plan, mrrMinor: session!.mrrMinor, currency: session!.currency } },
+    const events = await recordFlowEvents(tx, now, [
+      { session: session!, name: "cancel_flow_started", properties: { plan: session!.plan, mrrMinor: session!.mrrMinor, currency: session!.currency } },
     ]);
     return { session: session!, events };
   });
@@ -71,9 +71,9 @@ export async function giveReason(db: Db, flow: CancelFlow, session: CancelSessio
       .where(and(eq(cancelSessions.id, session.id), eq(cancelSessions.status, "started")))
       .returning();
     if (!updated) return { type: "unchanged", session: await getSession(tx, session.id) };
-    const events = await recordFlowEvents(tx, session.customerId, session.id, now, [
-      { name: "cancel_reason_given", properties: { reason, comment, holdout } },
-      ...(offer && !holdout ? [{ name: "offer_shown" as const, properties: { reason, offer: offer.id, offerType: offer.type } }] : []),
+    const events = await recordFlowEvents(tx, now, [
+      { session, name: "cancel_reason_given", properties: { reason, comment, holdout } },
+      ...(offer && !holdout ? [{ session, name: "offer_shown" as const, properties: { reason, offer: offer.id, offerType: offer.type } }] : []),
     ]);
     return { type: "changed", session: updated, events };
   });
@@ -94,6 +94,9 @@ export function decisionFor(offer: ShownOffer, now: Date): CancelDecision | unde
       return undefined;
   }
 }
+
+/** What every final event says: the reason given and the offer (shown, declined or held out). */
+const outcomeProperties = (session: CancelSession) => ({ reason: session.reason, offer: session.offer?.id ?? null, offerType: session.offer?.type ?? null });
 
 async function finish(
   db: Db,
@@ -121,9 +124,7 @@ async function finish(
       .where(and(eq(cancelSessions.id, session.id), inArray(cancelSessions.status, [...from])))
       .returning();
     if (!updated) return { type: "unchanged", session: await getSession(tx, session.id) };
-    const events = await recordFlowEvents(tx, session.customerId, session.id, now, [
-      { name: event.name, properties: { reason: updated.reason, offer: updated.offer?.id ?? null, offerType: updated.offer?.type ?? null, ...event.properties } },
-    ]);
+    const events = await recordFlowEvents(tx, now, [{ session: updated, name: event.name, properties: { ...outcomeProperties(updated), ...event.properties } }]);
     return { type: "changed", session: updated, events };
   });
 }
@@ -145,17 +146,20 @@ export function keepSubscription(db: Db, session: CancelSession, now: Date): Pro
   return finish(db, session, "kept", OPEN_STATUSES, undefined, "none", { name: "cancel_flow_abandoned", properties: { how: "kept" } }, now);
 }
 
-/** Open sessions whose link expired: the customer left. Each is closed once, with its event. */
+/**
+ * Open sessions whose link expired: the customer left. One statement closes them and one records
+ * their events, in one transaction; a session another process is closing is skipped, and each is
+ * closed once.
+ */
 export async function abandonExpired(db: Db, now: Date, limit = 500): Promise<StoredEvent[]> {
-  const expired = await db
-    .select()
-    .from(cancelSessions)
-    .where(and(inArray(cancelSessions.status, [...OPEN_STATUSES]), sql`${cancelSessions.expiresAt} <= ${now.toISOString()}::timestamptz`))
-    .limit(limit);
-  const events: StoredEvent[] = [];
-  for (const session of expired) {
-    const result = await finish(db, session, "abandoned", OPEN_STATUSES, undefined, "none", { name: "cancel_flow_abandoned", properties: { how: "left" } }, now);
-    if (result.type === "changed") events.push(...result.events);
-  }
-  return events;
+  return db.transaction(async (tx) => {
+    const expired = tx
+      .select({ id: cancelSessions.id })
+      .from(cancelSessions)
+      .where(and(inArray(cancelSessions.status, [...OPEN_STATUSES]), sql`${cancelSessions.expiresAt} <= ${now.toISOString()}::timestamptz`))
+      .limit(limit)
+      .for("update", { skipLocked: true });
+    const closed = await tx.update(cancelSessions).set({ status: "abandoned", finishedAt: now }).where(inArray(cancelSessions.id, expired)).returning();
+    return recordFlowEvents(tx, now, closed.map((session) => ({ session, name: "cancel_flow_abandoned" as const, properties: { ...outcomeProperties(session), how: "left" } })));
+  });
 }
