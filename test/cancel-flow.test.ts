@@ -2,10 +2,10 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signToken } from "../src/tokens/index.js";
 import { queryRows } from "../src/db/index.js";
-import { dispatchDue } from "../src/delivery/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { installStarterFlow, putCustomer, startAppReceiver, startSession, submit } from "./helpers/cancel-flow.js";
 import { API_KEY, count, type Harness, runTask, startHarness } from "./helpers/harness.js";
+import { settleEmails } from "./helpers/settle.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 
 const SECRET = "app-signing-secret-0123456789abcdef-xyz";
@@ -299,15 +299,7 @@ describe("the starter cancel flow and win-back campaign, end to end", () => {
     await smtp.close();
   });
 
-  const settle = async (count: number) => {
-    for (let i = 0; i < 400; i++) {
-      await dispatchDue(harness.deps);
-      const busy = await queryRows(harness.deps.db, sql`select 1 from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= ${clock.now().toISOString()}::timestamptz)`);
-      if (busy.length === 0 && smtp.received.length >= count) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`expected ${count} emails, got ${smtp.received.length}`);
-  };
+  const settle = (count: number) => settleEmails(harness, smtp, clock, count);
   const cancelWith = async (customerId: string, reason: string) => {
     await putCustomer(harness, customerId, { mrrMinor: 1900, plan: "Starter", startedAt: "2026-10-01T00:00:00Z" });
     // The subscription was reported before the customer went to cancel (its subscription_started

@@ -4,6 +4,7 @@ import { queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
 import { API_KEY, count, type Harness, startHarness } from "./helpers/harness.js";
+import { settleEmails } from "./helpers/settle.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 import { signed, STRIPE_SECRET, stripeCard, stripeCustomer, stripeEvent, stripeInvoice, stripeSubscription } from "./helpers/stripe.js";
 
@@ -148,16 +149,7 @@ describe("Stripe to the inbox", () => {
     const response = await fetch(`${harness.url}/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": body.header }, body: body.payload });
     expect(response.status).toBe(200);
   };
-  const settle = async (count: number) => {
-    const { dispatchDue } = await import("../src/delivery/index.js");
-    for (let i = 0; i < 400; i++) {
-      await dispatchDue(harness.deps);
-      const busy = await queryRows(harness.deps.db, sql`select 1 from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= ${clock.now().toISOString()}::timestamptz)`);
-      if (busy.length === 0 && smtp.received.length >= count) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`expected ${count} emails, got ${smtp.received.length}`);
-  };
+  const settle = (count: number) => settleEmails(harness, smtp, clock, count);
 
   it("an expiring card leads to the card-expiring email; a failed payment starts dunning and paying stops it", async () => {
     const now = clock.now();
