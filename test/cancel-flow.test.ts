@@ -6,6 +6,7 @@ import { FixedClock } from "../src/time/index.js";
 import { installStarterFlow, putCustomer, startAppReceiver, startSession, submit } from "./helpers/cancel-flow.js";
 import { API_KEY, count, type Harness, runTask, startHarness } from "./helpers/harness.js";
 import { settleEmails } from "./helpers/settle.js";
+import { startTcpProxy } from "./helpers/tcp-proxy.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 
 const SECRET = "app-signing-secret-0123456789abcdef-xyz";
@@ -234,6 +235,41 @@ steps:
     expect(abandoned[0]!.n).toBe(1);
     const [row] = await queryRows<{ status: string }>(harness.deps.db, sql`select status::text from cancel_sessions where id = ${started.body.id}`);
     expect(row!.status).toBe("abandoned");
+  });
+});
+
+describe("a decision the app applied while PostgreSQL is unreachable", () => {
+  it("is recorded once PostgreSQL is back: one delivery, and no failure shown to the customer", async () => {
+    const app = await startAppReceiver(SECRET);
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: 5432 });
+    const harness = await startHarness({
+      env: { CANCEL_WEBHOOK_URL: app.url, APP_SIGNING_SECRET: SECRET },
+      databaseUrl: (url) => Object.assign(new URL(url), { port: String(proxy.port) }).toString(),
+    });
+    try {
+      await installStarterFlow(harness, (text) => text.replace("holdout: 0.1", "holdout: 0"));
+      await putCustomer(harness, "cut-off", { mrrMinor: 9900 });
+      const started = await startSession(harness, { customerId: "cut-off", returnUrl: "https://app.example.com/account" });
+      const url = started.body.url.replace(harness.config.http.publicUrl, harness.url);
+      await submit(url, { action: "reason", reason: "temporary" });
+      // The app has the decision; before it answers, PostgreSQL goes away for a second and a half.
+      app.beforeAnswering(async () => {
+        await proxy.cut();
+        setTimeout(() => void proxy.restore(), 1_500);
+      });
+      await submit(url, { action: "accept" });
+      app.beforeAnswering(undefined);
+      const page = await (await fetch(url)).text();
+      expect(page).toContain("Your subscription is paused.");
+      expect(page).not.toContain("could not apply");
+      expect(app.deliveries.filter((d) => d.body.id === started.body.id)).toHaveLength(1);
+      const [row] = await queryRows<{ apply_status: string; apply_attempts: number }>(harness.deps.db, sql`select apply_status::text, apply_attempts from cancel_sessions where id = ${started.body.id}`);
+      expect(row).toEqual({ apply_status: "applied", apply_attempts: 1 });
+    } finally {
+      await harness.stop();
+      await proxy.close();
+      await app.close();
+    }
   });
 });
 

@@ -3,10 +3,12 @@ import type Stripe from "stripe";
 import type { Logger } from "pino";
 import { applyStripeDecision, isPermanentStripeError, postToApp } from "../billing/index.js";
 import type { Config } from "../config/index.js";
-import { cancelSessions, type CancelSession, customers, type Db } from "../db/index.js";
+import { cancelSessions, type CancelSession, customers, type Db, retryTransient } from "../db/index.js";
 
 /** Waits between tries of a decision that failed; after the last, it goes to the support team. */
 export const APPLY_BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 6 * 3_600_000];
+/** How long recording what billing answered is retried through a PostgreSQL fault (within the lease). */
+const RECORD_RETRY_MS = 60_000;
 /** How long one try holds the session: another process does not take it meanwhile. */
 const APPLY_LEASE_MS = 2 * 60_000;
 
@@ -64,7 +66,8 @@ class CannotApply extends Error {
   override readonly name = "CannotApply";
 }
 
-async function applyOne(deps: ApplyDeps, session: CancelSession, now: Date): Promise<string> {
+/** Only billing's (or the app's) answer comes out of here: the database is read before and written after. */
+async function applyOne(deps: ApplyDeps, session: CancelSession, customer: { id: string; email: string | null } | undefined, now: Date): Promise<string> {
   const decision = session.decision!;
   if (session.applyVia === "stripe") {
     if (!deps.stripe) throw new CannotApply("STRIPE_SECRET_KEY is not set in this process");
@@ -74,7 +77,6 @@ async function applyOne(deps: ApplyDeps, session: CancelSession, now: Date): Pro
   if (session.applyVia === "webhook") {
     const { webhookUrl } = deps.config.cancelFlow;
     if (!webhookUrl || !deps.config.appSigningSecret) throw new CannotApply("CANCEL_WEBHOOK_URL and APP_SIGNING_SECRET are not set in this process");
-    const [customer] = await deps.db.select({ id: customers.externalId, email: customers.email }).from(customers).where(eq(customers.id, session.customerId));
     const payload: DecisionPayload = {
       id: session.id,
       type: "cancel_flow.decision",
@@ -103,27 +105,45 @@ export async function applyDueDecisions(deps: ApplyDeps, now: Date, options: { s
   const counts = { applied: 0, failed: 0, support: 0 };
   const sessions = await claim(deps.db, now, options.sessionId, options.limit ?? 50);
   for (const session of sessions) {
+    // What billing said is kept apart from recording it: a PostgreSQL fault while recording is
+    // retried on its own (RECORD_RETRY_MS) and never turns a decision that was applied into a
+    // failure shown to the customer. Should recording still fail, the session's lease lapses and
+    // the decision is tried again with the same idempotency key.
+    const [customer] =
+      session.applyVia === "webhook" ? await deps.db.select({ id: customers.externalId, email: customers.email }).from(customers).where(eq(customers.id, session.customerId)) : [];
+    let result: { applied: true; done: string } | { applied: false; error: unknown };
     try {
-      const done = await applyOne(deps, session, now);
-      await deps.db.update(cancelSessions).set({ applyStatus: "applied", appliedAt: now, applyError: null, applyNextAt: null }).where(eq(cancelSessions.id, session.id));
-      deps.logger.info({ session: session.id, via: session.applyVia, action: session.decision?.action }, `cancel flow decision applied: ${done}`);
-      counts.applied++;
+      result = { applied: true, done: await applyOne(deps, session, customer, now) };
     } catch (error) {
-      const message = (error as Error).message.slice(0, 500);
-      // The app's refusals are retried (it may be mid-deploy); Stripe's 4xx will not change.
-      const permanent = error instanceof CannotApply || (session.applyVia === "stripe" && isPermanentStripeError(error));
-      const wait = APPLY_BACKOFF_MS[session.applyAttempts - 1];
-      const toSupport = permanent || wait === undefined;
-      await deps.db
-        .update(cancelSessions)
-        .set(toSupport ? { applyStatus: "support", applyError: message, applyNextAt: null } : { applyStatus: "failed", applyError: message, applyNextAt: new Date(now.getTime() + wait) })
-        .where(eq(cancelSessions.id, session.id));
-      deps.logger.warn(
-        { session: session.id, via: session.applyVia, action: session.decision?.action, attempt: session.applyAttempts, err: message },
-        toSupport ? "cancel flow decision could not be applied; handed to support" : "cancel flow decision could not be applied; will try again",
-      );
-      counts[toSupport ? "support" : "failed"]++;
+      result = { applied: false, error };
     }
+    if (result.applied) {
+      await retryTransient(
+        () => deps.db.update(cancelSessions).set({ applyStatus: "applied", appliedAt: now, applyError: null, applyNextAt: null }).where(eq(cancelSessions.id, session.id)),
+        { forMs: RECORD_RETRY_MS },
+      );
+      deps.logger.info({ session: session.id, via: session.applyVia, action: session.decision?.action }, `cancel flow decision applied: ${result.done}`);
+      counts.applied++;
+      continue;
+    }
+    const message = (result.error as Error).message.slice(0, 500);
+    // The app's refusals are retried (it may be mid-deploy); Stripe's 4xx will not change.
+    const permanent = result.error instanceof CannotApply || (session.applyVia === "stripe" && isPermanentStripeError(result.error));
+    const wait = APPLY_BACKOFF_MS[session.applyAttempts - 1];
+    const toSupport = permanent || wait === undefined;
+    await retryTransient(
+      () =>
+        deps.db
+          .update(cancelSessions)
+          .set(toSupport ? { applyStatus: "support", applyError: message, applyNextAt: null } : { applyStatus: "failed", applyError: message, applyNextAt: new Date(now.getTime() + wait) })
+          .where(eq(cancelSessions.id, session.id)),
+      { forMs: RECORD_RETRY_MS },
+    );
+    deps.logger.warn(
+      { session: session.id, via: session.applyVia, action: session.decision?.action, attempt: session.applyAttempts, err: message },
+      toSupport ? "cancel flow decision could not be applied; handed to support" : "cancel flow decision could not be applied; will try again",
+    );
+    counts[toSupport ? "support" : "failed"]++;
   }
   return counts;
 }

@@ -71,6 +71,7 @@ export interface AppDelivery {
 export async function startAppReceiver(secret: string) {
   const deliveries: AppDelivery[] = [];
   let status = 200;
+  let beforeAnswer: (() => Promise<void>) | undefined;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -82,7 +83,7 @@ export async function startAppReceiver(secret: string) {
       const expected = t ? createHmac("sha256", secret).update(`${t}.${raw}`).digest() : Buffer.alloc(32);
       const signatureValid = !!v1 && timingSafeEqual(Buffer.from(v1, "hex"), expected);
       deliveries.push({ body: JSON.parse(raw) as AppDelivery["body"], idempotencyKey: request.headers["idempotency-key"] as string | undefined, signatureValid });
-      response.writeHead(signatureValid ? status : 401).end();
+      void (beforeAnswer ?? (async () => {}))().finally(() => response.writeHead(signatureValid ? status : 401).end());
     });
   });
   server.listen(0, "127.0.0.1");
@@ -92,6 +93,10 @@ export async function startAppReceiver(secret: string) {
     deliveries,
     answer(code: number) {
       status = code;
+    },
+    /** Something to do once a delivery has arrived and before it is answered (a fault to inject). */
+    beforeAnswering(work: (() => Promise<void>) | undefined) {
+      beforeAnswer = work;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

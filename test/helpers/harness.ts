@@ -31,7 +31,15 @@ export interface Harness {
  * Redis key prefix, the API on a free port, and the worker when asked for.
  */
 export async function startHarness(
-  options: { worker?: boolean; clock?: Clock; env?: Record<string, string>; campaigns?: Record<string, string>; logTo?: DestinationStream } = {},
+  options: {
+    worker?: boolean;
+    clock?: Clock;
+    env?: Record<string, string>;
+    campaigns?: Record<string, string>;
+    logTo?: DestinationStream;
+    /** How Rekindle reaches its database (e.g. through a TCP proxy a test can cut). Default: directly. */
+    databaseUrl?: (url: string) => string;
+  } = {},
 ): Promise<Harness> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), "rekindle-test-"));
@@ -40,7 +48,7 @@ export async function startHarness(
   for (const [id, yaml] of Object.entries(options.campaigns ?? {})) await writeCampaign(templatesDir, id, yaml);
   const config = loadConfig({
     NODE_ENV: "test",
-    DATABASE_URL: database.url,
+    DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
     DATABASE_POOL_SIZE: "5",
     REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
     REDIS_PREFIX: `rekindle-test-${randomBytes(4).toString("hex")}`,
