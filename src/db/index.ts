@@ -3,4 +3,5 @@ export { DatabaseInUseError, MIGRATIONS_FOLDER, openDatabase, queryRows, type Da
 export { pendingMigrations } from "./pending-migrations.js";
 export { bigintArray, textArray } from "./sql/text-array.js";
 export * from "./schema/index.js";
+export { MicroBatcher } from "./micro-batcher.js";
 export { isTransientDbError, retryTransient, type RetryOptions } from "./transient.js";

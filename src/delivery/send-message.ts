@@ -7,7 +7,7 @@ import type { JobAttempt } from "../queue/index.js";
 import { chooseLocale, RenderError, renderTemplate } from "../render/index.js";
 import { formattingLocale, renderContextOf } from "./build-render-context.js";
 import { type Claim, claimMessages } from "./claim-messages.js";
-import { MicroBatcher } from "./micro-batcher.js";
+import { MicroBatcher } from "../db/index.js";
 import { RetryableSendError, type SendOutcome } from "./outcome.js";
 import { recordResults, retryLater, type SendRecord, suppressBounce } from "./outbox.js";
 import { sendWebhook } from "./send-webhook.js";

@@ -13,6 +13,12 @@ export interface IngestResult {
 
 const ACTIVITY: ReadonlySet<string> = new Set(["track", "page", "screen"]);
 
+/** One request's events, received together. */
+export interface IngestRequest {
+  events: IncomingEvent[];
+  receivedAt: Date;
+}
+
 /**
  * Stores a batch of events and the customer state they carry, all or nothing, in one transaction:
  * customers created on first sight, anonymous ids linked, identify traits applied, the customers'
@@ -23,14 +29,27 @@ const ACTIVITY: ReadonlySet<string> = new Set(["track", "page", "screen"]);
  * to INGEST_RETRY_MS before the fault reaches the client as a 503.
  */
 export async function ingestEvents(db: Db, incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult> {
-  if (incoming.length === 0) return { stored: [], duplicates: 0 };
-  return retryTransient(() => ingestOnce(db, incoming, receivedAt), { forMs: INGEST_RETRY_MS });
+  const [result] = await ingestGroup(db, [{ events: incoming, receivedAt }]);
+  return result ?? { stored: [], duplicates: 0 };
+}
+
+/**
+ * Several requests' events in one transaction (group commit, see IngestQueue): the same
+ * statements as for one request, over all of them, and one commit. Each request gets its own
+ * result; a messageId that two requests of the group carry is stored once, for the first.
+ */
+export async function ingestGroup(db: Db, requests: readonly IngestRequest[]): Promise<IngestResult[]> {
+  if (requests.every((request) => request.events.length === 0)) return requests.map(() => ({ stored: [], duplicates: 0 }));
+  return retryTransient(() => ingestOnce(db, requests), { forMs: INGEST_RETRY_MS });
 }
 
 /** Long enough to ride out a dropped connection, short enough that a client's own timeout is not reached first. */
 const INGEST_RETRY_MS = 3_000;
 
-async function ingestOnce(db: Db, incoming: IncomingEvent[], receivedAt: Date): Promise<IngestResult> {
+async function ingestOnce(db: Db, requests: readonly IngestRequest[]): Promise<IngestResult[]> {
+  // Rows created or changed for the group carry its latest arrival time.
+  const receivedAt = new Date(Math.max(...requests.map((request) => request.receivedAt.getTime())));
+  const incoming = requests.flatMap((request) => request.events.map((event) => ({ ...event, receivedAt: request.receivedAt })));
   return db.transaction(async (tx) => {
     const customerIds = await ensureCustomers(
       tx,
@@ -69,7 +88,7 @@ async function ingestOnce(db: Db, incoming: IncomingEvent[], receivedAt: Date): 
         context: event.context,
         source: event.source,
         occurredAt: event.occurredAt,
-        receivedAt,
+        receivedAt: event.receivedAt,
       })),
     );
 
@@ -93,6 +112,18 @@ async function ingestOnce(db: Db, incoming: IncomingEvent[], receivedAt: Date): 
     await applyProfilePatches(tx, patches, receivedAt);
     await attachAnonymousEvents(tx, newlyLinked);
 
-    return { stored, duplicates: incoming.length - stored.length };
+    // Each request gets the events stored for it: a messageId stored once belongs to the first request that carried it.
+    const owner = new Map<string, number>();
+    requests.forEach((request, index) => {
+      for (const event of request.events) if (!owner.has(event.messageId)) owner.set(event.messageId, index);
+    });
+    const results = requests.map((request) => ({ stored: [] as StoredEvent[], duplicates: request.events.length }));
+    for (const event of stored) {
+      const result = results[owner.get(event.messageId) ?? 0];
+      if (!result) continue;
+      result.stored.push(event);
+      result.duplicates--;
+    }
+    return results;
   });
 }

@@ -1,5 +1,5 @@
-import { inArray } from "drizzle-orm";
-import { customers, type Db } from "../../db/index.js";
+import { sql } from "drizzle-orm";
+import { customers, type Db, textArray } from "../../db/index.js";
 
 /**
  * Returns the internal id of each external id, creating the customers that do not exist yet.
@@ -9,7 +9,8 @@ export async function ensureCustomers(db: Db, externalIds: Iterable<string>, now
   const unique = [...new Set(externalIds)].sort();
   if (unique.length === 0) return new Map();
   const lookup = async (ids: string[]) =>
-    db.select({ id: customers.id, externalId: customers.externalId }).from(customers).where(inArray(customers.externalId, ids));
+    // One array parameter, not one parameter per id: a group of thousands of events parses and plans as fast as one.
+    db.select({ id: customers.id, externalId: customers.externalId }).from(customers).where(sql`${customers.externalId} = any(${textArray(ids)})`);
   // Most events are for customers already known: one read, and an insert only for the new ones.
   const found = new Map((await lookup(unique)).map((row) => [row.externalId, row.id]));
   const missing = unique.filter((id) => !found.has(id));

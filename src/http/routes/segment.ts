@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { matchAfterCommit } from "../../campaigns/index.js";
 import type { Deps } from "../../deps/index.js";
-import { type IncomingEvent, ingestEvents, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, parseSegmentBatch, parseSegmentMessage } from "../../ingest/index.js";
+import { type IncomingEvent, IngestQueue, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, parseSegmentBatch, parseSegmentMessage } from "../../ingest/index.js";
 import type { Checked } from "../../validation/index.js";
 import { basicUsername, KeyRing, unauthorized } from "../auth.js";
 import { HttpError } from "../http-error.js";
@@ -15,6 +14,8 @@ const SINGLE_TYPES = ["identify", "track", "page", "screen", "group", "alias"] a
  */
 export function segmentRoutes(app: FastifyInstance, deps: Deps): void {
   const writeKeys = new KeyRing(deps.config.writeKeys, "write-key");
+  // Concurrent requests share transactions (group commit); each is still answered once its own events are stored.
+  const queue = new IngestQueue(deps);
 
   const authenticate = (request: FastifyRequest) => {
     const fromHeader = basicUsername(request.headers.authorization);
@@ -26,8 +27,7 @@ export function segmentRoutes(app: FastifyInstance, deps: Deps): void {
 
   const store = async (checked: Checked<IncomingEvent[]>, receivedAt: Date) => {
     if (checked.type === "invalid") throw HttpError.invalid(checked.problems, "The request is invalid; nothing was stored.");
-    const { stored } = await ingestEvents(deps.db, checked.value, receivedAt);
-    await matchAfterCommit(deps, stored.map((event) => ({ ...event, source: "segment" })));
+    await queue.ingest(checked.value, receivedAt);
     return { success: true };
   };
 

@@ -12,7 +12,13 @@ export class MicroBatcher<I, O> {
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
-    private readonly options: { maxItems: number; maxInFlight: number },
+    private readonly options: {
+      maxItems: number;
+      maxInFlight: number;
+      /** With `maxWeight`: what an item counts for (e.g. the events of a request); a flush stops before exceeding `maxWeight`, but always takes one item. */
+      weigh?: (item: I) => number;
+      maxWeight?: number;
+    },
   ) {}
 
   submit(item: I): Promise<O> {
@@ -32,9 +38,24 @@ export class MicroBatcher<I, O> {
     });
   }
 
+  /** How many pending items the next flush takes: up to maxItems, and up to maxWeight when items are weighed. */
+  #takeCount(): number {
+    const { maxItems, weigh, maxWeight } = this.options;
+    if (!weigh || maxWeight === undefined) return maxItems;
+    let weight = 0;
+    let count = 0;
+    for (const { item } of this.#pending) {
+      if (count === maxItems) break;
+      weight += weigh(item);
+      if (count > 0 && weight > maxWeight) break;
+      count++;
+    }
+    return count;
+  }
+
   async #flush(): Promise<void> {
     if (this.#pending.length === 0 || this.#inFlight >= this.options.maxInFlight) return;
-    const batch = this.#pending.splice(0, this.options.maxItems);
+    const batch = this.#pending.splice(0, this.#takeCount());
     this.#inFlight++;
     try {
       const results = await this.run(batch.map((entry) => entry.item));

@@ -44,4 +44,14 @@ describe("MicroBatcher", () => {
     expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected"]);
     expect(await batcher.submit(3)).toBe(30);
   });
+
+  it("stops a batch before it outweighs maxWeight, but always takes one item however heavy", async () => {
+    const batches: number[][] = [];
+    const batcher = new MicroBatcher<number, number>(async (items) => {
+      batches.push(items);
+      return items;
+    }, { maxItems: 100, maxInFlight: 1, weigh: (n) => n, maxWeight: 10 });
+    await Promise.all([4, 5, 2, 30, 1].map((n) => batcher.submit(n)));
+    expect(batches).toEqual([[4, 5], [2], [30], [1]]);
+  });
 });
