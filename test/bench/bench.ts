@@ -31,6 +31,9 @@ const { values: args } = parseArgs({
     customers: { type: "string", default: process.env.BENCH_CUSTOMERS ?? "1000000" },
     dispatch: { type: "string", default: process.env.BENCH_DISPATCH ?? "100000" },
     events: { type: "string", default: process.env.BENCH_EVENTS ?? "100000" },
+    import: { type: "string", default: process.env.BENCH_IMPORT ?? "1000000" },
+    // For working on some scenarios: e.g. --only ingestion,import (scan, ingestion, import, dispatch, redis, render).
+    only: { type: "string" },
     waiting: { type: "string", default: process.env.BENCH_WAITING ?? "1000000" },
     seed: { type: "string", default: "42" },
     workers: { type: "string", default: process.env.BENCH_WORKERS ?? "2" },
@@ -41,6 +44,9 @@ const { values: args } = parseArgs({
 const CUSTOMERS = Number(args.customers);
 const DISPATCH = Number(args.dispatch);
 const EVENTS = Number(args.events);
+const IMPORT = Number(args.import);
+const ONLY = args.only ? new Set(args.only.split(",")) : undefined;
+const runs = (scenario: string) => !ONLY || ONLY.has(scenario);
 const WAITING = Number(args.waiting);
 /** Worker processes: one per core, as the README recommends. */
 const WORKERS = Number(args.workers);
@@ -153,9 +159,9 @@ async function main() {
     );
     report.postgres = server;
     await settle();
-    const smtpBaseline = await rawSmtp(deps, sink);
-    log(`raw SMTP: ${rate(smtpBaseline.count, smtpBaseline.ms)} emails/s`);
-    const scanned = args.reuse ? [] : deps.campaigns.running().filter((c) => !isEventTrigger(c.definition.trigger));
+    const smtpBaseline = runs("dispatch") ? await rawSmtp(deps, sink) : { count: 0, ms: 1 };
+    if (runs("dispatch")) log(`raw SMTP: ${rate(smtpBaseline.count, smtpBaseline.ms)} emails/s`);
+    const scanned = args.reuse || !runs("scan") ? [] : deps.campaigns.running().filter((c) => !isEventTrigger(c.definition.trigger));
 
     // 1. First scans, each next to its raw statement (rolled back, so it leaves nothing behind).
     const scans: Record<string, unknown>[] = [];
@@ -198,7 +204,7 @@ async function main() {
     const scanTotal = scans.reduce((sum, s) => sum + (s.ms as number), 0);
     const rawTotal = scans.reduce((sum, s) => sum + (s.rawMs as number), 0);
     const rawOnlyTotal = scans.reduce((sum, s) => sum + (s.rawEnrollmentsOnlyMs as number), 0);
-    report.firstScan = {
+    if (scans.length > 0) report.firstScan = {
       campaigns: scans,
       ms: scanTotal,
       rawMs: rawTotal,
@@ -209,6 +215,7 @@ async function main() {
     };
 
     // 2. The scan job again (exit conditions and scans of every running campaign), nothing new.
+    if (runs("scan")) {
     await settle();
     const rescans: Record<string, number> = {};
     let again = 0;
@@ -221,6 +228,7 @@ async function main() {
     }
     report.rescan = { ms: Math.round(performance.now() - t), enrolled: again, campaigns: rescans, target: "<= 500 ms" };
     log(`re-scan: ${again} enrolled in ${Math.round(performance.now() - t)} ms ${JSON.stringify(rescans)}`);
+    }
 
     // The scans' first emails wait a month, so that what the processes do next is the scenario's work alone.
     const [parked] = await queryRows<{ n: number }>(deps.db, sql`with p as (update messages set due_at = due_at + interval '30 days' where status = 'scheduled' returning 1) select count(*)::int as n from p`);
@@ -233,16 +241,24 @@ async function main() {
     const workers = [];
     for (let i = 0; i < WORKERS; i++) workers.push(await startService("worker", { ...env, PORT: "0" }, "worker running", profile));
     const apiUrl = (JSON.parse(api.readyLine) as { url: string }).url;
-    await settle();
-    report.ingestion = await ingestion(apiUrl, admin);
-    await settle();
-    report.dispatch = await dispatch(deps, sink, smtpBaseline);
+    if (runs("ingestion")) {
+      await settle();
+      report.ingestion = await ingestion(apiUrl, admin);
+    }
+    if (runs("import")) {
+      await settle();
+      report.import = await backfill(apiUrl, admin);
+    }
+    if (runs("dispatch")) {
+      await settle();
+      report.dispatch = await dispatch(deps, sink, smtpBaseline);
+    }
     const workerPeaks = await Promise.all(workers.map((worker) => worker.peakRss()));
     report.memory = { apiPeakRssBytes: await api.peakRss(), workerPeakRssBytes: Math.max(...workerPeaks), workerPeaksBytes: workerPeaks, target: "<= 400 MB each" };
-    report.redis = await redisWithWaiting(deps);
+    if (runs("redis")) report.redis = await redisWithWaiting(deps);
     await api.stop();
     await Promise.all(workers.map((worker) => worker.stop()));
-    report.render = render(deps);
+    if (runs("render")) report.render = render(deps);
   } finally {
     const keys = await deps.redis.keys(`${prefix}:*`);
     for (let i = 0; i < keys.length; i += 1000) await deps.redis.del(...keys.slice(i, i + 1000));
@@ -283,44 +299,111 @@ async function concurrently(count: number, clients: number, work: (i: number) =>
   return performance.now() - t;
 }
 
-async function ingestion(apiUrl: string, pool: pg.Pool) {
-  const batches = Math.ceil(EVENTS / 100);
+/** POSTs `batches` bodies to `path` from INGEST_CLIENTS concurrent clients; returns the time taken and the failures. */
+async function post(apiUrl: string, path: string, batches: number, body: (b: number) => unknown) {
   const auth = `Basic ${Buffer.from("bench-write-key-000000:").toString("base64")}`;
   const failures: string[] = [];
-  const oursMs = await concurrently(batches, INGEST_CLIENTS, async (b) => {
-    const response = await fetch(`${apiUrl}/v1/batch`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify({ batch: batchOf(b, `ingest-${RUN}`) }) });
+  const ms = await concurrently(batches, INGEST_CLIENTS, async (b) => {
+    const response = await fetch(`${apiUrl}${path}`, { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify(body(b)) });
     if (response.status !== 200) failures.push(`${response.status} ${await response.text()}`);
     else await response.arrayBuffer();
   });
-  // The raw baseline: the same events, one multi-row INSERT per batch into a copy of the events table.
-  await pool.query("create table bench_raw_events (like events including all)");
-  await pool.query("alter table bench_raw_events add foreign key (customer_id) references customers (id) on delete cascade");
-  const rawMs = await concurrently(batches, INGEST_CLIENTS, async (b) => {
-    const rows = batchOf(b, `raw-${RUN}`).map((e) => ({ message_id: e.messageId, type: e.type, name: e.event ?? e.name, user_id: e.userId, properties: e.properties, occurred_at: e.timestamp }));
+  return { ms, failures };
+}
+
+/** A copy of the events table with the same indexes and foreign key, for the raw baselines. */
+async function rawEventsTable(pool: pg.Pool, name: string) {
+  await pool.query(`drop table if exists ${name}`);
+  await pool.query(`create table ${name} (like events including all)`);
+  await pool.query(`alter table ${name} add foreign key (customer_id) references customers (id) on delete cascade`);
+}
+
+/** The raw baseline: the same events, one multi-row INSERT per batch (customers joined by their external id). */
+async function rawInsert(pool: pg.Pool, table: string, batches: number, events: (b: number) => Record<string, unknown>[]) {
+  return concurrently(batches, INGEST_CLIENTS, async (b) => {
+    const rows = events(b).map((e) => ({ message_id: e.messageId, type: e.type, name: e.event ?? e.name ?? e.type, user_id: e.userId, properties: e.properties ?? e.traits ?? {}, occurred_at: e.timestamp }));
     await pool.query(
-      `insert into bench_raw_events (message_id, type, name, customer_id, properties, source, occurred_at, received_at)
+      `insert into ${table} (message_id, type, name, customer_id, properties, source, occurred_at, received_at)
        select r.message_id, r.type::event_type, r.name, c.id, r.properties, 'segment', r.occurred_at, now()
        from jsonb_to_recordset($1::jsonb) as r(message_id text, type text, name text, user_id text, properties jsonb, occurred_at timestamptz)
        join customers c on c.external_id = r.user_id`,
       [JSON.stringify(rows)],
     );
   });
+}
+
+/**
+ * /v1/batch with triggers live, twice over the same customers: cold (their rows not yet read since
+ * the seed: the first hour of a new installation, or a burst from customers long quiet) and warm.
+ */
+async function ingestion(apiUrl: string, pool: pg.Pool) {
+  const batches = Math.ceil(EVENTS / 100);
+  const passes: Record<string, { eventsPerSecond: number; failedRequests: number; firstFailure?: string }> = {};
+  for (const pass of ["cold", "warm"]) {
+    const { ms, failures } = await post(apiUrl, "/v1/batch", batches, (b) => ({ batch: batchOf(b, `ingest-${pass}-${RUN}`) }));
+    passes[pass] = { eventsPerSecond: rate(batches * 100, ms), failedRequests: failures.length, ...(failures.length > 0 && { firstFailure: failures[0] }) };
+    log(`ingestion ${pass}: ${JSON.stringify(passes[pass])}`);
+  }
+  await rawEventsTable(pool, "bench_raw_events");
+  const rawMs = await rawInsert(pool, "bench_raw_events", batches, (b) => batchOf(b, `raw-${RUN}`));
   await pool.query("drop table bench_raw_events");
-  const [stored] = (await pool.query<{ n: number }>("select count(*)::int as n from events where message_id like 'ingest-' || $1 || '-%'", [RUN])).rows;
+  const [stored] = (await pool.query<{ n: number }>("select count(*)::int as n from events where message_id like 'ingest-%-' || $1 || '-%'", [RUN])).rows;
   const [dunning] = (await pool.query<{ n: number }>("select count(*)::int as n from enrollments where campaign_id = 'dunning'")).rows;
+  const rawEventsPerSecond = rate(batches * 100, rawMs);
   const result = {
     events: batches * 100,
     stored: stored!.n,
-    failedRequests: failures.length,
-    ...(failures.length > 0 && { firstFailure: failures[0] }),
     dunningEnrolled: dunning!.n,
-    eventsPerSecond: rate(batches * 100, oursMs),
-    rawEventsPerSecond: rate(batches * 100, rawMs),
-    ratio: ratio(rawMs, oursMs),
+    cold: passes.cold!,
+    warm: passes.warm!,
+    eventsPerSecond: passes.cold!.eventsPerSecond,
+    rawEventsPerSecond,
+    ratio: ratio(passes.cold!.eventsPerSecond, rawEventsPerSecond),
+    warmRatio: ratio(passes.warm!.eventsPerSecond, rawEventsPerSecond),
     clients: INGEST_CLIENTS,
-    target: ">= 5000 events/s",
+    target: ">= 10000 events/s and >= 0.4x raw",
   };
   log(`ingestion: ${JSON.stringify(result)}`);
+  return result;
+}
+
+const IMPORT_BATCH = 1_000;
+
+/** A backfill's batch `b`: a year of history (logins, page views, a few identifies), spread over the whole customer base. */
+function importBatchOf(b: number, tag: string): Record<string, unknown>[] {
+  const now = Date.now();
+  return Array.from({ length: IMPORT_BATCH }, (_, k) => {
+    const n = b * IMPORT_BATCH + k;
+    const userId = `u${(n * 104_729) % CUSTOMERS}`;
+    const r = (n * 2_654_435_761) % 100;
+    const messageId = `${tag}-${n}`;
+    const timestamp = new Date(now - ((n * 7_919) % 365) * 86_400_000 - (n % 86_400) * 1000).toISOString();
+    if (r < 2) return { type: "identify", userId, messageId, timestamp, traits: { plan: r === 0 ? "pro" : "team" } };
+    if (r < 12) return { type: "page", name: "Pricing", userId, messageId, timestamp, properties: { path: "/pricing" } };
+    return { type: "track", event: "Logged In", userId, messageId, timestamp, properties: {} };
+  });
+}
+
+/** /v1/import: a backfill of IMPORT historical events in batches of 1,000, next to the raw INSERT of the same rows. */
+async function backfill(apiUrl: string, pool: pg.Pool) {
+  const batches = Math.ceil(IMPORT / IMPORT_BATCH);
+  const { ms, failures } = await post(apiUrl, "/v1/import", batches, (b) => ({ batch: importBatchOf(b, `import-${RUN}`) }));
+  await rawEventsTable(pool, "bench_raw_import");
+  const rawMs = await rawInsert(pool, "bench_raw_import", batches, (b) => importBatchOf(b, `raw-${RUN}`));
+  await pool.query("drop table bench_raw_import");
+  const [stored] = (await pool.query<{ n: number }>("select count(*)::int as n from events where message_id like 'import-' || $1 || '-%'", [RUN])).rows;
+  const result = {
+    events: batches * IMPORT_BATCH,
+    stored: stored!.n,
+    failedRequests: failures.length,
+    ...(failures.length > 0 && { firstFailure: failures[0] }),
+    eventsPerSecond: rate(batches * IMPORT_BATCH, ms),
+    rawEventsPerSecond: rate(batches * IMPORT_BATCH, rawMs),
+    ratio: ratio(rawMs, ms),
+    clients: INGEST_CLIENTS,
+    target: ">= 50000 events/s",
+  };
+  log(`import: ${JSON.stringify(result)}`);
   return result;
 }
 
@@ -467,16 +550,30 @@ function printTable(report: Record<string, unknown>) {
   const r = report as any;
   const rows: string[][] = [
     [`seed ${n(r.seed.customers)} customers, ${n(r.seed.events)} events (COPY)`, `${(r.seed.ms / 1000).toFixed(1)} s`, "", "", ""],
-    ...r.firstScan.campaigns.map((s: Record<string, number | string>) => [`first scan: ${s.campaign} (${n(s.enrolled as number)} enrolled)`, `${n(s.ms as number)} ms`, `${n(s.rawMs as number)} ms`, `${s.ratio}x`, "≤ 1.5x"]),
-    ["first scan: all scan campaigns", `${n(r.firstScan.ms)} ms`, `${n(r.firstScan.rawMs)} ms`, `${r.firstScan.ratio}x`, "≤ 1.5x"],
-    ["re-scan, nothing new (scan job: exits + scans)", `${n(r.rescan.ms)} ms`, "", "", "≤ 500 ms"],
-    [`ingestion, /v1/batch of 100, ${r.ingestion.clients} clients (events/s)`, n(r.ingestion.eventsPerSecond), n(r.ingestion.rawEventsPerSecond), `${r.ingestion.ratio}x`, "≥ 5,000/s"],
-    [`dispatch: ${n(r.dispatch.messages)} due at once → SMTP sink (${r.dispatch.workers} workers)`, `${r.dispatch.seconds} s${r.dispatch.completed ? "" : " (timed out)"}`, "", "", "≤ 60 s"],
-    [`delivery (emails/s, ${r.dispatch.smtpConnections} SMTP connections)`, n(r.dispatch.emailsPerSecond), n(r.dispatch.rawNodemailerPerSecond), `${r.dispatch.ratio}x`, "≥ 0.5x raw"],
+    ...(r.firstScan
+      ? [
+          ...r.firstScan.campaigns.map((s: Record<string, number | string>) => [`first scan: ${s.campaign} (${n(s.enrolled as number)} enrolled)`, `${n(s.ms as number)} ms`, `${n(s.rawMs as number)} ms`, `${s.ratio}x`, "≤ 1.5x"]),
+          ["first scan: all scan campaigns", `${n(r.firstScan.ms)} ms`, `${n(r.firstScan.rawMs)} ms`, `${r.firstScan.ratio}x`, "≤ 1.5x"],
+        ]
+      : []),
+    ...(r.rescan ? [["re-scan, nothing new (scan job: exits + scans)", `${n(r.rescan.ms)} ms`, "", "", "≤ 500 ms"]] : []),
+    ...(r.ingestion
+      ? [
+          [`ingestion cold, /v1/batch of 100, ${r.ingestion.clients} clients (events/s)`, n(r.ingestion.cold.eventsPerSecond), n(r.ingestion.rawEventsPerSecond), `${r.ingestion.ratio}x`, "≥ 10,000/s, ≥ 0.4x"],
+          ["ingestion warm, the same customers again (events/s)", n(r.ingestion.warm.eventsPerSecond), n(r.ingestion.rawEventsPerSecond), `${r.ingestion.warmRatio}x`, "≥ 10,000/s, ≥ 0.4x"],
+        ]
+      : []),
+    ...(r.import ? [[`backfill, ${n(r.import.events)} events through /v1/import (events/s)`, n(r.import.eventsPerSecond), n(r.import.rawEventsPerSecond), `${r.import.ratio}x`, "≥ 50,000/s"]] : []),
+    ...(r.dispatch
+      ? [
+          [`dispatch: ${n(r.dispatch.messages)} due at once → SMTP sink (${r.dispatch.workers} workers)`, `${r.dispatch.seconds} s${r.dispatch.completed ? "" : " (timed out)"}`, "", "", "≤ 60 s"],
+          [`delivery (emails/s, ${r.dispatch.smtpConnections} SMTP connections)`, n(r.dispatch.emailsPerSecond), n(r.dispatch.rawNodemailerPerSecond), `${r.dispatch.ratio}x`, "≥ 0.5x raw"],
+        ]
+      : []),
     ["peak RSS, API process", MB(r.memory.apiPeakRssBytes), "", "", "≤ 400 MB"],
     [`peak RSS, worker process (largest of ${r.memory.workerPeaksBytes.length})`, MB(r.memory.workerPeakRssBytes), "", "", "≤ 400 MB"],
-    [`Redis used_memory, ${n(r.redis.messagesWaiting)} waiting in the outbox`, `${n(r.redis.usedMemoryWithWaitingBytes)} B`, `${n(r.redis.usedMemoryEmptyBytes)} B`, `+${n(r.redis.growthBytes)} B`, "flat"],
-    ["render (emails/s, 1 core) vs compiled Handlebars alone", n(r.render.rekindlePerSecond), n(r.render.rawHandlebarsPerSecond), `${r.render.ratio}x`, "≥ 10,000/s"],
+    ...(r.redis ? [[`Redis used_memory, ${n(r.redis.messagesWaiting)} waiting in the outbox`, `${n(r.redis.usedMemoryWithWaitingBytes)} B`, `${n(r.redis.usedMemoryEmptyBytes)} B`, `+${n(r.redis.growthBytes)} B`, "flat"]] : []),
+    ...(r.render ? [["render (emails/s, 1 core) vs compiled Handlebars alone", n(r.render.rekindlePerSecond), n(r.render.rawHandlebarsPerSecond), `${r.render.ratio}x`, "≥ 10,000/s"]] : []),
   ];
   console.log("\n| scenario | Rekindle | raw baseline | ratio | target |\n|---|---|---|---|---|");
   for (const row of rows) console.log(`| ${row.join(" | ")} |`);

@@ -6,13 +6,25 @@ import { scheduleCtes } from "./schedule-sql.js";
 import { duration, type SqlScope, textList } from "./scope.js";
 
 /**
+ * How each candidate's enrollments are found. `by-campaign` lets the planner choose (scans: it
+ * may hash the campaign's enrollments once). `by-customer` walks the candidate's own enrollments
+ * (a handful), the campaign only as a filter: for events, where the candidates are few and the
+ * statement runs often, and where statistics taken before a campaign grew would have the planner
+ * believe the campaign has one enrollment and walk all of them for every candidate.
+ */
+export type EnrollmentLookup = "by-campaign" | "by-customer";
+
+/**
  * Who may enter now: not while an enrollment is active, never twice for the same moment, and
  * then as the campaign's re-entry policy says. The unique indexes enforce the first two under
  * concurrency; these predicates keep the statement (and the dry run) from even proposing them.
  */
-export function reentrySql(campaignId: string, reentry: Reentry, scope: SqlScope): SQL {
+export function reentrySql(campaignId: string, reentry: Reentry, scope: SqlScope, lookup: EnrollmentLookup = "by-campaign"): SQL {
   // On the candidate's customer id, so these are checked before the customer row is even read.
-  const mine = sql`x.campaign_id = ${campaignId} and x.customer_id = m.customer_id`;
+  const mine =
+    lookup === "by-campaign"
+      ? sql`x.campaign_id = ${campaignId} and x.customer_id = m.customer_id`
+      : sql`x.customer_id = m.customer_id and x.campaign_id || '' = ${campaignId}`;
   if (reentry === "never") return sql`not exists (select 1 from enrollments x where ${mine})`;
   // One probe of the customer's enrollments in the campaign answers every rule at once.
   const recently = reentry === "always" ? sql`` : sql` or x.entered_at > ${scope.nowSql()} - ${duration(reentry.after)}`;
@@ -29,7 +41,7 @@ export function holdoutSql(campaignId: string, share: number): SQL {
 }
 
 /** Candidates (`m`), joined to their customer (`c`), filtered by audience and re-entry. */
-export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope): { from: SQL; where: SQL } {
+export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, lookup: EnrollmentLookup = "by-campaign"): { from: SQL; where: SQL } {
   const audience = campaign.definition.audience ? conditionSql(campaign.definition.audience, scope) : sql`true`;
   // A goal already reached after the moment (a "paid" delivered before its "payment failed") means there is nothing to do.
   const goals = campaign.definition.exit.flatMap((goal) => ("event" in goal ? [goal.event] : []));
@@ -37,7 +49,7 @@ export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: S
     goals.length > 0
       ? sql` and not exists (select 1 from events g where g.customer_id = m.customer_id and g.name = any(${textList(goals)}) and g.occurred_at >= m.sort_at)`
       : sql``;
-  const reentry = reentrySql(campaign.id, campaign.definition.reentry, scope);
+  const reentry = reentrySql(campaign.id, campaign.definition.reentry, scope, lookup);
   // Joins are rendered after the conditions, which is when we know which ones they need.
   // Support stopped this customer and blocked new sequences for a while.
   const unblocked = sql` and (c.enrollment_blocked_until is null or c.enrollment_blocked_until <= ${scope.nowSql()})`;
@@ -55,8 +67,8 @@ export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: S
  * One statement that enrolls every qualifying candidate: set-based, idempotent (ON CONFLICT DO
  * NOTHING against the unique indexes), one enrollment per customer (their earliest moment).
  */
-export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, defaultTimeZone: string): SQL {
-  const { from, where } = qualifiedSql(campaign, candidates, scope);
+export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, defaultTimeZone: string, lookup: EnrollmentLookup = "by-campaign"): SQL {
+  const { from, where } = qualifiedSql(campaign, candidates, scope, lookup);
   const plan = planFrom(campaign.definition, campaign.definition.steps[0]!.id);
   // The enrollments and their first outbox rows, in one statement.
   return sql`

@@ -42,7 +42,7 @@ export async function enrollFromEvents(
     const { trigger } = campaign.definition;
     if (!isEventTrigger(trigger)) continue;
     const scope = new SqlScope(now);
-    const enrolled = await run(db, enrollSql(campaign, eventCandidatesSql(trigger, selection, scope), scope, defaultTimeZone));
+    const enrolled = await run(db, enrollSql(campaign, eventCandidatesSql(trigger, selection, scope), scope, defaultTimeZone, "by-customer"));
     if (enrolled.length > 0) result.set(campaign.id, enrolled);
   }
   return result;

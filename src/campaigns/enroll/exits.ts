@@ -26,7 +26,10 @@ export async function exitOnEvents(db: Db, catalog: CampaignCatalog, names: Iter
           select distinct on (x.id) x.id, e.name, e.occurred_at
           from e cross join lateral (
             select en.id from enrollments en
-            where en.campaign_id = ${campaign.id} and en.customer_id = e.customer_id and ${enrollments}
+            -- By the customer's enrollments (a handful), the campaign only as a filter: with
+            -- statistics taken before a campaign grew, the planner believes it has one enrollment
+            -- and would walk all of them for every event, through the (campaign, entered_at) index.
+            where en.customer_id = e.customer_id and en.campaign_id || '' = ${campaign.id} and ${enrollments}
               -- After the moment that started it (the trigger event's own time when there is one:
               -- billing events can be delivered late, and "paid" must still end "payment failed").
               and e.occurred_at >= coalesce((select t.occurred_at from events t where t.id = en.trigger_event_id), en.entered_at)
