@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { type Config, configSecrets, DEVELOPMENT_API_KEY, DEVELOPMENT_WRITE_KEY } from "../config/index.js";
 import { buildDeps, createLogger, requireMigrated, reloadCampaigns, type Runtime, type Service, startApi, startWorker } from "../runtime/index.js";
 import { durationMs } from "../time/index.js";
+import { isSupervisedApiProcess, superviseApiProcesses } from "./api-processes.js";
 import { configOrExit, fail } from "./shared.js";
 
 /**
@@ -106,8 +107,15 @@ export function registerServiceCommands(program: Command): void {
 
   program
     .command("api")
-    .description("run the HTTP API only (run `rekindle migrate` first)")
-    .action(() => runServices({ api: true, worker: false, migrate: false }));
+    .description("run the HTTP API only (run `rekindle migrate` first); API_PROCESSES=N runs N processes sharing the port")
+    .action(() => {
+      const config = configOrExit();
+      if (config.http.processes > 1 && !isSupervisedApiProcess()) {
+        superviseApiProcesses(config.http.processes, createLogger(config.logLevel, { secrets: configSecrets(config) }));
+        return;
+      }
+      return runServices({ api: true, worker: false, migrate: false });
+    });
 
   program
     .command("worker")

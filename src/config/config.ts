@@ -34,6 +34,8 @@ export const Environment = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   /** HTTP port. Default 3000. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** `rekindle api`: processes sharing the port, e.g. one per core. Default 1. */
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   /** How long a client may take to send a request's headers. Default `PT10S`. */
   HTTP_HEADERS_TIMEOUT: IsoDuration.default("PT10S"),
   /** How long a client may take to send a whole request, headers and body. Default `PT30S`. */
@@ -162,6 +164,8 @@ export interface Config {
   http: {
     host: string;
     port: number;
+    /** API_PROCESSES: how many `rekindle api` processes share the port. */
+    processes: number;
     publicUrl: string;
     /** HTTP_HEADERS_TIMEOUT, HTTP_BODY_TIMEOUT and HTTP_REQUEST_TIMEOUT, in milliseconds. */
     timeouts: { headersMs: number; bodyMs: number; requestMs: number };
@@ -303,6 +307,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     http: {
       host: e.HOST,
       port: e.PORT,
+      processes: e.API_PROCESSES,
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
       timeouts: { headersMs: durationMs(e.HTTP_HEADERS_TIMEOUT), bodyMs: durationMs(e.HTTP_BODY_TIMEOUT), requestMs: durationMs(e.HTTP_REQUEST_TIMEOUT) },
     },
