@@ -12,6 +12,8 @@ export interface IngestQueueOptions {
 
 /** Sized on the bench: groups of a few thousand events amortise planning and commit; two in flight keep both PostgreSQL and this process busy. */
 export const DEFAULT_INGEST_QUEUE: IngestQueueOptions = { maxEvents: 5_000, maxInFlight: 2 };
+/** For /v1/import: batches of up to 10,000 events arrive back to back, and nobody waits on one event. */
+export const BACKFILL_INGEST_QUEUE: IngestQueueOptions = { maxEvents: 20_000, maxInFlight: 2 };
 
 type Outcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
 

@@ -181,6 +181,15 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
   }
 }
 
+/**
+ * How old an event may be and still start a sequence. Older ones (a backfill of last year's
+ * history through /v1/import, a replayed export) are stored and count everywhere else — exit
+ * goals, conditions, activity, the timeline — but a moment that long gone is not one to act on
+ * now: a year of imported logins must not mail every customer who once paused a "welcome back".
+ * A week covers the late deliveries that are normal: Stripe retries a webhook for three days.
+ */
+export const EVENT_TRIGGER_MAX_AGE = "P7D";
+
 /** Candidates among selected events, for the event-driven triggers. */
 export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelection, scope: SqlScope): SQL {
   const base = (filter: SQL, facts: SQL = sql`'{}'::jsonb`) => sql`
@@ -188,7 +197,8 @@ export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelect
         'event', e.name, 'eventId', e.id, 'occurredAt', e.occurred_at, 'properties', e.properties) || ${facts} as facts,
       'event:' || e.id as trigger_key, e.id as trigger_event_id, e.occurred_at as sort_at
     from events e
-    where ${eventSelectionSql(selection)} and e.customer_id is not null and ${filter}`;
+    where ${eventSelectionSql(selection)} and e.customer_id is not null
+      and e.occurred_at > ${scope.nowSql()} - ${duration(EVENT_TRIGGER_MAX_AGE)} and ${filter}`;
   switch (trigger.type) {
     case "event":
       return base(sql`e.name = ${trigger.name} and ${propertiesSql(trigger.where, sql`e.properties`, scope)}`);
@@ -205,10 +215,12 @@ export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelect
           (e.name = 'subscription_resumed'
             and coalesce((e.properties ->> 'pausedSeconds')::numeric, 0) >= extract(epoch from ${gap}))
           or (e.type = any(${activity}) and e.source = 'segment'
-            and exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
-              and p.source = 'segment' and p.occurred_at < e.occurred_at - ${gap})
+            -- The silence first: for a customer active lately (most of them) it fails on the first
+            -- recent event found, and the walk back through their older history is never made.
             and not exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
-              and p.source = 'segment' and p.id <> e.id and p.occurred_at >= e.occurred_at - ${gap} and p.occurred_at <= e.occurred_at)))`,
+              and p.source = 'segment' and p.id <> e.id and p.occurred_at >= e.occurred_at - ${gap} and p.occurred_at <= e.occurred_at)
+            and exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
+              and p.source = 'segment' and p.occurred_at < e.occurred_at - ${gap})))`,
         sql`jsonb_build_object('minPause', ${trigger.min_pause}::text)`,
       );
     }
