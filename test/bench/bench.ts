@@ -11,6 +11,7 @@
  * Prints a table and writes .rekindle/bench/report.json.
  */
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -24,7 +25,7 @@ import { renderTemplate, sampleContext } from "../../src/render/index.js";
 import { buildDeps, createLogger, reloadCampaigns } from "../../src/runtime/index.js";
 import { databaseUrl } from "../helpers/postgres.js";
 import { BENCH_DATABASE, freshSeededDatabase } from "./bench-database.js";
-import { startService, startSink } from "./processes.js";
+import { peakRssOf, startService, startSink } from "./processes.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +38,8 @@ const { values: args } = parseArgs({
     waiting: { type: "string", default: process.env.BENCH_WAITING ?? "1000000" },
     seed: { type: "string", default: "42" },
     workers: { type: "string", default: process.env.BENCH_WORKERS ?? "2" },
+    // API_PROCESSES of the API under measurement: one per core, as the README recommends.
+    "api-processes": { type: "string", default: process.env.BENCH_API_PROCESSES ?? String(cpus().length) },
     // For working on one scenario: keep the database of the previous run (its figures are then not a clean run's).
     reuse: { type: "boolean", default: false },
   },
@@ -237,24 +240,28 @@ async function main() {
     // Rekindle's own processes from here on.
     // BENCH_PROFILE=1 writes a CPU profile of the API and the worker to .rekindle/bench/profile (open it in Chrome's DevTools).
     const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=.rekindle/bench/profile"] : [];
-    const api = await startService("api", { ...env, PORT: "0" }, "listening on", profile);
+    const api = await startService("api", { ...env, PORT: "0", API_PROCESSES: args["api-processes"] }, "listening on", profile);
     const workers = [];
     for (let i = 0; i < WORKERS; i++) workers.push(await startService("worker", { ...env, PORT: "0" }, "worker running", profile));
     const apiUrl = (JSON.parse(api.readyLine) as { url: string }).url;
+    // With API_PROCESSES > 1, the processes that take requests are the children of the one started.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const apiPids = [api.child.pid!, ...childrenOf(api.child.pid!)];
+    report.apiProcesses = Number(args["api-processes"]);
     if (runs("ingestion")) {
       await settle();
-      report.ingestion = await ingestion(apiUrl, admin);
+      report.ingestion = await ingestion(apiUrl, apiPids, admin);
     }
     if (runs("import")) {
       await settle();
-      report.import = await backfill(apiUrl, admin);
+      report.import = await backfill(apiUrl, apiPids, admin);
     }
     if (runs("dispatch")) {
       await settle();
       report.dispatch = await dispatch(deps, sink, smtpBaseline);
     }
     const workerPeaks = await Promise.all(workers.map((worker) => worker.peakRss()));
-    report.memory = { apiPeakRssBytes: await api.peakRss(), workerPeakRssBytes: Math.max(...workerPeaks), workerPeaksBytes: workerPeaks, target: "<= 400 MB each" };
+    report.memory = { apiPeakRssBytes: Math.max(...(await Promise.all(apiPids.map((pid) => peakRssOf(pid).catch(() => 0))))), workerPeakRssBytes: Math.max(...workerPeaks), workerPeaksBytes: workerPeaks, target: "<= 400 MB each" };
     if (runs("redis")) report.redis = await redisWithWaiting(deps);
     await api.stop();
     await Promise.all(workers.map((worker) => worker.stop()));
@@ -299,6 +306,46 @@ async function concurrently(count: number, clients: number, work: (i: number) =>
   return performance.now() - t;
 }
 
+/** The processes whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** CPU time a process has used so far, in ms (Linux /proc; 100 ticks a second). */
+function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used by `work` in the given processes and in the PostgreSQL backends serving the bench
+ * database: on a shared machine, the cost per event that wall-clock rates hide.
+ */
+async function cpuOf<T>(pool: pg.Pool, pids: number[], work: () => Promise<T>): Promise<{ result: T; processMs: number; postgresMs: number }> {
+  const backends = async () => (await pool.query<{ pid: number }>("select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).rows.map((row) => row.pid);
+  const before = new Map((await backends()).map((pid) => [pid, cpuMsOf(pid)]));
+  const processBefore = pids.map(cpuMsOf);
+  const result = await work();
+  const after = new Set([...before.keys(), ...(await backends())]);
+  const postgresMs = [...after].reduce((sum, pid) => sum + Math.max(0, cpuMsOf(pid) - (before.get(pid) ?? 0)), 0);
+  const processMs = pids.reduce((sum, pid, i) => sum + cpuMsOf(pid) - processBefore[i]!, 0);
+  return { result, processMs, postgresMs };
+}
+const perThousand = (ms: number, events: number) => +((ms / events) * 1000).toFixed(1);
+
 /** POSTs `batches` bodies to `path` from INGEST_CLIENTS concurrent clients; returns the time taken and the failures. */
 async function post(apiUrl: string, path: string, batches: number, body: (b: number) => unknown) {
   const auth = `Basic ${Buffer.from("bench-write-key-000000:").toString("base64")}`;
@@ -336,16 +383,24 @@ async function rawInsert(pool: pg.Pool, table: string, batches: number, events: 
  * /v1/batch with triggers live, twice over the same customers: cold (their rows not yet read since
  * the seed: the first hour of a new installation, or a burst from customers long quiet) and warm.
  */
-async function ingestion(apiUrl: string, pool: pg.Pool) {
+async function ingestion(apiUrl: string, apiPids: number[], pool: pg.Pool) {
   const batches = Math.ceil(EVENTS / 100);
-  const passes: Record<string, { eventsPerSecond: number; failedRequests: number; firstFailure?: string }> = {};
+  const events = batches * 100;
+  const passes: Record<string, { eventsPerSecond: number; failedRequests: number; firstFailure?: string; cpuMsPer1000: { api: number; postgres: number } }> = {};
   for (const pass of ["cold", "warm"]) {
-    const { ms, failures } = await post(apiUrl, "/v1/batch", batches, (b) => ({ batch: batchOf(b, `ingest-${pass}-${RUN}`) }));
-    passes[pass] = { eventsPerSecond: rate(batches * 100, ms), failedRequests: failures.length, ...(failures.length > 0 && { firstFailure: failures[0] }) };
+    const { result, processMs, postgresMs } = await cpuOf(pool, apiPids, () => post(apiUrl, "/v1/batch", batches, (b) => ({ batch: batchOf(b, `ingest-${pass}-${RUN}`) })));
+    const { ms, failures } = result;
+    passes[pass] = {
+      eventsPerSecond: rate(events, ms),
+      failedRequests: failures.length,
+      ...(failures.length > 0 && { firstFailure: failures[0] }),
+      cpuMsPer1000: { api: perThousand(processMs, events), postgres: perThousand(postgresMs, events) },
+    };
     log(`ingestion ${pass}: ${JSON.stringify(passes[pass])}`);
   }
   await rawEventsTable(pool, "bench_raw_events");
-  const rawMs = await rawInsert(pool, "bench_raw_events", batches, (b) => batchOf(b, `raw-${RUN}`));
+  const raw = await cpuOf(pool, [process.pid], () => rawInsert(pool, "bench_raw_events", batches, (b) => batchOf(b, `raw-${RUN}`)));
+  const rawMs = raw.result;
   await pool.query("drop table bench_raw_events");
   const [stored] = (await pool.query<{ n: number }>("select count(*)::int as n from events where message_id like 'ingest-%-' || $1 || '-%'", [RUN])).rows;
   const [dunning] = (await pool.query<{ n: number }>("select count(*)::int as n from enrollments where campaign_id = 'dunning'")).rows;
@@ -360,6 +415,7 @@ async function ingestion(apiUrl: string, pool: pg.Pool) {
     rawEventsPerSecond,
     ratio: ratio(passes.cold!.eventsPerSecond, rawEventsPerSecond),
     warmRatio: ratio(passes.warm!.eventsPerSecond, rawEventsPerSecond),
+    rawCpuMsPer1000: { client: perThousand(raw.processMs, events), postgres: perThousand(raw.postgresMs, events) },
     clients: INGEST_CLIENTS,
     target: ">= 10000 events/s and >= 0.4x raw",
   };
@@ -385,11 +441,14 @@ function importBatchOf(b: number, tag: string): Record<string, unknown>[] {
 }
 
 /** /v1/import: a backfill of IMPORT historical events in batches of 1,000, next to the raw INSERT of the same rows. */
-async function backfill(apiUrl: string, pool: pg.Pool) {
+async function backfill(apiUrl: string, apiPids: number[], pool: pg.Pool) {
   const batches = Math.ceil(IMPORT / IMPORT_BATCH);
-  const { ms, failures } = await post(apiUrl, "/v1/import", batches, (b) => ({ batch: importBatchOf(b, `import-${RUN}`) }));
+  const events = batches * IMPORT_BATCH;
+  const ours = await cpuOf(pool, apiPids, () => post(apiUrl, "/v1/import", batches, (b) => ({ batch: importBatchOf(b, `import-${RUN}`) })));
+  const { ms, failures } = ours.result;
   await rawEventsTable(pool, "bench_raw_import");
-  const rawMs = await rawInsert(pool, "bench_raw_import", batches, (b) => importBatchOf(b, `raw-${RUN}`));
+  const raw = await cpuOf(pool, [process.pid], () => rawInsert(pool, "bench_raw_import", batches, (b) => importBatchOf(b, `raw-${RUN}`)));
+  const rawMs = raw.result;
   await pool.query("drop table bench_raw_import");
   const [stored] = (await pool.query<{ n: number }>("select count(*)::int as n from events where message_id like 'import-' || $1 || '-%'", [RUN])).rows;
   const result = {
@@ -400,6 +459,8 @@ async function backfill(apiUrl: string, pool: pg.Pool) {
     eventsPerSecond: rate(batches * IMPORT_BATCH, ms),
     rawEventsPerSecond: rate(batches * IMPORT_BATCH, rawMs),
     ratio: ratio(rawMs, ms),
+    cpuMsPer1000: { api: perThousand(ours.processMs, events), postgres: perThousand(ours.postgresMs, events) },
+    rawCpuMsPer1000: { client: perThousand(raw.processMs, events), postgres: perThousand(raw.postgresMs, events) },
     clients: INGEST_CLIENTS,
     target: ">= 50000 events/s",
   };

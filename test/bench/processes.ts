@@ -12,7 +12,7 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-async function peakRssOf(pid: number): Promise<number> {
+export async function peakRssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = status.match(/^VmHWM:\s+(\d+) kB/m)?.[1];
   if (!kb) throw new Error(`no VmHWM for process ${pid}`);
