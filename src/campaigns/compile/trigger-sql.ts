@@ -13,12 +13,25 @@ import { duration, type SqlScope, textList } from "./scope.js";
  */
 const activity = sql`(${textList(ACTIVITY_TYPES)})::event_type[]`;
 
-/** Which events an event-trigger pass looks at: the ones just stored, or a recent window (the safety sweep). */
-export type EventSelection = { ids: readonly number[] } | { receivedSince: Date; receivedBefore?: Date };
+/**
+ * Which events an event-trigger pass looks at: the ones just stored, or a recent window (the safety
+ * sweep). With the ids, the earliest and latest `occurredAt` among them, when known: `events` is
+ * partitioned by month of occurred_at, and the range lets PostgreSQL read only those months'
+ * partitions instead of probing every month's index for each id.
+ */
+export type EventSelection =
+  | { ids: readonly number[]; occurredFrom?: Date; occurredTo?: Date }
+  | { receivedSince: Date; receivedBefore?: Date };
 
 /** The selected events, as a condition on `e` (events): by id, or received in [receivedSince, receivedBefore). */
 export function eventSelectionSql(selection: EventSelection): SQL {
-  if ("ids" in selection) return sql`e.id = any(${bigintArray(selection.ids)})`;
+  if ("ids" in selection) {
+    const range =
+      selection.occurredFrom && selection.occurredTo
+        ? sql` and e.occurred_at between ${selection.occurredFrom.toISOString()}::timestamptz and ${selection.occurredTo.toISOString()}::timestamptz`
+        : sql``;
+    return sql`e.id = any(${bigintArray(selection.ids)})${range}`;
+  }
   const before = selection.receivedBefore ? sql` and e.received_at < ${selection.receivedBefore.toISOString()}::timestamptz` : sql``;
   return sql`e.received_at >= ${selection.receivedSince.toISOString()}::timestamptz${before}`;
 }
