@@ -110,4 +110,15 @@ INSERT INTO "event_message_ids" ("message_id", "stored_at")
 SELECT "message_id", "received_at" FROM "events_unpartitioned";
 --> statement-breakpoint
 CREATE INDEX "event_message_ids_stored_at_idx" ON "event_message_ids" USING btree ("stored_at");--> statement-breakpoint
+-- Emptying `events` (TRUNCATE, to load it again from an export) forgets its messageIds with it:
+-- otherwise the reload would be taken for a replay and store nothing.
+CREATE OR REPLACE FUNCTION events_truncate_message_ids() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE event_message_ids;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "events_truncate_message_ids" AFTER TRUNCATE ON "events" FOR EACH STATEMENT EXECUTE FUNCTION events_truncate_message_ids();--> statement-breakpoint
 DROP TABLE "events_unpartitioned";
