@@ -27,6 +27,10 @@ BEGIN
     RETURN false;
   END IF;
   BEGIN
+    -- The partition's foreign key locks customers: take that lock first, as every other statement
+    -- touching both tables does (TRUNCATE customers, events; ingestion; a customer's deletion),
+    -- rather than while holding the new partition, which deadlocks against them.
+    LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE;
     EXECUTE format('CREATE TABLE IF NOT EXISTS %I (LIKE events INCLUDING DEFAULTS)', partition_name);
     EXECUTE format('ALTER TABLE events ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', partition_name,
       (first_day::timestamp AT TIME ZONE 'UTC'), ((first_day + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
