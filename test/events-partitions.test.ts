@@ -6,6 +6,7 @@ import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER, openDatabase, queryRows } from "../src/db/index.js";
 import { insertEvents } from "../src/events/index.js";
+import { maintainEvents } from "../src/maintenance/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { enrollments, resetState } from "./helpers/campaigns.js";
 import { count, type Harness, post, runTask, startHarness } from "./helpers/harness.js";
@@ -132,11 +133,35 @@ describe("events partitioned by month", () => {
   });
 });
 
+/** A database migrated up to 0014 (events still one table), and Rekindle's own handle on it. */
+async function oldShapeDatabase(name: string, folder: string) {
+  await withAdmin((client) => client.query(`create database ${name}`));
+  const client = new pg.Client({ connectionString: databaseUrl(name) });
+  await client.connect();
+  const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+  const { drizzle } = await import("drizzle-orm/node-postgres");
+  await migrate(drizzle(client), { migrationsFolder: folder }).finally(() => client.end());
+  const database = await openDatabase({ url: databaseUrl(name), dataDir: folder, poolSize: 2 });
+  const [customer] = await queryRows<{ id: string }>(database.db, sql`insert into customers (external_id) values ('c1') returning id`);
+  // Three years of history, an anonymous event, ids with gaps, and a sequence run past the last id.
+  await database.db.execute(sql`
+    insert into events (id, message_id, type, name, customer_id, anonymous_id, properties, occurred_at, received_at)
+    overriding system value values
+      (3, 'm-a', 'track', 'Signed Up', ${customer!.id}, null, '{"plan":"team"}', '2023-12-31T23:59:59.999Z', '2024-01-01T00:00:05Z'),
+      (7, 'm-b', 'page', 'Pricing', null, 'anon-1', '{}', '2025-06-15T10:00:00Z', '2025-06-15T10:00:01Z'),
+      (8, 'm-c', 'track', 'Logged In', ${customer!.id}, null, '{}', '2026-11-01T00:00:00Z', '2026-11-01T00:00:02Z')`);
+  await database.db.execute(sql`select setval('events_id_seq', 12)`);
+  return { database, customerId: Number(customer!.id) };
+}
+
+const eventRow = (messageId: string, customerId: number, at: Date) => ({
+  messageId, type: "track" as const, name: "Clicked", customerId, anonymousId: null, properties: {}, context: {}, source: "segment", occurredAt: at, receivedAt: at,
+});
+
 describe("migration 0015 on a database holding events in the old shape", () => {
-  const name = `rekindle_test_${process.pid}_migration_${Date.now() % 100_000}`;
+  const prefix = `rekindle_test_${process.pid}_migration_${Date.now() % 100_000}`;
   let folder: string;
   beforeAll(async () => {
-    await withAdmin((client) => client.query(`create database ${name}`));
     // The migrations as they were before 0015: the same files, the journal cut there.
     folder = await mkdtemp(join(tmpdir(), "rekindle-migrations-"));
     await cp(MIGRATIONS_FOLDER, folder, { recursive: true });
@@ -146,28 +171,16 @@ describe("migration 0015 on a database holding events in the old shape", () => {
     await writeFile(journalPath, JSON.stringify(journal));
   });
   afterAll(async () => {
-    await withAdmin((client) => client.query(`drop database if exists ${name} with (force)`));
+    await withAdmin(async (client) => {
+      for (const suffix of ["copy", "online"]) await client.query(`drop database if exists ${prefix}_${suffix} with (force)`);
+    });
     await rm(folder, { recursive: true, force: true });
   });
 
   it("keeps every event, its id and its messageId, continues the ids after the old ones, and keeps deletes cascading", async () => {
-    const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-    const { drizzle } = await import("drizzle-orm/node-postgres");
-    const database = await openDatabase({ url: databaseUrl(name), dataDir: folder, poolSize: 2 });
+    const { database, customerId } = await oldShapeDatabase(`${prefix}_copy`, folder);
     try {
       const db = database.db;
-      const client = new pg.Client({ connectionString: databaseUrl(name) });
-      await client.connect();
-      await migrate(drizzle(client), { migrationsFolder: folder }).finally(() => client.end());
-      const [customer] = await queryRows<{ id: string }>(db, sql`insert into customers (external_id) values ('c1') returning id`);
-      // Three years of history, an anonymous event, ids with gaps, and a sequence run past the last id.
-      await db.execute(sql`
-        insert into events (id, message_id, type, name, customer_id, anonymous_id, properties, occurred_at, received_at)
-        overriding system value values
-          (3, 'm-a', 'track', 'Signed Up', ${customer!.id}, null, '{"plan":"team"}', '2023-12-31T23:59:59.999Z', '2024-01-01T00:00:05Z'),
-          (7, 'm-b', 'page', 'Pricing', null, 'anon-1', '{}', '2025-06-15T10:00:00Z', '2025-06-15T10:00:01Z'),
-          (8, 'm-c', 'track', 'Logged In', ${customer!.id}, null, '{}', '2026-11-01T00:00:00Z', '2026-11-01T00:00:02Z')`);
-      await db.execute(sql`select setval('events_id_seq', 12)`);
       const before = await queryRows(db, sql`select id::int, message_id, type::text, name, customer_id::int, anonymous_id, properties, occurred_at, received_at from events order by id`);
 
       await database.migrate();
@@ -181,21 +194,89 @@ describe("migration 0015 on a database holding events in the old shape", () => {
         { id: 8, partition: "events_2026_11" },
       ]);
       expect(await queryRows(db, sql`select message_id from event_message_ids order by 1`)).toEqual([{ message_id: "m-a" }, { message_id: "m-b" }, { message_id: "m-c" }]);
-      const none = await queryRows(db, sql`select 1 from pg_class where relname = 'events_unpartitioned'`);
-      expect(none).toEqual([]);
+      expect(await queryRows(db, sql`select 1 from pg_class where relname = 'events_unpartitioned'`)).toEqual([]);
 
       // A replay of an old message stores nothing; a new one gets the id after the sequence's last.
       const at = new Date("2026-11-22T12:00:00Z");
-      const row = (messageId: string) => ({ messageId, type: "track" as const, name: "Clicked", customerId: Number(customer!.id), anonymousId: null, properties: {}, context: {}, source: "segment", occurredAt: at, receivedAt: at });
-      expect(await insertEvents(db, [row("m-b")])).toEqual([]);
-      const [fresh] = await insertEvents(db, [row("m-new")]);
+      expect(await insertEvents(db, [eventRow("m-b", customerId, at)])).toEqual([]);
+      const [fresh] = await insertEvents(db, [eventRow("m-new", customerId, at)]);
       expect(fresh?.id).toBe(13);
 
       // Deleting a customer still deletes their events, in every month.
-      await db.execute(sql`delete from customers where id = ${customer!.id}`);
+      await db.execute(sql`delete from customers where id = ${customerId}`);
       expect(await queryRows(db, sql`select id::int from events order by id`)).toEqual([{ id: 7 }]);
     } finally {
       await database.close();
     }
   });
+
+  it("leaves a table partitioned by hand the online way (the old table attached whole before a cut-over month) as it is, and ages that partition out whole", async () => {
+    const { database, customerId } = await oldShapeDatabase(`${prefix}_online`, folder);
+    try {
+      const db = database.db;
+      // The README's online steps, cut-over 2027-01-01. First while the old version still runs:
+      await db.execute(sql.raw(`
+        alter table events add constraint events_legacy_range check (occurred_at < '2027-01-01 00:00:00+00') not valid;
+        alter table events validate constraint events_legacy_range;`));
+      await db.execute(sql.raw("create unique index concurrently events_legacy_id_time_key on events (id, occurred_at)"));
+      // Then, stopped, in one transaction:
+      await db.execute(sql.raw(ONLINE_SWITCH));
+
+      await database.migrate();
+
+      expect(await queryRows(db, sql`select id::int, tableoid::regclass::text as partition from events order by id`)).toEqual([
+        { id: 3, partition: "events_legacy" },
+        { id: 7, partition: "events_legacy" },
+        { id: 8, partition: "events_legacy" },
+      ]);
+      // After the cut-over, months of their own; before it, the old table still takes a backfill.
+      const stored = await insertEvents(db, [eventRow("m-later", customerId, new Date("2027-01-15T00:00:00Z")), eventRow("m-backfill", customerId, new Date("2025-06-20T00:00:00Z"))]);
+      expect(stored.map((event) => event.id)).toEqual([13, 14]);
+      expect(await queryRows(db, sql`select id::int, tableoid::regclass::text as partition from events where id > 8 order by id`)).toEqual([
+        { id: 13, partition: "events_2027_01" },
+        { id: 14, partition: "events_legacy" },
+      ]);
+      expect(await insertEvents(db, [eventRow("m-c", customerId, new Date("2026-11-01T00:00:00Z"))])).toEqual([]);
+
+      // Two years after the cut-over, the old table goes whole.
+      const result = await maintainEvents(db, new Date("2029-01-15T00:00:00Z"), { retention: "P730D", dedupeWindow: "P30D" });
+      expect(result.dropped).toEqual(["events_legacy"]);
+      expect(await queryRows(db, sql`select id::int from events order by id`)).toEqual([{ id: 13 }]);
+    } finally {
+      await database.close();
+    }
+  });
 });
+
+/** The README's switch to a partitioned table with the old one attached whole (cut-over 2027-01-01). */
+const ONLINE_SWITCH = `
+begin;
+alter table events rename to events_legacy;
+-- A partition has one primary key, the parent's (id, occurred_at): the index made beforehand becomes it.
+alter table events_legacy drop constraint events_pkey;
+alter index events_message_id_key rename to events_legacy_message_id_key;
+alter index events_customer_name_time_idx rename to events_legacy_customer_name_time_idx;
+alter index events_name_time_idx rename to events_legacy_name_time_idx;
+alter index events_occurred_at_idx rename to events_legacy_occurred_at_idx;
+alter index events_received_at_idx rename to events_legacy_received_at_idx;
+alter index events_page_time_idx rename to events_legacy_page_time_idx;
+alter index events_unlinked_anonymous_idx rename to events_legacy_unlinked_anonymous_idx;
+alter sequence events_id_seq rename to events_legacy_id_seq;
+create table events (like events_legacy including defaults) partition by range (occurred_at);
+alter table events alter column id add generated always as identity (sequence name events_id_seq);
+select setval('events_id_seq', greatest((select max(id) from events_legacy), (select last_value from events_legacy_id_seq)) + 1, false);
+alter table events_legacy alter column id drop identity;
+alter table events add constraint events_pkey primary key (id, occurred_at);
+alter table events add constraint events_customer_id_customers_id_fk foreign key (customer_id) references customers (id) on delete cascade;
+create index events_customer_name_time_idx on events (customer_id, name, occurred_at);
+create index events_name_time_idx on events (name, occurred_at);
+create index events_occurred_at_idx on events (occurred_at);
+create index events_received_at_idx on events (received_at);
+create index events_page_time_idx on events (occurred_at) where type = 'page';
+create index events_unlinked_anonymous_idx on events (anonymous_id) where customer_id is null;
+alter table events attach partition events_legacy for values from (minvalue) to ('2027-01-01 00:00:00+00');
+create table event_message_ids (message_id text primary key, stored_at timestamptz not null default now());
+insert into event_message_ids (message_id, stored_at)
+  select message_id, received_at from events_legacy where received_at > now() - interval '30 days';
+create index event_message_ids_stored_at_idx on event_message_ids (stored_at);
+commit;`;
