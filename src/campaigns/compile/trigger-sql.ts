@@ -218,10 +218,13 @@ export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelect
           (e.name = 'subscription_resumed'
             and coalesce((e.properties ->> 'pausedSeconds')::numeric, 0) >= extract(epoch from ${gap}))
           or (e.type = any(${activity}) and e.source = 'segment'
-            and exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
-              and p.source = 'segment' and p.occurred_at < e.occurred_at - ${gap})
+            -- The silence first: it reads only the gap's month or two of events (the partitions
+            -- outside it are skipped as it runs), and for most events (someone active all along)
+            -- it settles the question. Activity before the gap may lie in any month: one probe per month.
             and not exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
-              and p.source = 'segment' and p.id <> e.id and p.occurred_at >= e.occurred_at - ${gap} and p.occurred_at <= e.occurred_at)))`,
+              and p.source = 'segment' and p.id <> e.id and p.occurred_at >= e.occurred_at - ${gap} and p.occurred_at <= e.occurred_at)
+            and exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
+              and p.source = 'segment' and p.occurred_at < e.occurred_at - ${gap})))`,
         sql`jsonb_build_object('minPause', ${trigger.min_pause}::text)`,
       );
     }
