@@ -14,11 +14,6 @@ export function monthOf(date: Date): string {
   return `${date.toISOString().slice(0, 7)}-01`;
 }
 
-/** The partition's table name for a month (`events_2026_11`). */
-export function partitionName(month: string): string {
-  return `events_${month.slice(0, 4)}_${month.slice(5, 7)}`;
-}
-
 /** The first day of the month `count` months after `month`'s. */
 export function addMonths(month: string, count: number): string {
   const date = new Date(`${month}T00:00:00Z`);
@@ -36,9 +31,12 @@ export function addMonths(month: string, count: number): string {
 const knownMonths = new Set<string>();
 
 /**
- * Makes sure each month has its partition; returns the months this call created. Run inside the
- * caller's transaction: a new month's partition is committed with the events that needed it, and
- * the DDL takes only a SHARE UPDATE EXCLUSIVE lock on `events` (readers and inserts go on).
+ * Makes sure each month (`YYYY-MM-01`) has its partition; returns the months this call created.
+ * Run inside the caller's transaction: a new month's partition is committed with the events that
+ * needed it. Creating one takes a SHARE UPDATE EXCLUSIVE lock on `events` (reads and inserts go on)
+ * and, for the foreign key, SHARE ROW EXCLUSIVE on `customers` until the transaction ends.
+ * `now` decides which months are remembered; it is the wall clock by default, since which past
+ * months retention may have dropped depends on time passing, not on any event's time.
  */
 export async function ensureEventPartitions(db: Db, months: Iterable<string>, now: Date = new Date()): Promise<string[]> {
   const current = monthOf(now);
