@@ -50,7 +50,10 @@ export async function ensureEventPartitions(db: Db, months: Iterable<string>, no
   return rows.filter((row) => row.created).map((row) => row.month);
 }
 
-/** Forgets what this process knew, after an insert found a month without its partition (dropped meanwhile). */
+/**
+ * Forgets what this process knew: after an insert found a month without its partition (dropped
+ * meanwhile), or when the process turns to another database.
+ */
 export function forgetEventPartitions(): void {
   knownMonths.clear();
 }
