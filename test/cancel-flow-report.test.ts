@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cancelSessions, type CancelSessionStatus, customers, events, type ShownOffer, subscriptions } from "../src/db/index.js";
+import { cancelSessions, type CancelSessionStatus, customers, type ShownOffer, subscriptions } from "../src/db/index.js";
+import { insertEvents } from "../src/events/index.js";
 import { cancelFlowReport, churnByMonth } from "../src/reports/index.js";
 import { API_KEY, type ErrorBody, type Harness, startHarness } from "./helpers/harness.js";
 
@@ -138,7 +139,9 @@ describe("the cancel flow report", () => {
       .from(cancelSessions)
       .where(and(eq(cancelSessions.reason, "missing_feature"), eq(cancelSessions.status, "cancelled")))
       .limit(1);
-    await db.insert(events).values({ messageId: "pf-1", type: "track", name: "payment_failed", customerId: firstMissingFeature!.id, occurredAt: new Date("2026-10-05T00:00:00Z"), source: "stripe" });
+    // Stored the way Rekindle stores events (its month's partition made as it goes).
+    const at = new Date("2026-10-05T00:00:00Z");
+    await insertEvents(db, [{ messageId: "pf-1", type: "track", name: "payment_failed", customerId: firstMissingFeature!.id, anonymousId: null, properties: {}, context: {}, source: "stripe", occurredAt: at, receivedAt: at }]);
   });
   afterAll(async () => {
     await harness?.stop();

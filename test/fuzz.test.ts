@@ -169,8 +169,10 @@ describe("fuzzing every way in", () => {
     // request stored, changed or deleted anything, where counting each table took most of the run.
     await harness.deps.db.execute(sql`create table fuzz_writes (n bigint not null); insert into fuzz_writes values (0)`);
     await harness.deps.db.execute(sql`create function fuzz_count() returns trigger language plpgsql as $$ begin update fuzz_writes set n = n + 1; return null; end $$`);
-    const tables = await queryRows<{ name: string }>(harness.deps.db, sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'fuzz_writes'`);
+    const tables = await queryRows<{ name: string }>(harness.deps.db, sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'fuzz_writes'
+          and table_name not in (select relname from pg_class where relispartition)`);
     expect(tables.length).toBeGreaterThan(10);
+    // A partitioned table's trigger reaches its partitions, those made later included.
     for (const { name } of tables) await harness.deps.db.execute(sql.raw(`create trigger fuzz_count after insert or update or delete on "${name}" for each row execute function fuzz_count()`));
     last = await fingerprint();
   });

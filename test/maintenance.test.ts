@@ -45,11 +45,12 @@ describe("the periodic tasks and the maintenance task", () => {
     expect(metrics).toMatch(/^rekindle_scan_duration_seconds\{campaign="quiet"\} \d/m);
   });
 
-  it("deletes events past EVENT_RETENTION when its time comes, and keeps the rest", async () => {
+  it("deletes events past EVENT_RETENTION when its time comes, a whole month at a time, and keeps the rest", async () => {
     await post(harness, "/v1/batch", {
       batch: [
         { type: "track", userId: "u1", event: "Ancient", timestamp: "2026-09-01T00:00:00Z" },
-        { type: "track", userId: "u1", event: "Old", timestamp: "2026-10-22T11:00:00Z" },
+        { type: "track", userId: "u1", event: "Old", timestamp: "2026-09-22T11:00:00Z" },
+        { type: "track", userId: "u1", event: "Lately", timestamp: "2026-10-20T00:00:00Z" },
         { type: "track", userId: "u1", event: "Recent", timestamp: "2026-11-20T00:00:00Z" },
       ],
     });
@@ -57,10 +58,17 @@ describe("the periodic tasks and the maintenance task", () => {
     await harness.deps.db.execute(sql`update scheduled_tasks set next_run_at = now() where name = 'prune-events'`);
     const task = await until(
       async () => (await listTasks(harness.deps.db)).find((t) => t.name === "prune-events")!,
-      (t) => t.lastResult?.deleted === 2,
+      (t) => Array.isArray(t.lastResult?.dropped) && t.lastResult.dropped.includes("events_2026_09"),
     );
     expect(task.lastError).toBeNull();
     const left = await queryRows<{ name: string }>(harness.deps.db, sql`select name from events order by id`);
-    expect(left.map((e) => e.name)).toEqual(["Recent"]);
+    // October straddles the cut-off (23 October): it stays, with the event of the 20th, until all of it is past retention.
+    expect(left.map((e) => e.name)).toEqual(["Lately", "Recent"]);
+    const partitions = await queryRows<{ name: string }>(
+      harness.deps.db,
+      sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass order by 1`,
+    );
+    expect(partitions.map((p) => p.name)).toEqual(expect.arrayContaining(["events_2026_10", "events_2026_11", "events_2026_12", "events_2027_01"]));
+    expect(partitions.map((p) => p.name)).not.toContain("events_2026_09");
   });
 });

@@ -151,8 +151,10 @@ export const Environment = z.object({
   CARD_LINK_TTL: IsoDuration.default("P14D"),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Events older than this are deleted by the hourly maintenance job. Default `P730D` (two years). */
+  /** Events older than this are deleted by the hourly maintenance job, a whole month at a time: a month goes once all of it is older than this, so an event stays at most a month longer. Default `P730D` (two years). */
   EVENT_RETENTION: IsoDuration.default("P730D"),
+  /** How long a stored messageId is remembered: a message sent again within this time is recognised and stored once. Default `P30D`. */
+  EVENT_DEDUPE_WINDOW: IsoDuration.default("P30D"),
   /** How long a stopping process waits for work in flight. Default `PT10S`. */
   SHUTDOWN_TIMEOUT: IsoDuration.default("PT10S"),
 });
@@ -237,6 +239,7 @@ export interface Config {
   logLevel: Environment["LOG_LEVEL"];
   worker: { taskLeaseMs: number };
   eventRetention: string;
+  eventDedupeWindow: string;
   shutdownTimeout: string;
 }
 
@@ -372,6 +375,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     worker: { taskLeaseMs: durationMs(e.TASK_LEASE) },
     eventRetention: e.EVENT_RETENTION,
+    eventDedupeWindow: e.EVENT_DEDUPE_WINDOW,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
   };
 }

@@ -1,1 +1,2 @@
+export { addMonths, ensureEventPartitions, forgetEventPartitions, monthOf } from "./event-partitions.js";
 export { insertEvents, type EventRow, type StoredEvent } from "./insert-events.js";

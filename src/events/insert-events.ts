@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type Db, type EventType, queryRows } from "../db/index.js";
+import { ensureEventPartitions, forgetEventPartitions, isMissingPartitionError, monthOf } from "./event-partitions.js";
 
 export interface EventRow {
   messageId: string;
@@ -32,11 +33,21 @@ const ROWS_PER_STATEMENT = 2_000;
  * Inserts events, skipping any whose messageId is already stored, and returns only the new ones:
  * a replayed batch returns nothing and so changes nothing downstream. The rows travel as one JSON
  * parameter rather than ten parameters each: cheaper to build, send and plan.
+ *
+ * The messageId is claimed in `event_message_ids` by the same statement that stores the event, so
+ * two requests carrying one messageId at the same time store it once (the second waits on the
+ * first's key, then skips it). A row whose month has no partition yet gets one first.
  */
 export async function insertEvents(db: Db, rows: EventRow[]): Promise<StoredEvent[]> {
+  // A list may carry the same messageId twice; the first one counts.
+  const seen = new Set<string>();
+  const unique = rows.filter((row) => !seen.has(row.messageId) && seen.add(row.messageId));
+  if (unique.length === 0) return [];
+  await ensureEventPartitions(db, unique.map((row) => monthOf(row.occurredAt)));
   const stored: StoredEvent[] = [];
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT).map((row) => ({
+  for (let start = 0; start < unique.length; start += ROWS_PER_STATEMENT) {
+    const chunk = unique.slice(start, start + ROWS_PER_STATEMENT).map((row, ord) => ({
+      ord,
       message_id: row.messageId,
       type: row.type,
       name: row.name,
@@ -48,16 +59,32 @@ export async function insertEvents(db: Db, rows: EventRow[]): Promise<StoredEven
       occurred_at: row.occurredAt.toISOString(),
       received_at: row.receivedAt.toISOString(),
     }));
-    const inserted = await queryRows<{ id: string | number; message_id: string; type: EventType; name: string; customer_id: string | number | null; properties: Record<string, unknown>; occurred_at: string | Date }>(
-      db,
-      sql`insert into events (message_id, type, name, customer_id, anonymous_id, properties, context, source, occurred_at, received_at)
-          select r.message_id, r.type::event_type, r.name, r.customer_id, r.anonymous_id, r.properties, r.context, r.source, r.occurred_at, r.received_at
-          from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as r(
-            message_id text, type text, name text, customer_id bigint, anonymous_id text,
-            properties jsonb, context jsonb, source text, occurred_at timestamptz, received_at timestamptz)
-          on conflict (message_id) do nothing
-          returning id, message_id, type, name, customer_id, properties, occurred_at`,
-    );
+    let inserted: { id: string | number; message_id: string; type: EventType; name: string; customer_id: string | number | null; properties: Record<string, unknown>; occurred_at: string | Date }[];
+    try {
+      inserted = await queryRows(
+        db,
+        // The messageIds are claimed in key order: two batches sharing several ids then wait on each
+        // other in the same order instead of deadlocking. The events go in the order given.
+        sql`with r as materialized (
+              select * from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as r(
+                ord int, message_id text, type text, name text, customer_id bigint, anonymous_id text,
+                properties jsonb, context jsonb, source text, occurred_at timestamptz, received_at timestamptz)),
+            claimed as (
+              insert into event_message_ids (message_id)
+              select message_id from r order by message_id
+              on conflict (message_id) do nothing
+              returning message_id)
+            insert into events (message_id, type, name, customer_id, anonymous_id, properties, context, source, occurred_at, received_at)
+            select r.message_id, r.type::event_type, r.name, r.customer_id, r.anonymous_id, r.properties, r.context, r.source, r.occurred_at, r.received_at
+            from r where r.message_id in (select message_id from claimed)
+            order by r.ord
+            returning id, message_id, type, name, customer_id, properties, occurred_at`,
+      );
+    } catch (error) {
+      // A month this process knew was dropped meanwhile (retention, by another process): ask again next time.
+      if (isMissingPartitionError(error)) forgetEventPartitions();
+      throw error;
+    }
     for (const row of inserted) {
       stored.push({
         id: Number(row.id),

@@ -2,10 +2,10 @@ import { exitOnConditions, isEventTrigger, matchAfterCommit, scanCampaign, sweep
 import { abandonExpired, applyDueDecisions } from "../cancel-flow/index.js";
 import { createSender, dispatchDue } from "../delivery/index.js";
 import type { Deps } from "../deps/index.js";
-import { pruneEvents } from "../maintenance/index.js";
+import { maintainEvents } from "../maintenance/index.js";
 import type { JobHandlers } from "../queue/index.js";
 import type { PeriodicTask } from "../schedule/index.js";
-import { durationMs, subtractDuration } from "../time/index.js";
+import { durationMs } from "../time/index.js";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -101,15 +101,18 @@ export function periodicTasks(deps: Deps): PeriodicTask[] {
       },
     },
     {
-      // Deletes events older than EVENT_RETENTION.
+      // The events table's upkeep: the coming months' partitions created ahead, months past
+      // EVENT_RETENTION dropped whole, messageIds past EVENT_DEDUPE_WINDOW forgotten. (Still named
+      // for what it did before partitioning, so the scheduled task and its /metrics keep their name.)
       name: "prune-events",
       everyMs: HOUR,
       run: async () => {
         const now = deps.clock.now();
-        const cutoff = subtractDuration(now, deps.config.eventRetention);
-        const deleted = await pruneEvents(deps.db, cutoff);
-        if (deleted > 0) deps.logger.info({ deleted, cutoff }, "pruned old events");
-        return { deleted };
+        const result = await maintainEvents(deps.db, now, { retention: deps.config.eventRetention, dedupeWindow: deps.config.eventDedupeWindow });
+        if (result.created.length > 0) deps.logger.info({ months: result.created }, "created event partitions ahead");
+        if (result.dropped.length > 0) deps.logger.info({ partitions: result.dropped, retention: deps.config.eventRetention }, "dropped event partitions past retention");
+        if (result.forgotten > 0) deps.logger.debug({ forgotten: result.forgotten }, "forgot messageIds past the dedupe window");
+        return { ...result };
       },
     },
   ];

@@ -25,6 +25,7 @@ import { renderTemplate, sampleContext } from "../../src/render/index.js";
 import { buildDeps, createLogger, reloadCampaigns } from "../../src/runtime/index.js";
 import { databaseUrl } from "../helpers/postgres.js";
 import { BENCH_DATABASE, freshSeededDatabase } from "./bench-database.js";
+import { benchEventPartitions } from "./partitions.js";
 import { peakRssOf, startService, startSink } from "./processes.js";
 
 const { values: args } = parseArgs({
@@ -161,6 +162,9 @@ async function main() {
       sql`select current_setting('autovacuum') as autovacuum, current_setting('shared_buffers') as shared_buffers, current_setting('server_version') as version`,
     );
     report.postgres = server;
+    // Event reads, partitioned events next to one plain table (test/bench/partitions.ts).
+    await settle();
+    if (!args.reuse && runs("partitions")) report.eventPartitions = await benchEventPartitions(deps.db, deps.campaigns, { now: new Date(), log });
     await settle();
     const smtpBaseline = runs("dispatch") ? await rawSmtp(deps, sink) : { count: 0, ms: 1 };
     if (runs("dispatch")) log(`raw SMTP: ${rate(smtpBaseline.count, smtpBaseline.ms)} emails/s`);

@@ -192,7 +192,8 @@ async function dropForLoad(client: pg.Client, table: string): Promise<string[]> 
   );
   for (const key of keys) await client.query(`alter table ${table} drop constraint ${key.name}`);
   for (const index of indexes) await client.query(`drop index ${index.name}`);
-  return [...indexes.map((index) => index.def), ...keys.map((key) => `alter table ${table} add constraint ${key.name} ${key.def}`)];
+  // A partitioned table's index is described `ON ONLY` the parent; made again, it must reach every partition.
+  return [...indexes.map((index) => index.def.replace(" ON ONLY ", " ON ")), ...keys.map((key) => `alter table ${table} add constraint ${key.name} ${key.def}`)];
 }
 
 /** A COPY … FROM STDIN on a connection of its own, written to with backpressure. */
@@ -232,6 +233,13 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedResul
     const base = Number(next);
     const rebuild: string[] = [];
     for (const table of ["customers", "customer_activity", "subscriptions", "payment_methods", "events"]) rebuild.push(...(await dropForLoad(client, table)));
+
+    // events is partitioned by month: every month the generated history spans (three years and
+    // some) needs its partition before COPY can route rows into it.
+    await client.query(
+      "select events_ensure_partition(m::date) from generate_series($1::timestamptz - interval '4 years', $1::timestamptz + interval '2 months', interval '1 month') as m",
+      [iso(now)],
+    );
 
     // One pass over the generator feeds five COPYs at once, each on its own connection.
     let t = performance.now();

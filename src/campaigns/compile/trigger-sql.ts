@@ -13,12 +13,25 @@ import { duration, type SqlScope, textList } from "./scope.js";
  */
 const activity = sql`(${textList(ACTIVITY_TYPES)})::event_type[]`;
 
-/** Which events an event-trigger pass looks at: the ones just stored, or a recent window (the safety sweep). */
-export type EventSelection = { ids: readonly number[] } | { receivedSince: Date; receivedBefore?: Date };
+/**
+ * Which events an event-trigger pass looks at: the ones just stored, or a recent window (the safety
+ * sweep). With the ids, the earliest and latest `occurredAt` among them, when known: `events` is
+ * partitioned by month of occurred_at, and the range lets PostgreSQL read only those months'
+ * partitions instead of probing every month's index for each id.
+ */
+export type EventSelection =
+  | { ids: readonly number[]; occurredFrom?: Date; occurredTo?: Date }
+  | { receivedSince: Date; receivedBefore?: Date };
 
 /** The selected events, as a condition on `e` (events): by id, or received in [receivedSince, receivedBefore). */
 export function eventSelectionSql(selection: EventSelection): SQL {
-  if ("ids" in selection) return sql`e.id = any(${bigintArray(selection.ids)})`;
+  if ("ids" in selection) {
+    const range =
+      selection.occurredFrom && selection.occurredTo
+        ? sql` and e.occurred_at between ${selection.occurredFrom.toISOString()}::timestamptz and ${selection.occurredTo.toISOString()}::timestamptz`
+        : sql``;
+    return sql`e.id = any(${bigintArray(selection.ids)})${range}`;
+  }
   const before = selection.receivedBefore ? sql` and e.received_at < ${selection.receivedBefore.toISOString()}::timestamptz` : sql``;
   return sql`e.received_at >= ${selection.receivedSince.toISOString()}::timestamptz${before}`;
 }
@@ -215,8 +228,9 @@ export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelect
           (e.name = 'subscription_resumed'
             and coalesce((e.properties ->> 'pausedSeconds')::numeric, 0) >= extract(epoch from ${gap}))
           or (e.type = any(${activity}) and e.source = 'segment'
-            -- The silence first: for a customer active lately (most of them) it fails on the first
-            -- recent event found, and the walk back through their older history is never made.
+            -- The silence first: it reads only the gap's month or two of events (the partitions
+            -- outside it are skipped as it runs), and for most events (someone active all along)
+            -- it settles the question. Activity before the gap may lie in any month: one probe per month.
             and not exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
               and p.source = 'segment' and p.id <> e.id and p.occurred_at >= e.occurred_at - ${gap} and p.occurred_at <= e.occurred_at)
             and exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})

@@ -19,13 +19,13 @@ export interface MatchResult {
 export async function matchEvents(
   db: Db,
   catalog: CampaignCatalog,
-  events: readonly { id: number; name: string; type: string; source?: string; customerId: number | null }[],
+  events: readonly { id: number; name: string; type: string; source?: string; customerId: number | null; occurredAt?: Date }[],
   now: Date,
   defaultTimeZone = "UTC",
 ): Promise<MatchResult> {
   const relevant = events.filter((event) => event.customerId !== null);
   if (relevant.length === 0) return { exited: new Map(), enrolled: new Map() };
-  const selection: EventSelection = { ids: relevant.map((event) => event.id) };
+  const selection: EventSelection = { ids: relevant.map((event) => event.id), ...occurredRange(relevant) };
   const described = relevant.map((event) => ({ name: event.name, type: event.type, source: event.source ?? "segment" }));
   const exited = await exitOnEvents(db, catalog, described.map((event) => event.name), selection, now);
   const enrolled = await enrollFromEvents(db, catalog, described, selection, now, defaultTimeZone);
@@ -46,4 +46,19 @@ export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since:
   const exited = await exitOnEvents(db, catalog, kinds.map((kind) => kind.name), selection, now);
   const enrolled = await enrollFromEvents(db, catalog, kinds, selection, now, defaultTimeZone);
   return { exited, enrolled };
+}
+
+/**
+ * The earliest and latest time among the events, when each one's is known; a millisecond wider on
+ * each side, as PostgreSQL keeps microseconds that a JavaScript Date does not.
+ */
+function occurredRange(events: readonly { occurredAt?: Date }[]): { occurredFrom?: Date; occurredTo?: Date } {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const event of events) {
+    if (!event.occurredAt) return {};
+    from = Math.min(from, event.occurredAt.getTime());
+    to = Math.max(to, event.occurredAt.getTime());
+  }
+  return { occurredFrom: new Date(from - 1), occurredTo: new Date(to + 1) };
 }

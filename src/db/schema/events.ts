@@ -1,19 +1,26 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { customers } from "./customers.js";
 
 export const eventType = pgEnum("event_type", ["identify", "track", "page", "screen", "group", "alias"]);
 export type EventType = (typeof eventType.enumValues)[number];
 
 /**
- * Something a customer did or that happened to them. `messageId` makes ingestion idempotent:
- * a client that retries a batch stores each event once. `occurredAt` is the client's time,
+ * Something a customer did or that happened to them. `occurredAt` is the client's time,
  * corrected for clock skew; `receivedAt` is ours.
+ *
+ * In PostgreSQL the table is partitioned by range of `occurred_at`, one partition a month
+ * (`events_2026_11` holds November 2026, UTC), so that retention drops whole months instead of
+ * deleting rows. drizzle cannot say so: `PARTITION BY RANGE`, the partitions and the function that
+ * creates them (`events_ensure_partition`) are written by hand in migrations/0015_events_partitioned.sql;
+ * what is declared here (columns, indexes, the key) is what drizzle-kit compares against.
+ * A unique key must hold the partition key, hence the primary key (id, occurred_at) — and why
+ * the one-event-per-messageId guarantee lives in `event_message_ids` instead of a unique index.
  */
 export const events = pgTable(
   "events",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint("id", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
     messageId: text("message_id").notNull(),
     type: eventType("type").notNull(),
     /** Track: the event name; page/screen: the page name; identify: `identify`. */
@@ -28,7 +35,7 @@ export const events = pgTable(
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex("events_message_id_key").on(t.messageId),
+    primaryKey({ name: "events_pkey", columns: [t.id, t.occurredAt] }),
     // Triggers and audiences ask "did customer X do Y in window W": one index range per question.
     index("events_customer_name_time_idx").on(t.customerId, t.name, t.occurredAt),
     index("events_name_time_idx").on(t.name, t.occurredAt),
@@ -43,3 +50,22 @@ export const events = pgTable(
 );
 export type Event = typeof events.$inferSelect;
 export type NewEvent = typeof events.$inferInsert;
+
+/**
+ * The messageIds stored recently, one row each: ingestion is idempotent per messageId (a client
+ * that retries a batch stores each event once) for as long as the row stays, EVENT_DEDUPE_WINDOW
+ * after `storedAt`. A unique index on `events.message_id` alone cannot exist on the partitioned
+ * table, and (message_id, occurred_at) would not do: a retried Segment message may carry a
+ * slightly different `occurredAt` (the skew correction follows its `sentAt`).
+ */
+export const eventMessageIds = pgTable(
+  "event_message_ids",
+  {
+    messageId: text("message_id").primaryKey(),
+    storedAt: timestamp("stored_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // The maintenance task forgets the oldest first, in bounded batches.
+    index("event_message_ids_stored_at_idx").on(t.storedAt),
+  ],
+);
