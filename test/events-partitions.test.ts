@@ -45,7 +45,7 @@ describe("events partitioned by month", () => {
     await resetState(harness);
   });
 
-  it("stores an event dated 14 months back in its month, made on demand, and triggers and exit goals act on it as on a fresh one", async () => {
+  it("stores an event dated 14 months back in its month, made on demand; old history starts nothing, but counts", async () => {
     expect(await partitions(harness)).not.toContain("events_2025_09");
     const backfill = await post(harness, "/v1/batch", {
       batch: [
@@ -59,13 +59,21 @@ describe("events partitioned by month", () => {
       { name: "Plan Limit Reached", partition: "events_2025_09" },
       { name: "payment_failed", partition: "events_2025_09" },
     ]);
-    expect(await enrollments(harness, "limit-hit")).toMatchObject([{ customer: "old-timer", status: "active" }]);
-    expect(await enrollments(harness, "dunning")).toMatchObject([{ customer: "late-payer", status: "active" }]);
+    // A moment 14 months gone starts no sequence now (EVENT_TRIGGER_MAX_AGE); the timeline still has it.
+    expect(await enrollments(harness, "limit-hit")).toEqual([]);
+    expect(await enrollments(harness, "dunning")).toEqual([]);
+  });
 
-    // The goal, backfilled too, in the month after (a partition of its own): it ends the sequence it came after.
-    await post(harness, "/v1/track", { userId: "late-payer", event: "invoice_paid", timestamp: "2025-10-02T09:00:00Z" });
+  it("matches a late event that lands in last month's partition as it would a fresh one: the trigger, then the goal", async () => {
+    clock.set(new Date("2026-12-02T06:00:00Z"));
+    // Two days late, dated November: it goes to November's partition and still starts dunning.
+    await post(harness, "/v1/track", { userId: "late-payer", event: "payment_failed", timestamp: "2026-11-30T08:00:00Z" });
+    expect(await enrollments(harness, "dunning")).toMatchObject([{ customer: "late-payer", status: "active" }]);
+    // The goal, late too and in the same old month, ends the sequence it came after.
+    await post(harness, "/v1/track", { userId: "late-payer", event: "invoice_paid", timestamp: "2026-11-30T20:00:00Z" });
     expect(await enrollments(harness, "dunning")).toMatchObject([{ customer: "late-payer", status: "exited", end_reason: "goal: invoice_paid" }]);
-    expect(await partitions(harness)).toEqual(expect.arrayContaining(["events_2025_09", "events_2025_10"]));
+    const months = await queryRows<{ partition: string }>(harness.deps.db, sql`select distinct tableoid::regclass::text as partition from events`);
+    expect(months).toEqual([{ partition: "events_2026_11" }]);
   });
 
   it("stores each messageId once when 20 requests carrying overlapping ids arrive at once, even with times in different months", async () => {
