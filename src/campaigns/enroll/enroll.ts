@@ -35,15 +35,25 @@ export async function enrollFromEvents(
   now: Date,
   defaultTimeZone = "UTC",
 ): Promise<Map<string, Enrolled[]>> {
-  const campaigns = new Map<string, LoadedCampaign>();
-  for (const event of events) for (const campaign of catalog.listeningTo(event)) campaigns.set(campaign.id, campaign);
   const result = new Map<string, Enrolled[]>();
-  for (const campaign of campaigns.values()) {
-    const { trigger } = campaign.definition;
-    if (!isEventTrigger(trigger)) continue;
-    const scope = new SqlScope(now);
-    const enrolled = await run(db, enrollSql(campaign, eventCandidatesSql(trigger, selection, scope), scope, defaultTimeZone, "by-customer"));
+  for (const campaign of campaignsListeningTo(catalog, events)) {
+    const enrolled = await enrollCampaignFromEvents(db, campaign, selection, now, defaultTimeZone);
     if (enrolled.length > 0) result.set(campaign.id, enrolled);
   }
   return result;
+}
+
+/** The running event-triggered campaigns that any of these events may start. */
+export function campaignsListeningTo(catalog: CampaignCatalog, events: readonly { name: string; type: string; source: string }[]): LoadedCampaign[] {
+  const campaigns = new Map<string, LoadedCampaign>();
+  for (const event of events) for (const campaign of catalog.listeningTo(event)) campaigns.set(campaign.id, campaign);
+  return [...campaigns.values()].filter((campaign) => isEventTrigger(campaign.definition.trigger));
+}
+
+/** One event-triggered campaign's enrollments from the selected events: one statement. */
+export async function enrollCampaignFromEvents(db: Db, campaign: LoadedCampaign, selection: EventSelection, now: Date, defaultTimeZone = "UTC"): Promise<Enrolled[]> {
+  const { trigger } = campaign.definition;
+  if (!isEventTrigger(trigger)) return [];
+  const scope = new SqlScope(now);
+  return run(db, enrollSql(campaign, eventCandidatesSql(trigger, selection, scope), scope, defaultTimeZone, "by-customer"));
 }

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
+import type { ExitGoal } from "../definition/index.js";
 import { conditionSql, type EventSelection, eventSelectionSql, propertiesSql, SqlScope } from "../compile/index.js";
 
 /**
@@ -9,50 +10,73 @@ import { conditionSql, type EventSelection, eventSelectionSql, propertiesSql, Sq
  */
 export async function exitOnEvents(db: Db, catalog: CampaignCatalog, names: Iterable<string>, selection: EventSelection, now: Date): Promise<Map<string, number>> {
   const ended = new Map<string, number>();
+  for (const { campaign, goals } of exitGoalsFor(catalog, names)) {
+    const count = await exitCampaignOnEvents(db, campaign, goals, selection, now);
+    if (count > 0) ended.set(campaign.id, count);
+  }
+  return ended;
+}
+
+type EventGoal = Extract<ExitGoal, { event: string }>;
+
+/** The running campaigns with an exit goal among these event names, each with those goals by name. */
+export function exitGoalsFor(catalog: CampaignCatalog, names: Iterable<string>): { campaign: LoadedCampaign; goals: Map<string, EventGoal[]> }[] {
+  const byCampaign = new Map<string, { campaign: LoadedCampaign; goals: Map<string, EventGoal[]> }>();
   for (const name of new Set(names)) {
     for (const { campaign, goals } of catalog.exitingOn(name)) {
-      const scope = new SqlScope(now);
-      const matches = sql.join(
-        goals.map((goal) => sql`(${propertiesSql(goal.where, sql`e.properties`, scope)})`),
-        sql` or `,
-      );
-      // The selected events first, materialised, then each one's enrollments in the campaign by
-      // customer (an index lookup per event): the cost follows the batch, not the campaign's size.
-      const reached = (enrollments: SQL) => sql`
-        e as materialized (
-          select e.id, e.name, e.customer_id, e.occurred_at from events e
-          where ${eventSelectionSql(selection)} and e.name = ${name} and e.customer_id is not null and (${matches})),
-        hit as (
-          select distinct on (x.id) x.id, e.name, e.occurred_at
-          from e cross join lateral (
-            select en.id from enrollments en
-            -- By the customer's enrollments (a handful), the campaign only as a filter: with
-            -- statistics taken before a campaign grew, the planner believes it has one enrollment
-            -- and would walk all of them for every event, through the (campaign, entered_at) index.
-            where en.customer_id = e.customer_id and en.campaign_id || '' = ${campaign.id} and ${enrollments}
-              -- After the moment that started it (the trigger event's own time when there is one:
-              -- billing events can be delivered late, and "paid" must still end "payment failed").
-              and e.occurred_at >= coalesce((select t.occurred_at from events t where t.id = en.trigger_event_id), en.entered_at)
-            -- Not flattened into a join: a hash over every enrollment of the campaign is what this avoids.
-            offset 0) x
-          order by x.id, e.occurred_at)`;
-      const rows = await queryRows<{ id: number }>(
-        db,
-        sql`
-          with ${reached(sql`en.status = 'active'`)}
-          update enrollments en set status = 'exited', ended_at = ${now.toISOString()}::timestamptz,
-            end_reason = 'goal: ' || hit.name, goal_reached_at = hit.occurred_at
-          from hit where en.id = hit.id and en.status = 'active'
-          returning en.id`,
-      );
-      if (rows.length > 0) ended.set(campaign.id, (ended.get(campaign.id) ?? 0) + rows.length);
-      // A goal reached after the sequence ended (or was stopped) still counts as a conversion
-      // when it falls inside the conversion window: the measurement must not depend on how long the sequence is.
-      await db.execute(sql`
-        with ${reached(sql`en.status <> 'active' and en.goal_reached_at is null and e.occurred_at <= en.entered_at + ${campaign.definition.conversion_window}::interval`)}
-        update enrollments en set goal_reached_at = hit.occurred_at
-        from hit where en.id = hit.id and en.goal_reached_at is null`);
+      const entry = byCampaign.get(campaign.id) ?? { campaign, goals: new Map<string, EventGoal[]>() };
+      entry.goals.set(name, goals);
+      byCampaign.set(campaign.id, entry);
     }
+  }
+  return [...byCampaign.values()];
+}
+
+/** One campaign's exits for the selected events, goal name by goal name; returns how many enrollments ended. */
+export async function exitCampaignOnEvents(db: Db, campaign: LoadedCampaign, goalsByName: Map<string, EventGoal[]>, selection: EventSelection, now: Date): Promise<number> {
+  let ended = 0;
+  for (const [name, goals] of goalsByName) {
+    const scope = new SqlScope(now);
+    const matches = sql.join(
+      goals.map((goal) => sql`(${propertiesSql(goal.where, sql`e.properties`, scope)})`),
+      sql` or `,
+    );
+    // The selected events first, materialised, then each one's enrollments in the campaign by
+    // customer (an index lookup per event): the cost follows the batch, not the campaign's size.
+    const reached = (enrollments: SQL) => sql`
+      e as materialized (
+        select e.id, e.name, e.customer_id, e.occurred_at from events e
+        where ${eventSelectionSql(selection)} and e.name = ${name} and e.customer_id is not null and (${matches})),
+      hit as (
+        select distinct on (x.id) x.id, e.name, e.occurred_at
+        from e cross join lateral (
+          select en.id from enrollments en
+          -- By the customer's enrollments (a handful), the campaign only as a filter: with
+          -- statistics taken before a campaign grew, the planner believes it has one enrollment
+          -- and would walk all of them for every event, through the (campaign, entered_at) index.
+          where en.customer_id = e.customer_id and en.campaign_id || '' = ${campaign.id} and ${enrollments}
+            -- After the moment that started it (the trigger event's own time when there is one:
+            -- billing events can be delivered late, and "paid" must still end "payment failed").
+            and e.occurred_at >= coalesce((select t.occurred_at from events t where t.id = en.trigger_event_id), en.entered_at)
+          -- Not flattened into a join: a hash over every enrollment of the campaign is what this avoids.
+          offset 0) x
+        order by x.id, e.occurred_at)`;
+    const rows = await queryRows<{ id: number }>(
+      db,
+      sql`
+        with ${reached(sql`en.status = 'active'`)}
+        update enrollments en set status = 'exited', ended_at = ${now.toISOString()}::timestamptz,
+          end_reason = 'goal: ' || hit.name, goal_reached_at = hit.occurred_at
+        from hit where en.id = hit.id and en.status = 'active'
+        returning en.id`,
+    );
+    ended += rows.length;
+    // A goal reached after the sequence ended (or was stopped) still counts as a conversion
+    // when it falls inside the conversion window: the measurement must not depend on how long the sequence is.
+    await db.execute(sql`
+      with ${reached(sql`en.status <> 'active' and en.goal_reached_at is null and e.occurred_at <= en.entered_at + ${campaign.definition.conversion_window}::interval`)}
+      update enrollments en set goal_reached_at = hit.occurred_at
+      from hit where en.id = hit.id and en.goal_reached_at is null`);
   }
   return ended;
 }

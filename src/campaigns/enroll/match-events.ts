@@ -2,8 +2,9 @@ import { sql } from "drizzle-orm";
 import { type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog } from "../catalog.js";
 import { type EventSelection, eventSelectionSql } from "../compile/index.js";
-import { type Enrolled, enrollFromEvents } from "./enroll.js";
-import { exitOnEvents } from "./exits.js";
+import type { LoadedCampaign } from "../catalog.js";
+import { campaignsListeningTo, type Enrolled, enrollCampaignFromEvents, enrollFromEvents } from "./enroll.js";
+import { exitCampaignOnEvents, exitGoalsFor, exitOnEvents } from "./exits.js";
 
 export interface MatchResult {
   /** Enrollments ended because their exit goal arrived, per campaign. */
@@ -27,8 +28,24 @@ export async function matchEvents(
   if (relevant.length === 0) return { exited: new Map(), enrolled: new Map() };
   const selection: EventSelection = { ids: relevant.map((event) => event.id), ...occurredRange(relevant) };
   const described = relevant.map((event) => ({ name: event.name, type: event.type, source: event.source ?? "segment" }));
-  const exited = await exitOnEvents(db, catalog, described.map((event) => event.name), selection, now);
-  const enrolled = await enrollFromEvents(db, catalog, described, selection, now, defaultTimeZone);
+  // Campaign by campaign, at once (each on a connection of its own): a campaign's exit goals
+  // before its trigger, as below; campaigns touch only their own enrollments, so nothing orders
+  // one campaign's statements against another's, and a group of events waits for the slowest
+  // campaign rather than for all of them in turn.
+  const exits = new Map(exitGoalsFor(catalog, described.map((event) => event.name)).map((entry) => [entry.campaign.id, entry]));
+  const triggered = new Map(campaignsListeningTo(catalog, described).map((campaign) => [campaign.id, campaign]));
+  const campaigns = new Map<string, LoadedCampaign>([...[...exits.values()].map((entry) => [entry.campaign.id, entry.campaign] as const), ...triggered]);
+  const exited = new Map<string, number>();
+  const enrolled = new Map<string, Enrolled[]>();
+  await Promise.all(
+    [...campaigns.values()].map(async (campaign) => {
+      const goals = exits.get(campaign.id)?.goals;
+      const ended = goals ? await exitCampaignOnEvents(db, campaign, goals, selection, now) : 0;
+      if (ended > 0) exited.set(campaign.id, ended);
+      const started = triggered.has(campaign.id) ? await enrollCampaignFromEvents(db, campaign, selection, now, defaultTimeZone) : [];
+      if (started.length > 0) enrolled.set(campaign.id, started);
+    }),
+  );
   return { exited, enrolled };
 }
 
