@@ -12,7 +12,7 @@
  * worker's CPU profile to .rekindle/bench/profile-send.
  */
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -41,7 +41,7 @@ export interface SendDefaultsResult {
   emails: number;
   seconds: number;
   emailsPerSecond: number;
-  /** The faster of the two raw baselines. */
+  /** The faster of the two raw baselines (each the mean of a measurement before and one after the worker's run). */
   rawPerSecond: number;
   ratio: number;
   completed: boolean;
@@ -53,19 +53,27 @@ export interface SendDefaultsResult {
     sameConnectionsPerSecond: number;
     connections: number;
     inFlight: number;
+    /** Each measurement, before and after the worker's run. */
+    runs: { poolDefaults: number; sameConnections: number }[];
   };
   /** CPU the worker process used while sending, in cores (1 = one core busy all the time). */
   workerCores: number;
   /** CPU of the whole machine while sending, in cores (out of `cpus`). */
   machineCores: number;
+  /** The same by command name (every `node` process together: the worker, the sink, the bench, and whatever else runs). */
+  commandCores: Record<string, number>;
   outcomes: Record<string, number>;
 }
 
 const rate = (count: number, ms: number) => Math.round((count / ms) * 1000);
 
-/** The environment without the delivery settings, so the worker runs on their defaults. */
+/**
+ * The environment with the delivery settings blanked, so the worker runs on their defaults: an
+ * empty value counts as unset, and it also hides any the bench's own environment holds (the
+ * worker inherits it).
+ */
 export function withDefaultDelivery(env: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !(DELIVERY_SETTINGS as readonly string[]).includes(key)));
+  return { ...env, ...Object.fromEntries(DELIVERY_SETTINGS.map((key) => [key, ""])) };
 }
 
 /** Seconds of CPU a process has used (user + system), from /proc. */
@@ -80,6 +88,20 @@ async function machineCpuSeconds(): Promise<number> {
   const cpu = (await readFile("/proc/stat", "utf8")).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = cpu;
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+/** CPU seconds used so far by every process of the machine, summed by command name (postgres, redis-server, node...). */
+async function cpuByCommand(): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => undefined);
+    const match = stat && /^\d+ \((.*)\) (.*)$/s.exec(stat);
+    if (!match) continue;
+    const fields = match[2]!.split(" ");
+    totals.set(match[1]!, (totals.get(match[1]!) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+  }
+  return totals;
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -117,10 +139,11 @@ export async function sendDefaults(
   deps: Deps,
   env: Record<string, string>,
   sink: Sink,
-  options: { emails: number; log: (line: string) => void; nodeArgs?: string[] },
+  options: { emails: number; log: (line: string) => void; nodeArgs?: string[]; overrides?: Record<string, string> },
 ): Promise<SendDefaultsResult> {
   const { log } = options;
-  const workerEnv = { ...withDefaultDelivery(env), PORT: "0" };
+  // Overrides are for trying other settings while working on the defaults (`--set`); the bench has none.
+  const workerEnv = { ...withDefaultDelivery(env), ...options.overrides, PORT: "0" };
   const config: Config = loadConfig(workerEnv);
   const settings = {
     sendConcurrency: config.delivery.sendConcurrency,
@@ -132,11 +155,16 @@ export async function sendDefaults(
   const campaign = deps.campaigns.get("winback-inactive")!;
   const run = randomBytes(3).toString("hex");
 
-  // The raw baselines first, on a machine with nothing else of ours running.
-  const rawCount = options.emails;
-  const poolDefaultsPerSecond = await rawPool(deps, sink, rawCount, undefined);
-  const sameConnectionsPerSecond = await rawPool(deps, sink, rawCount, settings.smtpMaxConnections);
-  log(`  raw nodemailer pool: ${poolDefaultsPerSecond} emails/s with its defaults, ${sameConnectionsPerSecond} emails/s with ${settings.smtpMaxConnections} connections`);
+  // The raw baselines before and after the worker's run, each figure the mean of the two, so that
+  // whatever else loads the machine meanwhile weighs on both sides alike.
+  const rawRuns: { poolDefaults: number; sameConnections: number }[] = [];
+  const measureRaw = async () => {
+    const poolDefaults = await rawPool(deps, sink, options.emails, undefined);
+    const sameConnections = await rawPool(deps, sink, options.emails, settings.smtpMaxConnections);
+    rawRuns.push({ poolDefaults, sameConnections });
+    log(`  raw nodemailer pool: ${poolDefaults} emails/s with its defaults, ${sameConnections} emails/s with ${settings.smtpMaxConnections} connections`);
+  };
+  await measureRaw();
 
   const worker = await startService("worker", workerEnv, "worker running", options.nodeArgs ?? []);
   try {
@@ -166,7 +194,7 @@ export async function sendDefaults(
       select count(*)::int as n from scheduled`);
     const emails = created!.n;
     const t = performance.now();
-    const [workerCpu, machineCpu] = [await cpuSeconds(worker.child.pid!), await machineCpuSeconds()];
+    const [workerCpu, machineCpu, commandsCpu] = [await cpuSeconds(worker.child.pid!), await machineCpuSeconds(), await cpuByCommand()];
     let handed = 0;
     const completed = await waitFor(async () => {
       handed = (await sink.count()) - before;
@@ -175,11 +203,21 @@ export async function sendDefaults(
     const ms = performance.now() - t;
     const workerCores = +(((await cpuSeconds(worker.child.pid!)) - workerCpu) / (ms / 1000)).toFixed(2);
     const machineCores = +(((await machineCpuSeconds()) - machineCpu) / (ms / 1000)).toFixed(2);
+    const commandCores = Object.fromEntries(
+      [...(await cpuByCommand())]
+        .map(([command, seconds]) => [command, +((seconds - (commandsCpu.get(command) ?? 0)) / (ms / 1000)).toFixed(2)] as const)
+        .filter(([, cores]) => cores >= 0.01)
+        .sort((a, b) => b[1] - a[1]),
+    );
     // The rows' last writes may trail the sink's count by a batch.
     await waitFor(async () => (await outboxDue()) === 0, 30_000);
     const outcomes = await queryRows<{ status: string; n: number }>(deps.db, sql`
       select m.status::text, count(*)::int as n from messages m join enrollments e on e.id = m.enrollment_id
       where e.trigger_key = ${`send-defaults-${run}`} and m.step_id = 'check-in' group by 1 order by 1`);
+    await worker.stop();
+    await measureRaw();
+    const mean = (key: "poolDefaults" | "sameConnections") => Math.round(rawRuns.reduce((sum, run) => sum + run[key], 0) / rawRuns.length);
+    const [poolDefaultsPerSecond, sameConnectionsPerSecond] = [mean("poolDefaults"), mean("sameConnections")];
     const emailsPerSecond = rate(handed, ms);
     const rawPerSecond = Math.max(poolDefaultsPerSecond, sameConnectionsPerSecond);
     return {
@@ -190,9 +228,10 @@ export async function sendDefaults(
       ratio: +(emailsPerSecond / rawPerSecond).toFixed(2),
       completed,
       settings,
-      raw: { poolDefaultsPerSecond, sameConnectionsPerSecond, connections: settings.smtpMaxConnections, inFlight: RAW_IN_FLIGHT },
+      raw: { poolDefaultsPerSecond, sameConnectionsPerSecond, connections: settings.smtpMaxConnections, inFlight: RAW_IN_FLIGHT, runs: rawRuns },
       workerCores,
       machineCores,
+      commandCores,
       outcomes: Object.fromEntries(outcomes.map((o) => [o.status, o.n])),
     };
   } finally {
@@ -208,8 +247,11 @@ async function main(): Promise<void> {
       emails: { type: "string", default: "20000" },
       seed: { type: "string", default: "42" },
       profile: { type: "boolean", default: false },
+      // `--set SEND_CONCURRENCY=50`: the worker with this setting instead of its default (the figures are then not the defaults').
+      set: { type: "string", multiple: true, default: [] },
     },
   });
+  const overrides = Object.fromEntries(args.set.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   log(`seeding ${args.customers} customers into ${process.env.BENCH_DATABASE ?? "rekindle_bench"}`);
   const { url } = await freshSeededDatabase({ customers: Number(args.customers), seed: Number(args.seed), now: new Date(), log: (line) => log(`  ${line}`) });
@@ -239,8 +281,8 @@ async function main(): Promise<void> {
     await deps.db.execute(sql`analyze`);
     await deps.db.execute(sql`checkpoint`);
     const nodeArgs = args.profile ? ["--cpu-prof", "--cpu-prof-dir=.rekindle/bench/profile-send"] : [];
-    const result = await sendDefaults(deps, env, sink, { emails: Number(args.emails), log, nodeArgs });
-    log(`one worker, default settings: ${JSON.stringify(result)}`);
+    const result = await sendDefaults(deps, env, sink, { emails: Number(args.emails), log, nodeArgs, overrides });
+    log(`one worker, ${args.set.length > 0 ? `settings ${args.set.join(" ")}` : "default settings"}: ${JSON.stringify(result)}`);
   } finally {
     const keys = await deps.redis.keys(`${prefix}:*`);
     for (let i = 0; i < keys.length; i += 1000) await deps.redis.del(...keys.slice(i, i + 1000));
