@@ -25,6 +25,7 @@ import { buildDeps, createLogger, reloadCampaigns } from "../../src/runtime/inde
 import { databaseUrl } from "../helpers/postgres.js";
 import { BENCH_DATABASE, freshSeededDatabase } from "./bench-database.js";
 import { startService, startSink } from "./processes.js";
+import { sendDefaults } from "./send-defaults.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -242,6 +243,10 @@ async function main() {
     report.redis = await redisWithWaiting(deps);
     await api.stop();
     await Promise.all(workers.map((worker) => worker.stop()));
+    // One worker on its default delivery settings (send-defaults.ts), once the others have stopped.
+    await settle();
+    report.sendDefaults = await sendDefaults(deps, env, sink, { emails: Math.min(DISPATCH, 20_000), log });
+    log(`one worker, default settings: ${JSON.stringify(report.sendDefaults)}`);
     report.render = render(deps);
   } finally {
     const keys = await deps.redis.keys(`${prefix}:*`);
@@ -473,6 +478,7 @@ function printTable(report: Record<string, unknown>) {
     [`ingestion, /v1/batch of 100, ${r.ingestion.clients} clients (events/s)`, n(r.ingestion.eventsPerSecond), n(r.ingestion.rawEventsPerSecond), `${r.ingestion.ratio}x`, "≥ 5,000/s"],
     [`dispatch: ${n(r.dispatch.messages)} due at once → SMTP sink (${r.dispatch.workers} workers)`, `${r.dispatch.seconds} s${r.dispatch.completed ? "" : " (timed out)"}`, "", "", "≤ 60 s"],
     [`delivery (emails/s, ${r.dispatch.smtpConnections} SMTP connections)`, n(r.dispatch.emailsPerSecond), n(r.dispatch.rawNodemailerPerSecond), `${r.dispatch.ratio}x`, "≥ 0.5x raw"],
+    [`one worker, default settings: ${n(r.sendDefaults.emails)} emails → sink (emails/s)`, n(r.sendDefaults.emailsPerSecond), n(r.sendDefaults.rawPerSecond), `${r.sendDefaults.ratio}x`, "≥ 0.5x raw"],
     ["peak RSS, API process", MB(r.memory.apiPeakRssBytes), "", "", "≤ 400 MB"],
     [`peak RSS, worker process (largest of ${r.memory.workerPeaksBytes.length})`, MB(r.memory.workerPeakRssBytes), "", "", "≤ 400 MB"],
     [`Redis used_memory, ${n(r.redis.messagesWaiting)} waiting in the outbox`, `${n(r.redis.usedMemoryWithWaitingBytes)} B`, `${n(r.redis.usedMemoryEmptyBytes)} B`, `+${n(r.redis.growthBytes)} B`, "flat"],
