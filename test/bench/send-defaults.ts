@@ -58,6 +58,10 @@ export interface SendDefaultsResult {
   };
   /** CPU the worker process used while sending, in cores (1 = one core busy all the time). */
   workerCores: number;
+  /** The worker's CPU per email sent, in milliseconds (everything it does: dispatch, claims, render, SMTP, results, the queue). */
+  workerCpuMsPerEmail: number;
+  /** The raw sender's CPU per email, in milliseconds: what nodemailer alone costs. */
+  rawCpuMsPerEmail: number;
   /** CPU of the whole machine while sending, in cores (out of `cpus`). */
   machineCores: number;
   /** The same by command name (every `node` process together: the worker, the sink, the bench, and whatever else runs). */
@@ -113,6 +117,9 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   return false;
 }
 
+/** CPU milliseconds per email of the bench process while sending raw (the last measurement): nodemailer's own cost. */
+let rawCpuMsPerEmail = 0;
+
 /** Pooled nodemailer, `count` emails to the sink with RAW_IN_FLIGHT in flight; emails per second. */
 async function rawPool(deps: Deps, sink: Sink, count: number, connections: number | undefined): Promise<number> {
   const template = deps.campaigns.get("winback-inactive")!.templates.get("check-in")!.get(null)!;
@@ -120,12 +127,15 @@ async function rawPool(deps: Deps, sink: Sink, count: number, connections: numbe
   const transport = nodemailer.createTransport({ url: sink.url, pool: true, ...(connections !== undefined && { maxConnections: connections }) });
   let next = 0;
   const t = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: RAW_IN_FLIGHT }, async () => {
     for (let i = next++; i < count; i = next++) {
       await transport.sendMail({ from: "Bench <bench@example.com>", to: `raw${i}@example.com`, subject: email.subject, html: email.html, text: email.text });
     }
   }));
   const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  rawCpuMsPerEmail = (used.user + used.system) / 1000 / count;
   transport.close();
   return rate(count, ms);
 }
@@ -158,9 +168,12 @@ export async function sendDefaults(
   // The raw baselines before and after the worker's run, each figure the mean of the two, so that
   // whatever else loads the machine meanwhile weighs on both sides alike.
   const rawRuns: { poolDefaults: number; sameConnections: number }[] = [];
+  const rawCpu: number[] = [];
   const measureRaw = async () => {
     const poolDefaults = await rawPool(deps, sink, options.emails, undefined);
+    rawCpu.push(rawCpuMsPerEmail);
     const sameConnections = await rawPool(deps, sink, options.emails, settings.smtpMaxConnections);
+    rawCpu.push(rawCpuMsPerEmail);
     rawRuns.push({ poolDefaults, sameConnections });
     log(`  raw nodemailer pool: ${poolDefaults} emails/s with its defaults, ${sameConnections} emails/s with ${settings.smtpMaxConnections} connections`);
   };
@@ -201,7 +214,8 @@ export async function sendDefaults(
       return handed >= emails;
     }, TIMEOUT_MS);
     const ms = performance.now() - t;
-    const workerCores = +(((await cpuSeconds(worker.child.pid!)) - workerCpu) / (ms / 1000)).toFixed(2);
+    const workerCpuSeconds = (await cpuSeconds(worker.child.pid!)) - workerCpu;
+    const workerCores = +(workerCpuSeconds / (ms / 1000)).toFixed(2);
     const machineCores = +(((await machineCpuSeconds()) - machineCpu) / (ms / 1000)).toFixed(2);
     const commandCores = Object.fromEntries(
       [...(await cpuByCommand())]
@@ -230,6 +244,8 @@ export async function sendDefaults(
       settings,
       raw: { poolDefaultsPerSecond, sameConnectionsPerSecond, connections: settings.smtpMaxConnections, inFlight: RAW_IN_FLIGHT, runs: rawRuns },
       workerCores,
+      workerCpuMsPerEmail: +((workerCpuSeconds * 1000) / Math.max(1, handed)).toFixed(2),
+      rawCpuMsPerEmail: +(rawCpu.reduce((a, b) => a + b, 0) / rawCpu.length).toFixed(2),
       machineCores,
       commandCores,
       outcomes: Object.fromEntries(outcomes.map((o) => [o.status, o.n])),
