@@ -64,7 +64,7 @@ export interface SendDefaultsResult {
   rawCpuMsPerEmail: number;
   /** CPU of the whole machine while sending, in cores (out of `cpus`). */
   machineCores: number;
-  /** The same by command name (every `node` process together: the worker, the sink, the bench, and whatever else runs). */
+  /** The same by command name (every `node` process together: the worker, the sink, the bench, and whatever else runs), processes that ended meanwhile left out. */
   commandCores: Record<string, number>;
   outcomes: Record<string, number>;
 }
@@ -94,17 +94,24 @@ async function machineCpuSeconds(): Promise<number> {
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
 }
 
-/** CPU seconds used so far by every process of the machine, summed by command name (postgres, redis-server, node...). */
-async function cpuByCommand(): Promise<Map<string, number>> {
-  const totals = new Map<string, number>();
+/** CPU seconds used so far by each process of the machine, by pid, with its command name (postgres, redis-server, node...). */
+async function cpuByProcess(): Promise<Map<string, { command: string; seconds: number }>> {
+  const processes = new Map<string, { command: string; seconds: number }>();
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => undefined);
     const match = stat && /^\d+ \((.*)\) (.*)$/s.exec(stat);
     if (!match) continue;
     const fields = match[2]!.split(" ");
-    totals.set(match[1]!, (totals.get(match[1]!) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    processes.set(entry, { command: match[1]!, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
   }
+  return processes;
+}
+
+/** CPU used between two snapshots, summed by command name; a process that ended meanwhile is not counted. */
+function cpuByCommand(before: Map<string, { command: string; seconds: number }>, after: Map<string, { command: string; seconds: number }>): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const [pid, { command, seconds }] of after) totals.set(command, (totals.get(command) ?? 0) + seconds - (before.get(pid)?.seconds ?? 0));
   return totals;
 }
 
@@ -207,7 +214,7 @@ export async function sendDefaults(
       select count(*)::int as n from scheduled`);
     const emails = created!.n;
     const t = performance.now();
-    const [workerCpu, machineCpu, commandsCpu] = [await cpuSeconds(worker.child.pid!), await machineCpuSeconds(), await cpuByCommand()];
+    const [workerCpu, machineCpu, commandsCpu] = [await cpuSeconds(worker.child.pid!), await machineCpuSeconds(), await cpuByProcess()];
     let handed = 0;
     const completed = await waitFor(async () => {
       handed = (await sink.count()) - before;
@@ -218,8 +225,8 @@ export async function sendDefaults(
     const workerCores = +(workerCpuSeconds / (ms / 1000)).toFixed(2);
     const machineCores = +(((await machineCpuSeconds()) - machineCpu) / (ms / 1000)).toFixed(2);
     const commandCores = Object.fromEntries(
-      [...(await cpuByCommand())]
-        .map(([command, seconds]) => [command, +((seconds - (commandsCpu.get(command) ?? 0)) / (ms / 1000)).toFixed(2)] as const)
+      [...cpuByCommand(commandsCpu, await cpuByProcess())]
+        .map(([command, seconds]) => [command, +(seconds / (ms / 1000)).toFixed(2)] as const)
         .filter(([, cores]) => cores >= 0.01)
         .sort((a, b) => b[1] - a[1]),
     );
