@@ -11,7 +11,8 @@ describe("the periodic tasks and the maintenance task", () => {
   let harness: Harness;
   const clock = new FixedClock(new Date("2026-11-22T12:00:00Z"));
   beforeAll(async () => {
-    harness = await startHarness({ worker: true, clock, env: { EVENT_RETENTION: "P30D" }, campaigns: { quiet: campaignYaml("quiet", { type: "event", name: "Went Quiet" }) } });
+    // DISPATCH_INTERVAL set: the gap below checks that the task runs at the interval it was given, whatever the default.
+    harness = await startHarness({ worker: true, clock, env: { EVENT_RETENTION: "P30D", DISPATCH_INTERVAL: "PT5S" }, campaigns: { quiet: campaignYaml("quiet", { type: "event", name: "Went Quiet" }) } });
   });
   afterAll(async () => {
     await harness.stop();

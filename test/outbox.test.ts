@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseCampaignFile } from "../src/campaigns/index.js";
 import { queryRows } from "../src/db/index.js";
+import { dispatchDue } from "../src/delivery/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
@@ -76,6 +77,26 @@ describe("the outbox", () => {
     });
     await post(harness, "/v1/track", { userId: "dst", event: "payment_failed" });
     expect(new Date((await outbox())[0]!.due_at).toISOString()).toBe("2026-03-08T13:00:00.000Z");
+  });
+
+  it("hands everything due to the send queue in one dispatch pass, however many statements' batches it takes", async () => {
+    // 2,500 emails due at once: more than one batch (1,000 rows a statement); none waits for the next DISPATCH_INTERVAL.
+    const campaign = harness.deps.campaigns.get("morning")!;
+    await harness.deps.db.execute(sql`
+      with c as (insert into customers (external_id, email) select 'bulk-' || g, 'bulk-' || g || '@example.com' from generate_series(1, 2500) g returning id),
+      en as (insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id, trigger_key)
+             select ${campaign.id}, ${campaign.versionId}, id, 'active', 'hello', 'bulk' from c returning id, customer_id)
+      insert into messages (enrollment_id, step_id, kind, category, campaign_version_id, customer_id, status, due_at)
+      select id, 'hello', 'email', 'winback', ${campaign.versionId}, customer_id, 'scheduled', ${NOW.toISOString()}::timestamptz from en`);
+    const send = harness.deps.queues.queue("send");
+    try {
+      const pass = await dispatchDue(harness.deps);
+      expect(pass.dispatched).toBe(2500);
+      expect(await send.getWaitingCount()).toBe(2500);
+      expect((await outbox()).filter((row) => row.status !== "queued")).toEqual([]);
+    } finally {
+      await send.obliterate({ force: true });
+    }
   });
 });
 

@@ -12,6 +12,16 @@ describe("loadConfig", () => {
     expect(config.mail.smtpUrl).toBe("log");
   });
 
+  it("sizes a worker's sending for throughput, with a connection count providers accept", () => {
+    const { delivery, mail } = loadConfig({});
+    expect(delivery.sendConcurrency).toBe(100);
+    expect(delivery.dispatchInterval).toBe("PT1S");
+    expect(mail.maxConnections).toBe(10);
+    // Fewer jobs at once than connections: no more connections than jobs.
+    expect(loadConfig({ SEND_CONCURRENCY: "4" }).mail.maxConnections).toBe(4);
+    expect(loadConfig({ SMTP_MAX_CONNECTIONS: "20" }).mail.maxConnections).toBe(20);
+  });
+
   it("names every bad variable in one message", () => {
     let caught: unknown;
     try {
