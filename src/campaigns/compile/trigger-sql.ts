@@ -146,7 +146,13 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
         from customers c
         where ((c.signed_up_at <= ${latest} and c.signed_up_at > ${earliest})
             or (c.signed_up_at is null and c.created_at <= ${latest} and c.created_at > ${earliest}))
-          and not exists (select 1 from events ev where ev.customer_id = c.id and ev.name = ${trigger.activation_event})`;
+          -- One probe per candidate, of the months from a month before their sign-up on
+          -- (activation comes after sign-up; the other months are skipped as the query runs):
+          -- not a hash of every activation event ever, which a partition a month made the
+          -- planner prefer. OFFSET 0 keeps the subquery a per-candidate probe. A customer with
+          -- no sign-up date (known only from events) has every month read.
+          and not exists (select 1 from events ev where ev.customer_id = c.id and ev.name = ${trigger.activation_event}
+            and ev.occurred_at >= coalesce(c.signed_up_at - interval '31 days', '-infinity') offset 0)`;
     }
 
     case "tenure": {
