@@ -41,13 +41,22 @@ export function holdoutSql(campaignId: string, share: number): SQL {
 }
 
 /** Candidates (`m`), joined to their customer (`c`), filtered by audience and re-entry. */
-export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, lookup: EnrollmentLookup = "by-campaign"): { from: SQL; where: SQL } {
+export function qualifiedSql(
+  campaign: LoadedCampaign,
+  candidates: SQL,
+  scope: SqlScope,
+  lookup: EnrollmentLookup = "by-campaign",
+  /** No candidate's moment is earlier than this (the selected events' earliest time): lets the goal's probe be planned for those months alone. */
+  momentsFrom?: Date,
+): { from: SQL; where: SQL } {
   const audience = campaign.definition.audience ? conditionSql(campaign.definition.audience, scope) : sql`true`;
   // A goal already reached after the moment (a "paid" delivered before its "payment failed") means there is nothing to do.
   const goals = campaign.definition.exit.flatMap((goal) => ("event" in goal ? [goal.event] : []));
   const goalReached =
     goals.length > 0
-      ? sql` and not exists (select 1 from events g where g.customer_id = m.customer_id and g.name = any(${textList(goals)}) and g.occurred_at >= m.sort_at)`
+      ? sql` and not exists (select 1 from events g where g.customer_id = m.customer_id and g.name = any(${textList(goals)}) and g.occurred_at >= m.sort_at${
+          momentsFrom ? sql` and g.occurred_at >= ${momentsFrom.toISOString()}::timestamptz` : sql``
+        })`
       : sql``;
   const reentry = reentrySql(campaign.id, campaign.definition.reentry, scope, lookup);
   // Joins are rendered after the conditions, which is when we know which ones they need.
@@ -67,8 +76,8 @@ export function qualifiedSql(campaign: LoadedCampaign, candidates: SQL, scope: S
  * One statement that enrolls every qualifying candidate: set-based, idempotent (ON CONFLICT DO
  * NOTHING against the unique indexes), one enrollment per customer (their earliest moment).
  */
-export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, defaultTimeZone: string, lookup: EnrollmentLookup = "by-campaign"): SQL {
-  const { from, where } = qualifiedSql(campaign, candidates, scope, lookup);
+export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, defaultTimeZone: string, lookup: EnrollmentLookup = "by-campaign", momentsFrom?: Date): SQL {
+  const { from, where } = qualifiedSql(campaign, candidates, scope, lookup, momentsFrom);
   const plan = planFrom(campaign.definition, campaign.definition.steps[0]!.id);
   // The enrollments and their first outbox rows, in one statement.
   return sql`

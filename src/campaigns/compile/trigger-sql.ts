@@ -227,6 +227,13 @@ export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelect
       return base(sql`e.name = ${trigger.event}`);
     case "returned_after_pause": {
       const gap = duration(trigger.min_pause);
+      // The selected events' time range as constants too, so that the silence's probe is planned
+      // for the gap's months alone rather than for every month (planning every month's partition
+      // cost more than running the probe).
+      const silenceBounds =
+        "ids" in selection && selection.occurredFrom && selection.occurredTo
+          ? sql` and p.occurred_at >= ${selection.occurredFrom.toISOString()}::timestamptz - ${gap} and p.occurred_at <= ${selection.occurredTo.toISOString()}::timestamptz`
+          : sql``;
       // Either the subscription resumed after a long enough pause, or the customer was active
       // again after a long enough silence (and had been active before it: a return, not a first visit).
       return base(
@@ -241,7 +248,7 @@ export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelect
             -- estimates, and with a partition a month it put the probe of every month first.
             and case
               when exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
-                and p.source = 'segment' and p.id <> e.id and p.occurred_at >= e.occurred_at - ${gap} and p.occurred_at <= e.occurred_at) then false
+                and p.source = 'segment' and p.id <> e.id and p.occurred_at >= e.occurred_at - ${gap} and p.occurred_at <= e.occurred_at${silenceBounds}) then false
               else exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
                 and p.source = 'segment' and p.occurred_at < e.occurred_at - ${gap})
             end))`,

@@ -55,5 +55,6 @@ export async function enrollCampaignFromEvents(db: Db, campaign: LoadedCampaign,
   const { trigger } = campaign.definition;
   if (!isEventTrigger(trigger)) return [];
   const scope = new SqlScope(now);
-  return run(db, enrollSql(campaign, eventCandidatesSql(trigger, selection, scope), scope, defaultTimeZone, "by-customer"));
+  const momentsFrom = "ids" in selection ? selection.occurredFrom : undefined;
+  return run(db, enrollSql(campaign, eventCandidatesSql(trigger, selection, scope), scope, defaultTimeZone, "by-customer", momentsFrom));
 }

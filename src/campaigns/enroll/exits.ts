@@ -57,10 +57,11 @@ export async function exitCampaignOnEvents(db: Db, campaign: LoadedCampaign, goa
           where en.customer_id = e.customer_id and en.campaign_id || '' = ${campaign.id} and ${enrollments}
             -- After the moment that started it (the trigger event's own time when there is one:
             -- billing events can be delivered late, and "paid" must still end "payment failed").
-            -- The trigger's time is in the facts it recorded; the lookup by id (a probe of every
-            -- month's partition) is only for enrollments recorded without it.
+            -- The trigger's time is in the facts it recorded (an event trigger's occurredAt, a
+            -- cancel-page visit's visitedAt), not looked up by id: that lookup would probe (and
+            -- plan for) every month's partition of events, for every group of events matched.
             and e.occurred_at >= coalesce((en.matched_facts ->> 'occurredAt')::timestamptz,
-              (select t.occurred_at from events t where t.id = en.trigger_event_id), en.entered_at)
+              (en.matched_facts ->> 'visitedAt')::timestamptz, en.entered_at)
           -- Not flattened into a join: a hash over every enrollment of the campaign is what this avoids.
           offset 0) x
         order by x.id, e.occurred_at)`;
