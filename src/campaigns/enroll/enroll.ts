@@ -20,7 +20,9 @@ export async function scanCampaign(db: Db, campaign: LoadedCampaign, now: Date, 
   const { trigger } = campaign.definition;
   if (isEventTrigger(trigger)) return [];
   const scope = new SqlScope(now);
-  return run(db, enrollSql(campaign, scanCandidatesSql(trigger, scope), scope, defaultTimeZone));
+  // Every scan trigger's moment is the scan's now, but a cancel-page visit's (the visit's own time).
+  const momentsFrom = trigger.type === "cancel_page_visited" ? undefined : now;
+  return run(db, enrollSql(campaign, scanCandidatesSql(trigger, scope), scope, defaultTimeZone, "by-campaign", momentsFrom));
 }
 
 /**
