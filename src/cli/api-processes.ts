@@ -63,3 +63,6 @@ export function superviseApiProcesses(count: number, logger: Logger): void {
 
 /** Whether this process is one of the API processes a `rekindle api` supervises. */
 export const isSupervisedApiProcess = (): boolean => cluster.isWorker;
+
+/** Whether this process is the only one, or the first of those a `rekindle api` supervises (the one that speaks for all). */
+export const isFirstApiProcess = (): boolean => !cluster.isWorker || cluster.worker?.id === 1;

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { type Config, configSecrets, DEVELOPMENT_API_KEY, DEVELOPMENT_WRITE_KEY } from "../config/index.js";
 import { buildDeps, createLogger, requireMigrated, reloadCampaigns, type Runtime, type Service, startApi, startWorker } from "../runtime/index.js";
 import { durationMs } from "../time/index.js";
-import { isSupervisedApiProcess, superviseApiProcesses } from "./api-processes.js";
+import { isFirstApiProcess, isSupervisedApiProcess, superviseApiProcesses } from "./api-processes.js";
 import { configOrExit, fail } from "./shared.js";
 
 /**
@@ -62,7 +62,8 @@ async function runServices(what: { api: boolean; worker: boolean; migrate: boole
     if (what.api) {
       const api = await startApi(deps);
       services.push(api);
-      announceConsole(config, api.url, logger, (line) => process.stdout.write(`${line}\n`));
+      // With API_PROCESSES, the first process says it for all of them.
+      if (isFirstApiProcess()) announceConsole(config, api.url, logger, (line) => process.stdout.write(`${line}\n`));
     }
   } catch (error) {
     for (const service of services.reverse()) await service.stop().catch(() => {});
