@@ -52,16 +52,28 @@ export class Scheduler {
   start(): void {
     const shortest = Math.min(...this.#options.tasks.map((task) => task.everyMs));
     const pollMs = this.#options.pollMs ?? Math.max(50, Math.min(1_000, shortest));
-    void this.#poll();
-    this.#timer = setInterval(() => void this.#poll(), pollMs);
+    this.#pollNow();
+    this.#timer = setInterval(() => this.#pollNow(), pollMs);
   }
 
-  /** Stops claiming runs and waits for the ones in progress. */
+  /**
+   * Stops claiming runs and waits for the ones in progress — including a run that a poll still in
+   * flight is claiming at this moment: without waiting for that poll, its run would start after
+   * stop() returned, and hold a database connection while the process closed its pool.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.#inFlight;
     await Promise.allSettled(this.#running.values());
+  }
+
+  #inFlight: Promise<void> | undefined;
+
+  #pollNow(): void {
+    if (this.#polling) return;
+    this.#inFlight = this.#poll();
   }
 
   async #poll(): Promise<void> {
