@@ -25,26 +25,6 @@ export async function scanCampaign(db: Db, campaign: LoadedCampaign, now: Date, 
   return run(db, enrollSql(campaign, scanCandidatesSql(trigger, scope), scope, defaultTimeZone, "by-campaign", momentsFrom));
 }
 
-/**
- * Enrolls the customers of the selected events in every campaign listening to them: one
- * statement per campaign, whatever the number of events.
- */
-export async function enrollFromEvents(
-  db: Db,
-  catalog: CampaignCatalog,
-  events: readonly { name: string; type: string; source: string }[],
-  selection: EventSelection,
-  now: Date,
-  defaultTimeZone = "UTC",
-): Promise<Map<string, Enrolled[]>> {
-  const result = new Map<string, Enrolled[]>();
-  for (const campaign of campaignsListeningTo(catalog, events)) {
-    const enrolled = await enrollCampaignFromEvents(db, campaign, selection, now, defaultTimeZone);
-    if (enrolled.length > 0) result.set(campaign.id, enrolled);
-  }
-  return result;
-}
-
 /** The running event-triggered campaigns that any of these events may start. */
 export function campaignsListeningTo(catalog: CampaignCatalog, events: readonly { name: string; type: string; source: string }[]): LoadedCampaign[] {
   const campaigns = new Map<string, LoadedCampaign>();
@@ -52,7 +32,7 @@ export function campaignsListeningTo(catalog: CampaignCatalog, events: readonly 
   return [...campaigns.values()].filter((campaign) => isEventTrigger(campaign.definition.trigger));
 }
 
-/** One event-triggered campaign's enrollments from the selected events: one statement. */
+/** Enrolls the customers of the selected events in one event-triggered campaign: one statement, whatever the number of events. */
 export async function enrollCampaignFromEvents(db: Db, campaign: LoadedCampaign, selection: EventSelection, now: Date, defaultTimeZone = "UTC"): Promise<Enrolled[]> {
   const { trigger } = campaign.definition;
   if (!isEventTrigger(trigger)) return [];

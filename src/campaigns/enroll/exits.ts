@@ -4,19 +4,6 @@ import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
 import type { ExitGoal } from "../definition/index.js";
 import { conditionSql, type EventSelection, eventSelectionSql, propertiesSql, SqlScope } from "../compile/index.js";
 
-/**
- * Ends active enrollments whose exit goal event arrived (after they entered): the card was
- * updated, the invoice was paid, the customer logged in. Returns how many ended, per campaign.
- */
-export async function exitOnEvents(db: Db, catalog: CampaignCatalog, names: Iterable<string>, selection: EventSelection, now: Date): Promise<Map<string, number>> {
-  const ended = new Map<string, number>();
-  for (const { campaign, goals } of exitGoalsFor(catalog, names)) {
-    const count = await exitCampaignOnEvents(db, campaign, goals, selection, now);
-    if (count > 0) ended.set(campaign.id, count);
-  }
-  return ended;
-}
-
 type EventGoal = Extract<ExitGoal, { event: string }>;
 
 /** The running campaigns with an exit goal among these event names, each with those goals by name. */
@@ -32,7 +19,11 @@ export function exitGoalsFor(catalog: CampaignCatalog, names: Iterable<string>):
   return [...byCampaign.values()];
 }
 
-/** One campaign's exits for the selected events, goal name by goal name; returns how many enrollments ended. */
+/**
+ * Ends one campaign's active enrollments whose exit goal event arrived (after they entered): the
+ * card was updated, the invoice was paid, the customer logged in. Goal name by goal name; returns
+ * how many ended.
+ */
 export async function exitCampaignOnEvents(db: Db, campaign: LoadedCampaign, goalsByName: Map<string, EventGoal[]>, selection: EventSelection, now: Date): Promise<number> {
   let ended = 0;
   for (const [name, goals] of goalsByName) {

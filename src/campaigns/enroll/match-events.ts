@@ -1,10 +1,9 @@
 import { sql } from "drizzle-orm";
 import { type Db, queryRows } from "../../db/index.js";
-import type { CampaignCatalog } from "../catalog.js";
+import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
 import { type EventSelection, eventSelectionSql } from "../compile/index.js";
-import type { LoadedCampaign } from "../catalog.js";
-import { campaignsListeningTo, type Enrolled, enrollCampaignFromEvents, enrollFromEvents } from "./enroll.js";
-import { exitCampaignOnEvents, exitGoalsFor, exitOnEvents } from "./exits.js";
+import { campaignsListeningTo, type Enrolled, enrollCampaignFromEvents } from "./enroll.js";
+import { exitCampaignOnEvents, exitGoalsFor } from "./exits.js";
 
 export interface MatchResult {
   /** Enrollments ended because their exit goal arrived, per campaign. */
@@ -27,26 +26,8 @@ export async function matchEvents(
   const relevant = events.filter((event) => event.customerId !== null);
   if (relevant.length === 0) return { exited: new Map(), enrolled: new Map() };
   const selection: EventSelection = { ids: relevant.map((event) => event.id), ...occurredRange(relevant) };
-  const described = relevant.map((event) => ({ name: event.name, type: event.type, source: event.source ?? "segment" }));
-  // Campaign by campaign, at once (each on a connection of its own): a campaign's exit goals
-  // before its trigger, as below; campaigns touch only their own enrollments, so nothing orders
-  // one campaign's statements against another's, and a group of events waits for the slowest
-  // campaign rather than for all of them in turn.
-  const exits = new Map(exitGoalsFor(catalog, described.map((event) => event.name)).map((entry) => [entry.campaign.id, entry]));
-  const triggered = new Map(campaignsListeningTo(catalog, described).map((campaign) => [campaign.id, campaign]));
-  const campaigns = new Map<string, LoadedCampaign>([...[...exits.values()].map((entry) => [entry.campaign.id, entry.campaign] as const), ...triggered]);
-  const exited = new Map<string, number>();
-  const enrolled = new Map<string, Enrolled[]>();
-  await Promise.all(
-    [...campaigns.values()].map(async (campaign) => {
-      const goals = exits.get(campaign.id)?.goals;
-      const ended = goals ? await exitCampaignOnEvents(db, campaign, goals, selection, now) : 0;
-      if (ended > 0) exited.set(campaign.id, ended);
-      const started = triggered.has(campaign.id) ? await enrollCampaignFromEvents(db, campaign, selection, now, defaultTimeZone) : [];
-      if (started.length > 0) enrolled.set(campaign.id, started);
-    }),
-  );
-  return { exited, enrolled };
+  const kinds = relevant.map((event) => ({ name: event.name, type: event.type, source: event.source ?? "segment" }));
+  return matchSelection(db, catalog, kinds, selection, now, defaultTimeZone);
 }
 
 /**
@@ -59,9 +40,39 @@ export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since:
     db,
     sql`select distinct name, type::text as type, source from events e where ${eventSelectionSql(selection)} and customer_id is not null`,
   );
-  if (kinds.length === 0) return { exited: new Map(), enrolled: new Map() };
-  const exited = await exitOnEvents(db, catalog, kinds.map((kind) => kind.name), selection, now);
-  const enrolled = await enrollFromEvents(db, catalog, kinds, selection, now, defaultTimeZone);
+  return matchSelection(db, catalog, kinds, selection, now, defaultTimeZone);
+}
+
+/**
+ * The selected events (of these kinds) against every campaign they concern, campaign by campaign
+ * at once, each on a connection of its own: a campaign's exit goals before its trigger; campaigns
+ * touch only their own enrollments, so nothing orders one campaign's statements against another's,
+ * and a group of events waits for the slowest campaign rather than for all of them in turn.
+ */
+async function matchSelection(
+  db: Db,
+  catalog: CampaignCatalog,
+  kinds: readonly { name: string; type: string; source: string }[],
+  selection: EventSelection,
+  now: Date,
+  defaultTimeZone: string,
+): Promise<MatchResult> {
+  const exits = new Map(exitGoalsFor(catalog, kinds.map((kind) => kind.name)).map((entry) => [entry.campaign.id, entry]));
+  const listening = campaignsListeningTo(catalog, kinds);
+  const triggered = new Set(listening.map((campaign) => campaign.id));
+  const campaigns = new Map<string, LoadedCampaign>();
+  for (const campaign of [...[...exits.values()].map((entry) => entry.campaign), ...listening]) campaigns.set(campaign.id, campaign);
+  const exited = new Map<string, number>();
+  const enrolled = new Map<string, Enrolled[]>();
+  await Promise.all(
+    [...campaigns.values()].map(async (campaign) => {
+      const goals = exits.get(campaign.id)?.goals;
+      const ended = goals ? await exitCampaignOnEvents(db, campaign, goals, selection, now) : 0;
+      if (ended > 0) exited.set(campaign.id, ended);
+      const started = triggered.has(campaign.id) ? await enrollCampaignFromEvents(db, campaign, selection, now, defaultTimeZone) : [];
+      if (started.length > 0) enrolled.set(campaign.id, started);
+    }),
+  );
   return { exited, enrolled };
 }
 
