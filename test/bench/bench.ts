@@ -11,7 +11,6 @@
  * Prints a table and writes .rekindle/bench/report.json.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
@@ -26,7 +25,8 @@ import { buildDeps, createLogger, reloadCampaigns } from "../../src/runtime/inde
 import { databaseUrl } from "../helpers/postgres.js";
 import { BENCH_DATABASE, freshSeededDatabase } from "./bench-database.js";
 import { benchEventPartitions } from "./partitions.js";
-import { peakRssOf, startService, startSink } from "./processes.js";
+import { descendants } from "../helpers/process-tree.js";
+import { benchEnv, cpuMsOf, peakRssOf, startService, startSink } from "./processes.js";
 import { sendDefaults } from "./send-defaults.js";
 
 const { values: args } = parseArgs({
@@ -129,16 +129,7 @@ async function main() {
   const sink = await startSink();
   const prefix = `bench-${randomBytes(3).toString("hex")}`;
   const env = {
-    NODE_ENV: "development",
-    DATABASE_URL: url,
-    REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
-    REDIS_PREFIX: prefix,
-    SMTP_URL: sink.url,
-    SECRET_KEY: "bench-secret-key-0123456789abcdef0123456789",
-    WRITE_KEYS: "bench-write-key-000000",
-    API_KEYS: "bench-api-key-0000000000",
-    TEMPLATES_DIR: "templates",
-    LOG_LEVEL: "info",
+    ...benchEnv({ databaseUrl: url, smtpUrl: sink.url, prefix }),
     SEND_CONCURRENCY: String(SEND_CONCURRENCY),
     // The same SMTP connections in all as the raw baseline, shared out between the workers.
     SMTP_MAX_CONNECTIONS: String(Math.max(1, Math.round(SMTP_CONNECTIONS / WORKERS))),
@@ -251,7 +242,7 @@ async function main() {
     const apiUrl = (JSON.parse(api.readyLine) as { url: string }).url;
     // With API_PROCESSES > 1, the processes that take requests are the children of the one started.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const apiPids = [api.child.pid!, ...childrenOf(api.child.pid!)];
+    const apiPids = [api.child.pid!, ...descendants(api.child.pid!).map((p) => p.pid)];
     report.apiProcesses = Number(args["api-processes"]);
     if (runs("ingestion")) {
       await settle();
@@ -315,30 +306,6 @@ async function concurrently(count: number, clients: number, work: (i: number) =>
     for (let i = next++; i < count; i = next++) await work(i);
   }));
   return performance.now() - t;
-}
-
-/** The processes whose parent is `pid`. */
-function childrenOf(pid: number): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-/** CPU time a process has used so far, in ms (Linux /proc; 100 ticks a second). */
-function cpuMsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
 }
 
 /**

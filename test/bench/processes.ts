@@ -1,5 +1,6 @@
 /** The services under measurement, as the real `rekindle api` / `rekindle worker` processes, and the SMTP sink. */
 import { type ChildProcess, fork, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 
@@ -10,6 +11,33 @@ export interface ServiceProcess {
   /** Peak resident memory so far (the kernel's high-water mark), in bytes. */
   peakRss(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** CPU time a process has used so far (user + system), in ms, from /proc (100 ticks a second); 0 once it has gone. */
+export function cpuMsOf(pid: number): number {
+  try {
+    // After the command name (which may hold spaces): utime and stime are the 12th and 13th fields.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** The environment of the Rekindle processes under measurement: the bench's database, a Redis prefix of its own, the sink. */
+export function benchEnv(options: { databaseUrl: string; smtpUrl: string; prefix: string }): Record<string, string> {
+  return {
+    NODE_ENV: "development",
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+    REDIS_PREFIX: options.prefix,
+    SMTP_URL: options.smtpUrl,
+    SECRET_KEY: "bench-secret-key-0123456789abcdef0123456789",
+    WRITE_KEYS: "bench-write-key-000000",
+    API_KEYS: "bench-api-key-0000000000",
+    TEMPLATES_DIR: "templates",
+    LOG_LEVEL: "info",
+  };
 }
 
 export async function peakRssOf(pid: number): Promise<number> {

@@ -24,7 +24,7 @@ import { queryRows } from "../../src/db/index.js";
 import { renderTemplate, sampleContext } from "../../src/render/index.js";
 import { buildDeps, createLogger, reloadCampaigns } from "../../src/runtime/index.js";
 import { freshSeededDatabase } from "./bench-database.js";
-import { startService, startSink } from "./processes.js";
+import { benchEnv, cpuMsOf, startService, startSink } from "./processes.js";
 
 type Deps = Awaited<ReturnType<typeof buildDeps>>["deps"];
 type Sink = Awaited<ReturnType<typeof startSink>>;
@@ -78,13 +78,6 @@ const rate = (count: number, ms: number) => Math.round((count / ms) * 1000);
  */
 export function withDefaultDelivery(env: Record<string, string>): Record<string, string> {
   return { ...env, ...Object.fromEntries(DELIVERY_SETTINGS.map((key) => [key, ""])) };
-}
-
-/** Seconds of CPU a process has used (user + system), from /proc. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).replace(/^.*\) /s, "").split(" ");
-  // After the command name: state is field 3, utime 14 and stime 15 (1-based) of the full line.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Seconds of CPU the whole machine has used (every core, everything but idle and iowait), from /proc. */
@@ -214,14 +207,14 @@ export async function sendDefaults(
       select count(*)::int as n from scheduled`);
     const emails = created!.n;
     const t = performance.now();
-    const [workerCpu, machineCpu, commandsCpu] = [await cpuSeconds(worker.child.pid!), await machineCpuSeconds(), await cpuByProcess()];
+    const [workerCpu, machineCpu, commandsCpu] = [cpuMsOf(worker.child.pid!) / 1000, await machineCpuSeconds(), await cpuByProcess()];
     let handed = 0;
     const completed = await waitFor(async () => {
       handed = (await sink.count()) - before;
       return handed >= emails;
     }, TIMEOUT_MS);
     const ms = performance.now() - t;
-    const workerCpuSeconds = (await cpuSeconds(worker.child.pid!)) - workerCpu;
+    const workerCpuSeconds = (cpuMsOf(worker.child.pid!) / 1000) - workerCpu;
     const workerCores = +(workerCpuSeconds / (ms / 1000)).toFixed(2);
     const machineCores = +(((await machineCpuSeconds()) - machineCpu) / (ms / 1000)).toFixed(2);
     const commandCores = Object.fromEntries(
@@ -280,18 +273,7 @@ async function main(): Promise<void> {
   const { url } = await freshSeededDatabase({ customers: Number(args.customers), seed: Number(args.seed), now: new Date(), log: (line) => log(`  ${line}`) });
   const sink = await startSink();
   const prefix = `bench-send-${randomBytes(3).toString("hex")}`;
-  const env = {
-    NODE_ENV: "development",
-    DATABASE_URL: url,
-    REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
-    REDIS_PREFIX: prefix,
-    SMTP_URL: sink.url,
-    SECRET_KEY: "bench-secret-key-0123456789abcdef0123456789",
-    WRITE_KEYS: "bench-write-key-000000",
-    API_KEYS: "bench-api-key-0000000000",
-    TEMPLATES_DIR: "templates",
-    LOG_LEVEL: "info",
-  };
+  const env = benchEnv({ databaseUrl: url, smtpUrl: sink.url, prefix });
   const runtime = await buildDeps(loadConfig({ ...env, PORT: "0" }), createLogger("warn"));
   const { deps } = runtime;
   try {
