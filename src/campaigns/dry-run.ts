@@ -1,4 +1,5 @@
-import { type Db, queryRows } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../db/index.js";
 import type { LoadedCampaign } from "./catalog.js";
 import { dryRunSql, eventCandidatesSql, scanCandidatesSql, SqlScope } from "./compile/index.js";
 import { isEventTrigger } from "./definition/index.js";
@@ -23,8 +24,9 @@ export async function dryRun(db: Db, campaign: LoadedCampaign, now: Date, option
   const candidates = isEventTrigger(trigger)
     ? eventCandidatesSql(trigger, { receivedSince: new Date(now.getTime() - eventWindowMs) }, scope)
     : scanCandidatesSql(trigger, scope);
-  const rows = await queryRows<{ external_id: string; email: string | null; facts: Record<string, unknown>; trigger_key: string; total: string | number }>(
+  const rows = await queryRows(
     db,
+    z.object({ external_id: z.string(), email: z.string().nullable(), facts: col.jsonObject, trigger_key: z.string(), total: col.int8 }),
     dryRunSql(campaign, candidates, scope, options.sample ?? 10),
   );
   return {

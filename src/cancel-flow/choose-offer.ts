@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { conditionSql, SqlScope } from "../campaigns/index.js";
+import { z } from "zod";
 import { type Db, queryRows } from "../db/index.js";
 import type { CancelFlow, Offer } from "./definition.js";
 
@@ -24,6 +25,6 @@ export async function chooseOffer(db: Db, flow: CancelFlow, reasonId: string, cu
   if (candidates.length === 0) return undefined;
   const scope = new SqlScope(now);
   const tests = candidates.map((offer, i) => sql`${offer.audience ? conditionSql(offer.audience, scope) : sql`true`} as ${sql.identifier(`o${i}`)}`);
-  const [row] = await queryRows<Record<string, boolean | null>>(db, sql`select ${sql.join(tests, sql`, `)} from customers c ${scope.joins()} where c.id = ${customerId}`);
+  const [row] = await queryRows(db, z.record(z.string(), z.boolean().nullable()), sql`select ${sql.join(tests, sql`, `)} from customers c ${scope.joins()} where c.id = ${customerId}`);
   return candidates.find((_, i) => row?.[`o${i}`] === true);
 }

@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
 import { matchAfterCommit } from "../campaigns/index.js";
 import { customers, type CancelSession, queryRows } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
@@ -60,8 +61,9 @@ function formatDate(value: Date | string | null | undefined, locale: string, tim
 
 /** The placeholders' values for a session's pages, in its language. */
 export async function textValues(deps: Deps, session: CancelSession, texts: FlowTexts): Promise<TextValues> {
-  const [row] = await queryRows<{ current_period_end: string | null; timezone: string | null }>(
+  const [row] = await queryRows(
     deps.db,
+    z.object({ current_period_end: z.string().nullable(), timezone: z.string().nullable() }),
     sql`select (select current_period_end from subscriptions s where s.customer_id = c.id order by (s.status <> 'canceled') desc, s.updated_at desc, s.id desc limit 1) as current_period_end,
                c.timezone from customers c where c.id = ${session.customerId}`,
   );

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { Temporal } from "temporal-polyfill";
-import { type CancelDecision, cancelSessions, type CancelSession, type Db, queryRows, type ShownOffer } from "../db/index.js";
+import { z } from "zod";
+import { type CancelDecision, cancelSessions, type CancelSession, type Db, col, queryRows, type ShownOffer } from "../db/index.js";
 import type { StoredEvent } from "../events/index.js";
 import { chooseOffer, inHoldout } from "./choose-offer.js";
 import type { CancelFlow, Offer } from "./definition.js";
@@ -13,8 +14,9 @@ export const OPEN_STATUSES = ["started", "reason_given"] as const;
 
 /** The customer's live subscription (else the latest), as the session records it. */
 async function liveSubscription(db: Db, customerId: number) {
-  const [row] = await queryRows<{ external_id: string; plan: string | null; mrr_minor: string | number; currency: string }>(
+  const [row] = await queryRows(
     db,
+    z.object({ external_id: z.string(), plan: z.string().nullable(), mrr_minor: col.int8, currency: z.string() }),
     sql`select external_id, plan, mrr_minor, currency::text from subscriptions where customer_id = ${customerId}
         order by (status <> 'canceled') desc, updated_at desc, id desc limit 1`,
   );

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { type Db, queryRows } from "../db/index.js";
 
 export interface CardLinkCustomer {
@@ -13,8 +14,9 @@ export interface CardLinkCustomer {
  * customers (0.5 ms with an index), once per click, never per email.
  */
 export async function cardLinkCustomer(db: Db, customerId: number): Promise<CardLinkCustomer | undefined> {
-  const [row] = await queryRows<{ external_id: string; stripe_id: string | null }>(
+  const [row] = await queryRows(
     db,
+    z.object({ external_id: z.string(), stripe_id: z.string().nullable() }),
     sql`select c.external_id,
                (select s.stripe_id from stripe_customers s where s.customer_id = c.id
                  order by s.source_updated_at desc nulls last, s.created_at desc limit 1) as stripe_id

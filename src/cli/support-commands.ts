@@ -13,12 +13,14 @@ export function registerSupportCommands(program: Command): void {
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }) => {
       const config = configOrExit();
-      const { openDatabase, queryRows } = await import("../db/index.js");
+      const { col, openDatabase, queryRows } = await import("../db/index.js");
+      const { z } = await import("zod");
       const { sql } = await import("drizzle-orm");
       const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
       try {
-        const rows = await queryRows<{ id: number; customer: string; campaign: string; step: string; to_address: string | null; updated_at: string }>(
+        const rows = await queryRows(
           database.db,
+          z.object({ id: col.int, customer: z.string(), campaign: z.string(), step: z.string(), to_address: z.string().nullable(), updated_at: z.string() }),
           sql`select m.id::int, c.external_id as customer, en.campaign_id as campaign, m.step_id as step, m.to_address, m.updated_at
               from messages m join customers c on c.id = m.customer_id join enrollments en on en.id = m.enrollment_id
               where m.status = 'uncertain' order by m.updated_at`,

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../db/index.js";
 
 /** One customer found by support's search box. */
 export interface CustomerMatch {
@@ -22,8 +23,9 @@ const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)
  * so the cost does not grow with the number of customers.
  */
 export async function searchCustomers(db: Db, query: string, limit: number): Promise<CustomerMatch[]> {
-  const rows = await queryRows<{ external_id: string; email: string | null; name: string | null; plan: string | null; last_seen_at: string | null; match: CustomerMatch["match"] }>(
+  const rows = await queryRows(
     db,
+    z.object({ external_id: z.string(), email: z.string().nullable(), name: z.string().nullable(), plan: z.string().nullable(), last_seen_at: col.timestamp.nullable(), match: z.enum(["id", "id_prefix", "email"]) }),
     sql`select f.*, (select a.last_seen_at from customer_activity a where a.customer_id = f.id) as last_seen_at from (
         (select id, external_id, email, name, plan, 'id' as match, 0 as rank, '' as sort from customers where external_id = ${query})
         union all
@@ -41,7 +43,7 @@ export async function searchCustomers(db: Db, query: string, limit: number): Pro
   for (const row of rows) {
     if (seen.has(row.external_id)) continue;
     seen.add(row.external_id);
-    matches.push({ id: row.external_id, email: row.email, name: row.name, plan: row.plan, lastSeenAt: row.last_seen_at && new Date(row.last_seen_at).toISOString(), match: row.match });
+    matches.push({ id: row.external_id, email: row.email, name: row.name, plan: row.plan, lastSeenAt: row.last_seen_at && row.last_seen_at.toISOString(), match: row.match });
     if (matches.length === limit) break;
   }
   return matches;

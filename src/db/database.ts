@@ -1,7 +1,6 @@
 import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { databaseUnavailable } from "./database-unavailable-error.js";
@@ -156,10 +155,4 @@ async function openPglite(dataDir: string): Promise<Database> {
       await unlock();
     },
   };
-}
-
-/** Runs raw SQL and returns its rows, typed by the caller (both drivers return `{ rows }`). */
-export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
 }

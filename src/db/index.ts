@@ -1,5 +1,8 @@
 export { DatabaseUnavailableError } from "./database-unavailable-error.js";
-export { DatabaseInUseError, MIGRATIONS_FOLDER, openDatabase, queryRows, type Database, type DatabaseOptions, type Db, type Tx } from "./database.js";
+export { DatabaseInUseError, MIGRATIONS_FOLDER, openDatabase, type Database, type DatabaseOptions, type Db, type Tx } from "./database.js";
+export * as col from "./columns.js";
+export { queryRows } from "./rows.js";
+export { RowShapeError } from "./row-shape-error.js";
 export { pendingMigrations } from "./pending-migrations.js";
 export { bigintArray, textArray } from "./sql/text-array.js";
 export * from "./schema/index.js";

@@ -1,7 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { type Db, MIGRATIONS_FOLDER, queryRows } from "./database.js";
+import { z } from "zod";
+import * as col from "./columns.js";
+import { type Db, MIGRATIONS_FOLDER } from "./database.js";
+import { queryRows } from "./rows.js";
 
 interface Journal {
   entries: { idx: number; when: number; tag: string }[];
@@ -15,8 +18,9 @@ export async function pendingMigrations(db: Db): Promise<string[]> {
   const journal = JSON.parse(await readFile(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as Journal;
   let last = 0;
   try {
-    const [row] = await queryRows<{ created_at: string | number | null }>(
+    const [row] = await queryRows(
       db,
+      z.object({ created_at: col.int8.nullable() }),
       sql`select max(created_at) as created_at from drizzle.__drizzle_migrations`,
     );
     last = Number(row?.created_at ?? 0);

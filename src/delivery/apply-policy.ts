@@ -1,11 +1,11 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { LoadedCampaign } from "../campaigns/index.js";
-import { bigintArray, queryRows, textArray, type Tx } from "../db/index.js";
+import { bigintArray, col, type MessageOutcome, queryRows, textArray, type Tx } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { capAllowsAt, capRemaining, nextOpening } from "../policy/index.js";
 import { durationMs } from "../time/index.js";
 import { groupBy } from "./group-by.js";
-import type { MessageOutcome } from "./message-outcome.js";
 import { at } from "./outbox.js";
 
 export type Policy = { type: "send" } | { type: "defer"; until: Date; outcome: MessageOutcome } | { type: "skip"; outcome: MessageOutcome };
@@ -36,14 +36,16 @@ export async function loadPolicyFacts(tx: Tx, deps: Deps, emails: readonly { cus
   const horizon = Math.max(...frequencyCap.map((rule) => durationMs(rule.window, now)));
   const exempt = textArray(frequencyCapExempt);
   const counted = sql`m.customer_id = any(${customers}) and m.kind = 'email' and coalesce(m.category, '') <> all(${exempt})`;
-  const sends = await queryRows<{ customer_id: number; at: string }>(
+  const sends = await queryRows(
     tx,
+    z.object({ customer_id: col.int, at: col.timestamp }),
     sql`select m.customer_id::int, coalesce(m.sent_at, m.updated_at) as at from messages m
         where ${counted} and m.status in ('sent', 'sending') and coalesce(m.sent_at, m.updated_at) > ${at(new Date(now.getTime() - horizon))}`,
   );
-  for (const [customer, list] of groupBy(sends, (send) => send.customer_id)) facts.sends.set(customer, list.map((send) => new Date(send.at)));
-  const waiting = await queryRows<{ customer_id: number; id: number; priority: number }>(
+  for (const [customer, list] of groupBy(sends, (send) => send.customer_id)) facts.sends.set(customer, list.map((send) => send.at));
+  const waiting = await queryRows(
     tx,
+    z.object({ customer_id: col.int, id: col.int, priority: col.int }),
     sql`select m.customer_id::int, m.id::int, m.priority from messages m
         where ${counted} and m.status in ('scheduled', 'queued') and m.due_at <= ${at(now)}`,
   );

@@ -1,17 +1,19 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../db/index.js";
 import type { RenderContext } from "../render/index.js";
 
-export interface RecipientRow {
-  customer_id: number;
-  external_id: string;
-  email: string | null;
-  name: string | null;
-  locale: string | null;
-  timezone: string | null;
-  plan: string | null;
-  traits: Record<string, unknown>;
-}
+export const RecipientRow = z.object({
+  customer_id: col.int,
+  external_id: z.string(),
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  locale: z.string().nullable(),
+  timezone: z.string().nullable(),
+  plan: z.string().nullable(),
+  traits: col.jsonObject,
+});
+export type RecipientRow = z.infer<typeof RecipientRow>;
 
 const BRANDS: Record<string, string> = {
   visa: "Visa",
@@ -84,20 +86,23 @@ export function formattingLocale(language: string, customerLocale: string | null
  * (null when there is none), the campaign, the facts that made them enter, and the links, with
  * money and dates formatted in the email's language and the customer's time zone.
  */
-export interface SubscriptionRow {
-  status: string;
-  plan: string | null;
-  mrr_minor: string | number;
-  currency: string;
-  current_period_end: string | null;
-}
+/** `SUBSCRIPTION_JSON`: built by `to_jsonb`, so its moments are ISO text and its bigint a JSON number. */
+export const SubscriptionRow = z.object({
+  status: z.string(),
+  plan: z.string().nullable(),
+  mrr_minor: col.int8,
+  currency: z.string(),
+  current_period_end: z.string().nullable(),
+});
+export type SubscriptionRow = z.infer<typeof SubscriptionRow>;
 
-export interface CardRow {
-  brand: string | null;
-  last4: string | null;
-  exp_month: number;
-  exp_year: number;
-}
+export const CardRow = z.object({
+  brand: z.string().nullable(),
+  last4: z.string().nullable(),
+  exp_month: col.int,
+  exp_year: col.int,
+});
+export type CardRow = z.infer<typeof CardRow>;
 
 type Extra = {
   campaign: RenderContext["campaign"];
@@ -117,8 +122,9 @@ export const CARD_JSON = sql`(select to_jsonb(x) from (select brand, last4, exp_
 
 /** The render context for a recipient, reading their subscription and card. */
 export async function buildRenderContext(db: Db, recipient: RecipientRow, extra: Extra): Promise<RenderContext> {
-  const [row] = await queryRows<{ subscription: SubscriptionRow | null; card: CardRow | null }>(
+  const [row] = await queryRows(
     db,
+    z.object({ subscription: SubscriptionRow.nullable(), card: CardRow.nullable() }),
     sql`select ${SUBSCRIPTION_JSON} as subscription, ${CARD_JSON} as card from customers c where c.id = ${recipient.customer_id}`,
   );
   return renderContextOf(recipient, row?.subscription ?? null, row?.card ?? null, extra);

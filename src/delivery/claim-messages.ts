@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { type ActionStep, conditionSql, following, type LoadedCampaign, SqlScope } from "../campaigns/index.js";
 import { type Db, queryRows, retryTransient, type Tx } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
@@ -13,7 +14,7 @@ const UNAVAILABLE_RETRY_MS = 15 * 60_000;
 async function holds(db: Db, customerId: number, condition: Parameters<typeof conditionSql>[0], now: Date): Promise<boolean> {
   const scope = new SqlScope(now);
   const predicate = conditionSql(condition, scope);
-  const [row] = await queryRows<{ holds: boolean }>(db, sql`select coalesce((select ${predicate} from customers c ${scope.joins()} where c.id = ${customerId}), false) as holds`);
+  const [row] = await queryRows(db, z.object({ holds: z.boolean() }), sql`select coalesce((select ${predicate} from customers c ${scope.joins()} where c.id = ${customerId}), false) as holds`);
   return row?.holds === true;
 }
 

@@ -1,28 +1,31 @@
 import { sql } from "drizzle-orm";
-import { bigintArray, queryRows, type Tx } from "../db/index.js";
-import { CARD_JSON, type CardRow, type RecipientRow, SUBSCRIPTION_JSON, type SubscriptionRow } from "./build-render-context.js";
+import { z } from "zod";
+import { bigintArray, col, enrollmentStatus, messageStatus, queryRows, type Tx } from "../db/index.js";
+import { CARD_JSON, CardRow, RecipientRow, SUBSCRIPTION_JSON, SubscriptionRow } from "./build-render-context.js";
 import { at } from "./outbox.js";
 
 /** An outbox row as the send path reads it: the message, its enrollment, the recipient and their holds. */
-export interface MessageRow extends RecipientRow {
-  holdout: boolean;
-  subscription: SubscriptionRow | null;
-  card: CardRow | null;
-  pause: { id: number; until: string | null } | null;
-  suppression: string | null;
-  id: number;
-  status: string;
+export const MessageRow = RecipientRow.extend({
+  holdout: z.boolean(),
+  subscription: SubscriptionRow.nullable(),
+  card: CardRow.nullable(),
+  /** Built by `jsonb_build_object`: the id a JSON number, the moment ISO text. */
+  pause: z.object({ id: col.int, until: z.string().nullable() }).nullable(),
+  suppression: z.string().nullable(),
+  id: col.int,
+  status: z.enum(messageStatus.enumValues),
   /** The claim that holds the row while it is `sending`. */
-  claim_token: string | null;
-  kind: string;
-  step_id: string;
-  due_at: string;
-  attempts: number;
-  enrollment_id: number;
-  enrollment_status: string;
-  campaign_id: string;
-  matched_facts: Record<string, unknown>;
-}
+  claim_token: z.string().nullable(),
+  kind: z.string(),
+  step_id: z.string(),
+  due_at: col.timestamp,
+  attempts: col.int,
+  enrollment_id: col.int,
+  enrollment_status: z.enum(enrollmentStatus.enumValues),
+  campaign_id: z.string(),
+  matched_facts: col.jsonObject,
+});
+export type MessageRow = z.infer<typeof MessageRow>;
 
 /**
  * The messages, locked (in id order), with everything the checks and the email need, in one round
@@ -30,8 +33,9 @@ export interface MessageRow extends RecipientRow {
  * and the live subscription and default card for the render context.
  */
 export async function lockMessages(tx: Tx, ids: readonly number[], now: Date): Promise<Map<number, MessageRow>> {
-  const rows = await queryRows<MessageRow>(
+  const rows = await queryRows(
     tx,
+    MessageRow,
     sql`select m.id::int, m.status::text, m.claim_token::text, m.kind, m.step_id, m.due_at, m.attempts, m.enrollment_id::int, m.customer_id::int,
                en.status::text as enrollment_status, en.campaign_id, en.matched_facts, en.holdout,
                c.external_id, c.email, c.name, c.locale, c.timezone, c.plan, c.traits,

@@ -1,8 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import { type LoadedCampaign, planFrom, scheduleCtes } from "../campaigns/index.js";
-import { type Db, queryRows, type Tx } from "../db/index.js";
+import { col, type Db, type MessageOutcome, queryRows, type Tx } from "../db/index.js";
 import { groupBy } from "./group-by.js";
-import type { MessageOutcome } from "./message-outcome.js";
 
 /*
  * The outbox's life cycle, every transition in one place. Each is one statement that names the
@@ -26,8 +26,9 @@ const outcomeJson = (outcome: MessageOutcome) => sql`${JSON.stringify(outcome)}:
 
 /** scheduled → queued: messages due before `until`, each with a lease past its due time (SKIP LOCKED: dispatchers never wait on each other). */
 export async function queueDue(db: Db, now: Date, until: Date, lease: string, limit: number): Promise<{ id: number; dueAt: Date }[]> {
-  const rows = await queryRows<{ id: string | number; due_at: string | Date }>(
+  const rows = await queryRows(
     db,
+    z.object({ id: col.int8, due_at: col.timestamp }),
     sql`with due as (
           select id from messages where status = 'scheduled' and due_at <= ${at(until)}
           order by due_at limit ${limit} for update skip locked)
@@ -35,13 +36,14 @@ export async function queueDue(db: Db, now: Date, until: Date, lease: string, li
         from due where m.id = due.id and m.status = 'scheduled'
         returning m.id, m.due_at`,
   );
-  return rows.map((row) => ({ id: Number(row.id), dueAt: new Date(row.due_at) }));
+  return rows.map((row) => ({ id: row.id, dueAt: row.due_at }));
 }
 
 /** queued → scheduled, all of them: Redis lost its data, so their jobs are gone. Dispatched again at once (same job ids: a job that survived is not doubled). */
 export async function requeueAllQueued(db: Db, now: Date): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(
+  const [row] = await queryRows(
     db,
+    z.object({ n: col.int }),
     sql`with back as (update messages set status = 'scheduled', lease_until = null, updated_at = ${at(now)} where status = 'queued' returning id)
         select count(*)::int as n from back`,
   );
@@ -55,8 +57,9 @@ export async function requeueAllQueued(db: Db, now: Date): Promise<number> {
  */
 export async function reclaimExpired(db: Db, now: Date): Promise<{ requeued: number; uncertain: number }> {
   const uncertain: MessageOutcome = { type: "uncertain", reason: "the worker stopped after handing the email to SMTP and before recording the answer" };
-  const [row] = await queryRows<{ requeued: number; uncertain: number }>(
+  const [row] = await queryRows(
     db,
+    z.object({ requeued: col.int, uncertain: col.int }),
     sql`with back as (
           update messages set status = 'scheduled', lease_until = null, updated_at = ${at(now)}
           where status = 'queued' and lease_until < ${at(now)} returning id),
@@ -164,8 +167,9 @@ export async function recordResults(
 /** scheduled → skipped, every one of a customer's: support stopped their sequences (queued ones are skipped when their job finds the enrollment ended). */
 export async function skipStopped(tx: Tx, customerId: number, by: string, reason: string, now: Date): Promise<number> {
   const stopped: MessageOutcome = { type: "stopped", by, reason };
-  const [row] = await queryRows<{ n: number }>(
+  const [row] = await queryRows(
     tx,
+    z.object({ n: col.int }),
     sql`with skipped as (update messages set status = 'skipped', updated_at = ${at(now)}, lease_until = null, outcome = ${outcomeJson(stopped)}
                          where customer_id = ${customerId} and status = 'scheduled' returning id)
         select count(*)::int as n from skipped`,
@@ -175,8 +179,9 @@ export async function skipStopped(tx: Tx, customerId: number, by: string, reason
 
 /** scheduled (held by a pause) → due now: the pause was lifted. */
 export async function releasePaused(tx: Tx, filter: SQL, now: Date): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(
+  const [row] = await queryRows(
     tx,
+    z.object({ n: col.int }),
     sql`with released as (
           update messages m set due_at = ${at(now)}, updated_at = ${at(now)}
           from enrollments en

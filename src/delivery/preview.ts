@@ -1,11 +1,12 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { LoadedCampaign } from "../campaigns/index.js";
 import { cardLinkPreviewUrl } from "../card-link/index.js";
 import type { Config } from "../config/index.js";
-import { type Db, queryRows } from "../db/index.js";
+import { col, type Db, queryRows } from "../db/index.js";
 import type { Mailer } from "../mail/index.js";
 import { chooseLocale, type RenderContext, RenderError, type RenderedEmail, renderTemplate, sampleContext } from "../render/index.js";
-import { buildRenderContext, formatDay, formatMoney, formattingLocale, type RecipientRow } from "./build-render-context.js";
+import { buildRenderContext, formatDay, formatMoney, formattingLocale, RecipientRow } from "./build-render-context.js";
 
 export type PreviewResult =
   | { type: "ok"; email: RenderedEmail; locale: string | null; customer: string }
@@ -45,8 +46,9 @@ export async function previewStep(
   let label: string;
   let recipient: RecipientRow | undefined;
   if (options.customerId) {
-    [recipient] = await queryRows<RecipientRow>(
+    [recipient] = await queryRows(
       deps.db,
+      RecipientRow,
       sql`select id::int as customer_id, external_id, email, name, locale, timezone, plan, traits from customers where external_id = ${options.customerId}`,
     );
     if (!recipient) return { type: "not_found", what: `no customer ${options.customerId}` };
@@ -58,8 +60,9 @@ export async function previewStep(
   // Money and dates as in the email sent: in the language of the variant chosen.
   const formatLocale = formattingLocale(template.locale ?? deps.config.delivery.defaultLocale, locale);
   if (recipient) {
-    const [enrollment] = await queryRows<{ matched_facts: Record<string, unknown> }>(
+    const [enrollment] = await queryRows(
       deps.db,
+      z.object({ matched_facts: col.jsonObject }),
       sql`select matched_facts from enrollments where campaign_id = ${campaign.id} and customer_id = ${recipient.customer_id} order by entered_at desc limit 1`,
     );
     context = await buildRenderContext(deps.db, recipient, {

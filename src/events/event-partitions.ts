@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { type Db, queryRows, textArray } from "../db/index.js";
 
 /**
@@ -42,8 +43,9 @@ export async function ensureEventPartitions(db: Db, months: Iterable<string>, no
   const current = monthOf(now);
   const wanted = [...new Set(months)].filter((month) => !knownMonths.has(month)).sort();
   if (wanted.length === 0) return [];
-  const rows = await queryRows<{ month: string; created: boolean }>(
+  const rows = await queryRows(
     db,
+    z.object({ month: z.string(), created: z.boolean() }),
     sql`select m as month, events_ensure_partition(m::date) as created from unnest(${textArray(wanted)}) as m`,
   );
   for (const month of wanted) if (month >= current) knownMonths.add(month);

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, type EventType, queryRows } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, eventType, type EventType, queryRows } from "../db/index.js";
 import { ensureEventPartitions, forgetEventPartitions, isMissingPartitionError, monthOf } from "./event-partitions.js";
 
 export interface EventRow {
@@ -14,6 +15,17 @@ export interface EventRow {
   occurredAt: Date;
   receivedAt: Date;
 }
+
+/** An event as `insertEvents` reads it back (`returning`). */
+const InsertedEvent = z.object({
+  id: col.int8,
+  message_id: z.string(),
+  type: z.enum(eventType.enumValues),
+  name: z.string(),
+  customer_id: col.int8.nullable(),
+  properties: col.jsonObject,
+  occurred_at: col.timestamp,
+});
 
 /** A stored event, as triggers and the timeline see it. */
 export interface StoredEvent {
@@ -59,10 +71,11 @@ export async function insertEvents(db: Db, rows: EventRow[]): Promise<StoredEven
       occurred_at: row.occurredAt.toISOString(),
       received_at: row.receivedAt.toISOString(),
     }));
-    let inserted: { id: string | number; message_id: string; type: EventType; name: string; customer_id: string | number | null; properties: Record<string, unknown>; occurred_at: string | Date }[];
+    let inserted: z.infer<typeof InsertedEvent>[];
     try {
       inserted = await queryRows(
         db,
+        InsertedEvent,
         // The messageIds are claimed in key order: two batches sharing several ids then wait on each
         // other in the same order instead of deadlocking. The events go in the order given.
         sql`with r as materialized (
@@ -87,13 +100,13 @@ export async function insertEvents(db: Db, rows: EventRow[]): Promise<StoredEven
     }
     for (const row of inserted) {
       stored.push({
-        id: Number(row.id),
+        id: row.id,
         messageId: row.message_id,
         type: row.type,
         name: row.name,
-        customerId: row.customer_id === null ? null : Number(row.customer_id),
+        customerId: row.customer_id,
         properties: row.properties,
-        occurredAt: new Date(row.occurred_at),
+        occurredAt: row.occurred_at,
       });
     }
   }

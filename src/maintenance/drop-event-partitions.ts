@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { type Db, isTransientDbError, queryRows } from "../db/index.js";
 
 /** Marks a partition detached for retention, so that a drop left undone is finished by the next run. */
@@ -25,8 +26,9 @@ const DROP_LOCK_TIMEOUT = "3s";
 export async function dropEventPartitions(db: Db, cutoff: Date): Promise<string[]> {
   // The upper bound is read back from the partition's bound expression, so a partition not named
   // after its month (the pre-partitioning table attached whole) ages out the same way.
-  const past = await queryRows<{ name: string; pending: boolean }>(
+  const past = await queryRows(
     db,
+    z.object({ name: z.string(), pending: z.boolean() }),
     sql`select name, pending from (
           select c.relname::text as name, i.inhdetachpending as pending,
             (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz as upper_bound
@@ -43,8 +45,9 @@ export async function dropEventPartitions(db: Db, cutoff: Date): Promise<string[
       await db.execute(sql`alter table events detach partition ${sql.identifier(name)} concurrently`);
     }
   }
-  const detached = await queryRows<{ name: string }>(
+  const detached = await queryRows(
     db,
+    z.object({ name: z.string() }),
     sql`select c.relname::text as name from pg_class c
         join pg_description d on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
         where d.description = ${DOOMED} and c.relkind = 'r' and not c.relispartition

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../db/index.js";
 
 // Deleting in slices keeps each transaction short, so ingestion never waits behind a big delete.
 const SLICE = 10_000;
@@ -11,8 +12,9 @@ const SLICE = 10_000;
 export async function forgetMessageIds(db: Db, cutoff: Date): Promise<number> {
   let total = 0;
   for (;;) {
-    const [row] = await queryRows<{ deleted: number }>(
+    const [row] = await queryRows(
       db,
+      z.object({ deleted: col.int }),
       sql`with doomed as (
             select message_id from event_message_ids where stored_at < ${cutoff.toISOString()}::timestamptz
             order by stored_at limit ${SLICE})

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../db/index.js";
 import type { GroupFigures } from "./uplift.js";
 import { lastDays, periodsJson } from "./periods.js";
 
@@ -46,8 +47,9 @@ export async function campaignDays(db: Db, campaign: string, options: CampaignDa
   const periods = lastDays(options.now, options.days, options.timeZone);
   const days = sql`jsonb_to_recordset(${periodsJson(periods)}::jsonb) as p(i int, start_at timestamptz, end_at timestamptz)`;
   const now = sql`${options.now.toISOString()}::timestamptz`;
-  const sent = await queryRows<{ i: number; n: number }>(
+  const sent = await queryRows(
     db,
+    z.object({ i: col.int, n: col.int }),
     sql`select p.i, (select count(*)::int from messages m
                      where m.status = 'sent' and m.sent_at >= p.start_at and m.sent_at < p.end_at and m.kind = 'email'
                        and m.campaign_version_id in (select id from campaign_versions where campaign_id = ${campaign})) as n
@@ -58,8 +60,9 @@ export async function campaignDays(db: Db, campaign: string, options: CampaignDa
             and ev.occurred_at >= en.entered_at and ev.occurred_at < en.entered_at + ${options.retentionGoal}::interval)`
     : sql`en.goal_reached_at is not null and en.goal_reached_at <= en.entered_at + ${options.conversionWindow}::interval`;
   const measured = options.retentionGoal ? sql`en.entered_at + ${options.retentionGoal}::interval <= ${now}` : sql`true`;
-  const entrants = await queryRows<{ i: number; entered: number; measured: number; converted: number }>(
+  const entrants = await queryRows(
     db,
+    z.object({ i: col.int, entered: col.int, measured: col.int, converted: col.int }),
     sql`select p.i, count(en.id)::int as entered,
                count(en.id) filter (where not en.holdout and ${measured})::int as measured,
                count(en.id) filter (where not en.holdout and ${converted})::int as converted

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows, type ShownOffer } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows, type ShownOffer } from "../db/index.js";
 import { customerChurnByMonth, monthsOf } from "./churn.js";
 import { type Uplift, upliftOf, type UpliftWords } from "./uplift.js";
 
@@ -129,12 +130,11 @@ const GROUPS = sql`count(*) filter (where cs.holdout = false and ${FINISHED})::i
   count(*) filter (where cs.holdout = true and ${FINISHED})::int as holdout_finished,
   count(*) filter (where cs.holdout = true and ${SAVED})::int as holdout_saved`;
 
-interface GroupRow {
-  treated_finished: number;
-  treated_saved: number;
-  holdout_finished: number;
-  holdout_saved: number;
-}
+/** An offer type as the report reads it back from `cancel_sessions.offer`. */
+const ShownOfferType = z.enum(["pause", "discount", "downgrade", "contact"]) satisfies z.ZodType<ShownOffer["type"]>;
+
+const GroupRow = z.object({ treated_finished: col.int, treated_saved: col.int, holdout_finished: col.int, holdout_saved: col.int });
+type GroupRow = z.infer<typeof GroupRow>;
 
 const saveGroup = (finished: number, saved: number): SaveGroup => ({ finished, saved, rate: finished > 0 ? saved / finished : null });
 
@@ -154,8 +154,9 @@ const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
  */
 export async function cancelFlowReport(db: Db, from: Date, to: Date): Promise<CancelFlowReport> {
   const period = sql`cs.created_at >= ${ts(from)} and cs.created_at < ${ts(to)}`;
-  const [totals] = await queryRows<{ sessions: number; accepted: number; cancelled: number; kept: number; abandoned: number; open: number; gave_reason: number }>(
+  const [totals] = await queryRows(
     db,
+    z.object({ sessions: col.int, accepted: col.int, cancelled: col.int, kept: col.int, abandoned: col.int, open: col.int, gave_reason: col.int }),
     sql`select count(*)::int as sessions,
                count(*) filter (where cs.status = 'accepted')::int as accepted,
                count(*) filter (where cs.status = 'cancelled')::int as cancelled,
@@ -165,8 +166,9 @@ export async function cancelFlowReport(db: Db, from: Date, to: Date): Promise<Ca
                count(*) filter (where cs.reason is not null)::int as gave_reason
         from cancel_sessions cs where ${period}`,
   );
-  const reasonRows = await queryRows<GroupRow & { reason: string; sessions: number; offered: number; saved: number; cancelled: number; abandoned: number; open: number }>(
+  const reasonRows = await queryRows(
     db,
+    GroupRow.extend({ reason: z.string(), sessions: col.int, offered: col.int, saved: col.int, cancelled: col.int, abandoned: col.int, open: col.int }),
     sql`select cs.reason, count(*)::int as sessions,
                count(*) filter (where cs.offer is not null)::int as offered,
                count(*) filter (where ${SAVED})::int as saved,
@@ -177,8 +179,9 @@ export async function cancelFlowReport(db: Db, from: Date, to: Date): Promise<Ca
         from cancel_sessions cs where ${period} and cs.reason is not null
         group by cs.reason order by sessions desc, cs.reason`,
   );
-  const offerRows = await queryRows<GroupRow & { offer: string; type: ShownOffer["type"]; reasons: string[]; shown: number; accepted: number }>(
+  const offerRows = await queryRows(
     db,
+    GroupRow.extend({ offer: z.string(), type: ShownOfferType, reasons: z.array(z.string()), shown: col.int, accepted: col.int }),
     sql`select cs.offer ->> 'id' as offer, cs.offer ->> 'type' as type,
                coalesce(array_to_json(array_agg(distinct cs.reason) filter (where cs.reason is not null)), '[]'::json) as reasons,
                count(*) filter (where cs.holdout = false)::int as shown,
@@ -187,8 +190,9 @@ export async function cancelFlowReport(db: Db, from: Date, to: Date): Promise<Ca
         from cancel_sessions cs where ${period} and cs.offer is not null
         group by 1, 2 order by shown desc, 1, 2`,
   );
-  const money = await queryRows<{ currency: string; saved_minor: string; saved_sessions: number; lost_minor: string; lost_sessions: number }>(
+  const money = await queryRows(
     db,
+    z.object({ currency: z.string(), saved_minor: col.int8, saved_sessions: col.int, lost_minor: col.int8, lost_sessions: col.int }),
     sql`select cs.currency::text as currency,
                coalesce(sum(cs.mrr_minor) filter (where cs.holdout = false and ${SAVED}), 0)::bigint as saved_minor,
                count(*) filter (where cs.holdout = false and ${SAVED})::int as saved_sessions,
@@ -204,8 +208,9 @@ export async function cancelFlowReport(db: Db, from: Date, to: Date): Promise<Ca
   const [cancelledRows, churn] = await Promise.all([
     months.length === 0
       ? []
-      : queryRows<{ month: string; reason: string | null; total: boolean; customers: number }>(
+      : queryRows(
           db,
+          z.object({ month: z.string(), reason: z.string().nullable(), total: z.boolean(), customers: col.int }),
           sql`select c.month, c.reason, grouping(c.reason) = 1 as total, count(distinct c.customer_id)::int as customers
               from (select to_char(cs.finished_at at time zone 'UTC', 'YYYY-MM') as month, cs.reason, cs.customer_id
                     from cancel_sessions cs
@@ -237,9 +242,9 @@ export async function cancelFlowReport(db: Db, from: Date, to: Date): Promise<Ca
     offers: offerRows.map((r) => ({ offer: r.offer, type: r.type, reasons: r.reasons, shown: r.shown, accepted: r.accepted, ...compared(r, OFFER_WORDS) })),
     mrr: money.map((m) => ({
       currency: m.currency.trim(),
-      savedMinor: Number(m.saved_minor),
+      savedMinor: m.saved_minor,
       savedSessions: m.saved_sessions,
-      lostMinor: Number(m.lost_minor),
+      lostMinor: m.lost_minor,
       lostSessions: m.lost_sessions,
     })),
     churn: churn.map((m) => {

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../db/index.js";
 
 /** One month's churn, as the literature defines it. MRR figures are in minor units, per currency. */
 export interface MonthChurn {
@@ -68,8 +69,9 @@ function liveAt(S: SQL, cohort?: Cohort): SQL {
 async function customersIn(db: Db, month: { start: Date; end: Date }, cohort?: Cohort): Promise<MonthCustomers> {
   const S = ts(month.start);
   const E = ts(month.end);
-  const [counts] = await queryRows<{ at_start: number; lost: number; involuntary: number }>(
+  const [counts] = await queryRows(
     db,
+    z.object({ at_start: col.int, lost: col.int, involuntary: col.int }),
     sql`with base as (
           select s.customer_id, bool_and(s.canceled_at is not null and s.canceled_at < ${E}) as lost,
                  max(s.canceled_at) filter (where s.canceled_at < ${E}) as lost_at
@@ -108,8 +110,9 @@ export async function churnByMonth(db: Db, from: Date, to: Date, cohort?: Cohort
     const S = ts(month.start);
     const E = ts(month.end);
     const customers = await customersIn(db, month, cohort);
-    const money = await queryRows<{ currency: string; starting: string; lost: string; contraction: string; expansion: string }>(
+    const money = await queryRows(
       db,
+      z.object({ currency: z.string(), starting: col.int8, lost: col.int8, contraction: col.int8, expansion: col.int8 }),
       sql`select s.currency::text as currency,
                  sum(${mrrAt(S)})::bigint as starting,
                  coalesce(sum(${mrrAt(sql`s.canceled_at`)}) filter (where s.canceled_at < ${E}), 0)::bigint as lost,
@@ -125,7 +128,7 @@ export async function churnByMonth(db: Db, from: Date, to: Date, cohort?: Cohort
       ...customers,
       mrr: Object.fromEntries(
         money.map((m) => {
-          const [starting, lost, contraction, expansion] = [m.starting, m.lost, m.contraction, m.expansion].map(Number) as [number, number, number, number];
+          const { starting, lost, contraction, expansion } = m;
           return [
             m.currency.trim(),
             {

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../db/index.js";
 
 export interface GroupFigures {
   entered: number;
@@ -102,21 +103,24 @@ export async function campaignReport(
   const now = sql`${(options.now ?? new Date()).toISOString()}::timestamptz`;
   // Retention: converted = not cancelled within the goal's time, counted only once that time has passed.
   const rows = options.retentionGoal
-    ? await queryRows<{ holdout: boolean; entered: number; converted: number }>(
+    ? await queryRows(
         db,
+        z.object({ holdout: z.boolean(), entered: col.int, converted: col.int }),
         sql`select en.holdout, count(*)::int as entered,
                    count(*) filter (where not exists (select 1 from events ev where ev.customer_id = en.customer_id and ev.name = 'subscription_canceled'
                      and ev.occurred_at >= en.entered_at and ev.occurred_at < en.entered_at + ${options.retentionGoal}::interval))::int as converted
             from enrollments en where ${period} and en.entered_at + ${options.retentionGoal}::interval <= ${now} group by en.holdout`,
       )
-    : await queryRows<{ holdout: boolean; entered: number; converted: number }>(
+    : await queryRows(
         db,
+        z.object({ holdout: z.boolean(), entered: col.int, converted: col.int }),
         sql`select en.holdout, count(*)::int as entered,
                    count(*) filter (where en.goal_reached_at is not null and en.goal_reached_at <= en.entered_at + ${conversionWindow}::interval)::int as converted
             from enrollments en where ${period} group by en.holdout`,
       );
-  const [sent] = await queryRows<{ n: number }>(
+  const [sent] = await queryRows(
     db,
+    z.object({ n: col.int }),
     sql`select count(*)::int as n from messages m join enrollments en on en.id = m.enrollment_id where ${period} and m.status = 'sent' and m.kind = 'email'`,
   );
   const treated = rows.find((r) => !r.holdout);

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows, scheduledTasks } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows, scheduledTasks } from "../db/index.js";
 
 /** A task a worker offers to run: its name and how often. */
 export interface TaskTiming {
@@ -16,8 +17,9 @@ export interface TaskTiming {
 export async function claimDueTasks(db: Db, tasks: readonly TaskTiming[], owner: string, leaseMs: number): Promise<{ name: string; state: Record<string, unknown> }[]> {
   if (tasks.length === 0) return [];
   const values = tasks.map((task) => ({ name: task.name, every_ms: task.everyMs }));
-  return queryRows<{ name: string; state: Record<string, unknown> }>(
+  return queryRows(
     db,
+    z.object({ name: z.string(), state: col.jsonObject }),
     sql`insert into scheduled_tasks as t (name, next_run_at, running_by, running_until, last_started_at)
         select v.name, clock_timestamp() + v.every_ms * interval '1 millisecond', ${owner}, clock_timestamp() + ${leaseMs} * interval '1 millisecond', clock_timestamp()
         from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(name text, every_ms bigint)

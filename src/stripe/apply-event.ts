@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type Stripe from "stripe";
+import { z } from "zod";
 import { putCustomer } from "../customers/index.js";
 import { customers, type Db, paymentMethods, queryRows, stripeCustomers, stripeEvents, type Tx } from "../db/index.js";
 import { insertEvents, type StoredEvent } from "../events/index.js";
@@ -37,15 +38,16 @@ export async function ignoreStripeEvent(db: Db, event: { id: string; type: strin
  */
 async function resolveCustomer(tx: Tx, change: StripeChange): Promise<string | undefined> {
   if (change.stripeCustomerId) {
-    const [linked] = await queryRows<{ external_id: string }>(
+    const [linked] = await queryRows(
       tx,
+      z.object({ external_id: z.string() }),
       sql`select c.external_id from stripe_customers s join customers c on c.id = s.customer_id where s.stripe_id = ${change.stripeCustomerId}`,
     );
     if (linked) return linked.external_id;
   }
   if (change.link.metadataUserId) return change.link.metadataUserId;
   if (change.link.email) {
-    const matches = await queryRows<{ external_id: string }>(tx, sql`select external_id from customers where lower(email) = lower(${change.link.email}) limit 2`);
+    const matches = await queryRows(tx, z.object({ external_id: z.string() }), sql`select external_id from customers where lower(email) = lower(${change.link.email}) limit 2`);
     if (matches.length === 1) return matches[0]!.external_id;
   }
   return change.stripeCustomerId ?? undefined;

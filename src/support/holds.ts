@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { auditLog, customers, type Db, pauses, queryRows, type Tx } from "../db/index.js";
+import { auditLog, customers, type Db, pauses, col, queryRows, type Tx } from "../db/index.js";
 import { releasePaused, skipStopped } from "../delivery/index.js";
 import { IsoDuration, addDuration } from "../time/index.js";
 import { Timestamp } from "../validation/index.js";
@@ -82,8 +82,9 @@ async function releaseHeld(tx: Tx, scope: Scope, now: Date): Promise<number> {
 export async function stop(db: Db, customer: { id: number; label: string }, input: StopInput, actor: string, now: Date): Promise<{ stopped: number; skipped: number; blockedUntil: Date | null }> {
   return db.transaction(async (tx) => {
     const at = now.toISOString();
-    const ended = await queryRows<{ id: number; campaign_id: string }>(
+    const ended = await queryRows(
       tx,
+      z.object({ id: col.int, campaign_id: z.string() }),
       sql`update enrollments set status = 'stopped', ended_at = ${at}::timestamptz, end_reason = ${`stopped by ${actor}: ${input.reason}`}
           where customer_id = ${customer.id} and status = 'active' returning id::int, campaign_id`,
     );

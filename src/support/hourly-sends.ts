@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../db/index.js";
 import { lastHours, periodsJson } from "../reports/index.js";
 
 /** One hour of sending, as the ops screen draws it. */
@@ -19,8 +20,9 @@ export interface SendHour {
  */
 export async function hourlySends(db: Db, now: Date, hours: number): Promise<{ hours: SendHour[] }> {
   const periods = lastHours(now, hours);
-  const rows = await queryRows<{ i: number; sent: number; failed: number; uncertain: number }>(
+  const rows = await queryRows(
     db,
+    z.object({ i: col.int, sent: col.int, failed: col.int, uncertain: col.int }),
     sql`select p.i,
                (select count(*)::int from messages m where m.status = 'sent' and m.sent_at >= p.start_at and m.sent_at < p.end_at) as sent,
                (select count(*)::int from messages m where m.status = 'failed' and m.updated_at >= p.start_at and m.updated_at < p.end_at) as failed,

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Deps } from "../deps/index.js";
-import { queryRows } from "../db/index.js";
+import { col, queryRows } from "../db/index.js";
 import { listTasks, type TaskStatus } from "../schedule/index.js";
 
 /** The figures ops look at: one screen (`rekindle status`), and the same numbers in /metrics. */
@@ -34,8 +35,9 @@ export interface Status {
 /** Server settings Rekindle relies on: without autovacuum, statistics go stale after bulk writes and plans go wrong. */
 async function databaseWarnings(deps: Pick<Deps, "db" | "database">): Promise<string[]> {
   if (deps.database.kind !== "postgres") return [];
-  const [settings] = await queryRows<{ autovacuum: string; track_counts: string }>(
+  const [settings] = await queryRows(
     deps.db,
+    z.object({ autovacuum: z.string(), track_counts: z.string() }),
     sql`select current_setting('autovacuum') as autovacuum, current_setting('track_counts') as track_counts`,
   );
   return settings?.autovacuum === "on" && settings.track_counts === "on"
@@ -93,14 +95,16 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
   const at = sql`${now.toISOString()}::timestamptz`;
   const queues = await queueCounts(deps, 2_000);
   const tasks = await listTasks(deps.db);
-  const [outbox] = await queryRows<{ due: number; oldest: string | null; in_flight: number }>(
+  const [outbox] = await queryRows(
     deps.db,
+    z.object({ due: col.int, oldest: z.string().nullable(), in_flight: col.int }),
     sql`select (select count(*)::int from messages where status = 'scheduled' and due_at <= ${at}) as due,
                (select min(due_at) from messages where status in ('scheduled', 'queued') and due_at <= ${at}) as oldest,
                (select count(*)::int from messages where status in ('queued', 'sending')) as in_flight`,
   );
-  const [hour] = await queryRows<{ sent: number; failed: number; uncertain: number; latency: string | null; events: number; uncertain_total: number }>(
+  const [hour] = await queryRows(
     deps.db,
+    z.object({ sent: col.int, failed: col.int, uncertain: col.int, latency: col.numeric.nullable(), events: col.int, uncertain_total: col.int }),
     sql`select (select count(*)::int from messages where status = 'sent' and sent_at > ${at} - interval '1 hour') as sent,
                (select count(*)::int from messages where status = 'failed' and updated_at > ${at} - interval '1 hour') as failed,
                (select count(*)::int from messages where status = 'uncertain' and updated_at > ${at} - interval '1 hour') as uncertain,
@@ -108,19 +112,22 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
                (select count(*)::int from events where received_at > ${at} - interval '1 hour') as events,
                (select count(*)::int from messages where status = 'uncertain') as uncertain_total`,
   );
-  const campaigns = await queryRows<{ id: string; enabled: boolean; load_error: { message: string }[] | null; paused_by: string | null; reason: string | null }>(
+  const campaigns = await queryRows(
     deps.db,
+    z.object({ id: z.string(), enabled: z.boolean(), load_error: z.array(z.looseObject({ message: z.string() })).nullable(), paused_by: z.string().nullable(), reason: z.string().nullable() }),
     sql`select c.id, c.enabled, c.load_error, p.created_by as paused_by, p.reason from campaigns c
         left join lateral (select created_by, reason from pauses where scope = 'campaign' and campaign_id = c.id and lifted_at is null
                            and (until is null or until > ${at}) limit 1) p on true order by c.id`,
   );
-  const [decisions] = await queryRows<{ retrying: number; support: number }>(
+  const [decisions] = await queryRows(
     deps.db,
+    z.object({ retrying: col.int, support: col.int }),
     sql`select count(*) filter (where apply_status in ('pending', 'failed'))::int as retrying, count(*) filter (where apply_status = 'support')::int as support
         from cancel_sessions where apply_status in ('pending', 'failed', 'support')`,
   );
-  const [global] = await queryRows<{ created_by: string; reason: string | null; until: string | null }>(
+  const [global] = await queryRows(
     deps.db,
+    z.object({ created_by: z.string(), reason: z.string().nullable(), until: z.string().nullable() }),
     sql`select created_by, reason, until from pauses where scope = 'global' and lifted_at is null and (until is null or until > ${at}) limit 1`,
   );
   return {
@@ -130,7 +137,7 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
     // Task timing is PostgreSQL's clock, not the (possibly injected) one of the figures below.
     workers: workerState(tasks, new Date()),
     outbox: { due: outbox!.due, lagSeconds: outbox!.oldest ? Math.max(0, Math.round((now.getTime() - new Date(outbox!.oldest).getTime()) / 1000)) : 0, inFlight: outbox!.in_flight },
-    lastHour: { sent: hour!.sent, failed: hour!.failed, uncertain: hour!.uncertain, avgSendLatencySeconds: hour!.latency === null ? null : Math.round(Number(hour!.latency) * 10) / 10, eventsReceived: hour!.events },
+    lastHour: { sent: hour!.sent, failed: hour!.failed, uncertain: hour!.uncertain, avgSendLatencySeconds: hour!.latency === null ? null : Math.round(hour!.latency * 10) / 10, eventsReceived: hour!.events },
     uncertainTotal: hour!.uncertain_total,
     campaigns: campaigns.map((c) => ({
       id: c.id,

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../db/index.js";
+import { z } from "zod";
+import { col, type Db, enrollmentStatus, MessageOutcome, messageStatus, pauseScope, queryRows } from "../db/index.js";
 import { timeWords } from "../words/index.js";
 import { becauseWords, endedSummary, eventSummary, messageSummary, suppressionReasonWords } from "./timeline-words.js";
 
@@ -44,15 +45,17 @@ export interface TimelineOptions {
 export async function customerTimeline(db: Db, externalId: string, options: TimelineOptions = {}): Promise<Timeline | undefined> {
   const now = options.now ?? new Date();
   const time = timeWords(options.timeZone);
-  const [customer] = await queryRows<{ id: number; external_id: string; email: string | null; name: string | null; timezone: string | null; enrollment_blocked_until: string | null }>(
+  const [customer] = await queryRows(
     db,
+    z.object({ id: col.int, external_id: z.string(), email: z.string().nullable(), name: z.string().nullable(), timezone: z.string().nullable(), enrollment_blocked_until: z.string().nullable() }),
     sql`select id::int, external_id, email, name, timezone, enrollment_blocked_until from customers where external_id = ${externalId}`,
   );
   if (!customer) return undefined;
   const entries: TimelineEntry[] = [];
 
-  const events = await queryRows<{ occurred_at: string; name: string; type: string; source: string; properties: Record<string, unknown> }>(
+  const events = await queryRows(
     db,
+    z.object({ occurred_at: z.string(), name: z.string(), type: z.string(), source: z.string(), properties: col.jsonObject }),
     sql`select occurred_at, name, type::text, source, properties from events where customer_id = ${customer.id} order by occurred_at desc, id desc limit ${options.events ?? 200}`,
   );
   for (const e of events) {
@@ -60,8 +63,9 @@ export async function customerTimeline(db: Db, externalId: string, options: Time
   }
 
   // The trigger type of the version they entered by: it says what the matched facts mean.
-  const enrollments = await queryRows<{ id: number; campaign_id: string; content_hash: string; trigger_type: string | null; entered_at: string; ended_at: string | null; status: string; end_reason: string | null; matched_facts: Record<string, unknown>; trigger_key: string; holdout: boolean }>(
+  const enrollments = await queryRows(
     db,
+    z.object({ id: col.int, campaign_id: z.string(), content_hash: z.string(), trigger_type: z.string().nullable(), entered_at: z.string(), ended_at: z.string().nullable(), status: z.enum(enrollmentStatus.enumValues), end_reason: z.string().nullable(), matched_facts: col.jsonObject, trigger_key: z.string(), holdout: z.boolean() }),
     sql`select en.id::int, en.campaign_id, cv.content_hash, cv.definition -> 'trigger' ->> 'type' as trigger_type, en.entered_at, en.ended_at, en.status::text, en.end_reason, en.matched_facts, en.trigger_key, en.holdout
         from enrollments en join campaign_versions cv on cv.id = en.campaign_version_id where en.customer_id = ${customer.id}`,
   );
@@ -76,8 +80,9 @@ export async function customerTimeline(db: Db, externalId: string, options: Time
     if (en.ended_at) entries.push({ at: iso(en.ended_at), kind: "enrollment_ended", summary: endedSummary(en.campaign_id, en.status, en.end_reason), detail: { campaign: en.campaign_id, status: en.status, reason: en.end_reason } });
   }
 
-  const messages = await queryRows<{ enrollment_id: number; campaign_id: string; step_id: string; kind: string; status: string; due_at: string; sent_at: string | null; updated_at: string; subject: string | null; to_address: string | null; smtp_response: string | null; outcome: Record<string, unknown> | null; attempts: number; trigger_key: string; matched_facts: Record<string, unknown>; entered_at: string; enrollment_status: string }>(
+  const messages = await queryRows(
     db,
+    z.object({ enrollment_id: col.int, campaign_id: z.string(), step_id: z.string(), kind: z.string(), status: z.enum(messageStatus.enumValues), due_at: z.string(), sent_at: z.string().nullable(), updated_at: z.string(), subject: z.string().nullable(), to_address: z.string().nullable(), smtp_response: z.string().nullable(), outcome: MessageOutcome.nullable(), attempts: col.int, trigger_key: z.string(), matched_facts: col.jsonObject, entered_at: z.string(), enrollment_status: z.enum(enrollmentStatus.enumValues) }),
     sql`select m.enrollment_id::int, en.campaign_id, m.step_id, m.kind, m.status::text, m.due_at, m.sent_at, m.updated_at, m.subject, m.to_address, m.smtp_response, m.outcome, m.attempts,
                en.trigger_key, en.matched_facts, en.entered_at, en.status::text as enrollment_status
         from messages m join enrollments en on en.id = m.enrollment_id where m.customer_id = ${customer.id}`,
@@ -104,8 +109,9 @@ export async function customerTimeline(db: Db, externalId: string, options: Time
     });
   }
 
-  const holds = await queryRows<{ scope: string; campaign_id: string | null; until: string | null; reason: string | null; created_by: string; created_at: string; lifted_at: string | null; lifted_by: string | null }>(
+  const holds = await queryRows(
     db,
+    z.object({ scope: z.enum(pauseScope.enumValues), campaign_id: z.string().nullable(), until: z.string().nullable(), reason: z.string().nullable(), created_by: z.string(), created_at: z.string(), lifted_at: z.string().nullable(), lifted_by: z.string().nullable() }),
     sql`select scope::text, campaign_id, until, reason, created_by, created_at, lifted_at, lifted_by from pauses
         where customer_id = ${customer.id} or scope = 'global'
            or (scope = 'campaign' and campaign_id in (select campaign_id from enrollments where customer_id = ${customer.id}))`,
@@ -118,8 +124,9 @@ export async function customerTimeline(db: Db, externalId: string, options: Time
 
   const suppressions: { category: string | null; reason: string; created_by: string; created_at: string; lifted_at: string | null; detail: string | null }[] = [];
   if (customer.email) {
-    suppressions.push(...(await queryRows<{ category: string | null; reason: string; created_by: string; created_at: string; lifted_at: string | null; detail: string | null }>(
+    suppressions.push(...(await queryRows(
       db,
+      z.object({ category: z.string().nullable(), reason: z.string(), created_by: z.string(), created_at: z.string(), lifted_at: z.string().nullable(), detail: z.string().nullable() }),
       sql`select category, reason::text, created_by, created_at, lifted_at, detail from suppressions where email = lower(${customer.email})`,
     )));
     for (const s of suppressions) {

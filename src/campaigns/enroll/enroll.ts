@@ -1,5 +1,6 @@
 import type { SQL } from "drizzle-orm";
-import { type Db, queryRows } from "../../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
 import { enrollSql, eventCandidatesSql, type EventSelection, scanCandidatesSql, SqlScope } from "../compile/index.js";
 import { isEventTrigger } from "../definition/index.js";
@@ -11,8 +12,8 @@ export interface Enrolled {
 }
 
 async function run(db: Db, statement: SQL): Promise<Enrolled[]> {
-  const rows = await queryRows<{ id: string | number; customer_id: string | number; trigger_key: string }>(db, statement);
-  return rows.map((row) => ({ enrollmentId: Number(row.id), customerId: Number(row.customer_id), triggerKey: row.trigger_key }));
+  const rows = await queryRows(db, z.object({ id: col.int8, customer_id: col.int8, trigger_key: z.string() }), statement);
+  return rows.map((row) => ({ enrollmentId: row.id, customerId: row.customer_id, triggerKey: row.trigger_key }));
 }
 
 /** Runs one scan-triggered campaign: one INSERT … SELECT that enrolls everyone who qualifies now. */

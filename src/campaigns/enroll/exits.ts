@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { type Db, queryRows } from "../../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
 import type { ExitGoal } from "../definition/index.js";
 import { conditionSql, type EventSelection, eventSelectionSql, propertiesSql, SqlScope } from "../compile/index.js";
@@ -56,8 +57,9 @@ export async function exitCampaignOnEvents(db: Db, campaign: LoadedCampaign, goa
           -- Not flattened into a join: a hash over every enrollment of the campaign is what this avoids.
           offset 0) x
         order by x.id, e.occurred_at)`;
-    const rows = await queryRows<{ id: number }>(
+    const rows = await queryRows(
       db,
+      z.object({ id: col.int }),
       sql`
         with ${reached(sql`en.status = 'active'`)}
         update enrollments en set status = 'exited', ended_at = ${now.toISOString()}::timestamptz,
@@ -82,8 +84,9 @@ export async function exitOnConditions(db: Db, campaign: LoadedCampaign, now: Da
   if (goals.length === 0) return 0;
   const scope = new SqlScope(now);
   const holds = sql.join(goals.map((goal) => conditionSql(goal, scope)), sql` or `);
-  const rows = await queryRows<{ id: number }>(
+  const rows = await queryRows(
     db,
+    z.object({ id: col.int }),
     sql`
       update enrollments en set status = 'exited', ended_at = ${now.toISOString()}::timestamptz,
         end_reason = 'goal: condition', goal_reached_at = ${now.toISOString()}::timestamptz

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
 import { type EventSelection, eventSelectionSql } from "../compile/index.js";
@@ -36,8 +37,9 @@ export async function matchEvents(
  */
 export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since: Date, now: Date, defaultTimeZone = "UTC", before?: Date): Promise<MatchResult> {
   const selection: EventSelection = { receivedSince: since, ...(before && { receivedBefore: before }) };
-  const kinds = await queryRows<{ name: string; type: string; source: string }>(
+  const kinds = await queryRows(
     db,
+    z.object({ name: z.string(), type: z.string(), source: z.string() }),
     sql`select distinct name, type::text as type, source from events e where ${eventSelectionSql(selection)} and customer_id is not null`,
   );
   return matchSelection(db, catalog, kinds, selection, now, defaultTimeZone);

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import { type Db, queryRows } from "../../db/index.js";
 import { subtractDuration, addDuration } from "../../time/index.js";
 import { attributeSql, conditionSql, countedEventsSql, SqlScope } from "../compile/index.js";
@@ -85,7 +86,8 @@ export async function evaluateCondition(db: Db, condition: Condition, customerId
     }
   }
   // The joins are known once every test has been compiled.
-  const [row] = await queryRows<Record<string, unknown>>(db, sql`select ${sql.join(columns, sql`, `)} from customers c ${scope.joins()} where c.id = ${customerId}`);
+  // The columns are the compiled tests (`n0`, `v0`, `l0`…): each leaf reads its own below.
+  const [row] = await queryRows(db, z.record(z.string(), z.unknown()), sql`select ${sql.join(columns, sql`, `)} from customers c ${scope.joins()} where c.id = ${customerId}`);
   if (!row) throw new Error(`customer ${customerId} vanished while being explained`);
   // Each leaf's sentence the other way round, for the tests under a `not`.
   const negated = new Map<ConditionResult, string>();

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { type Db, queryRows } from "../../db/index.js";
 import type { LoadedCampaign } from "../catalog.js";
 import { holdoutSql } from "../compile/index.js";
@@ -21,8 +22,9 @@ export async function explainDelivery(db: Db, campaign: LoadedCampaign, customer
   );
 
   // The pauses the send path applies (src/delivery/outbox-row.ts): in force, at any of the three scopes.
-  const pauses = await queryRows<{ scope: string; until: string | null; reason: string | null; created_by: string }>(
+  const pauses = await queryRows(
     db,
+    z.object({ scope: z.string(), until: z.string().nullable(), reason: z.string().nullable(), created_by: z.string() }),
     sql`select p.scope::text as scope, ${isoSql(sql`p.until`)} as until, p.reason, p.created_by from pauses p
         where p.lifted_at is null and (p.until is null or p.until > ${at})
           and (p.scope = 'global' or (p.scope = 'customer' and p.customer_id = ${customer.id}) or (p.scope = 'campaign' and p.campaign_id = ${campaign.id}))
@@ -46,8 +48,9 @@ export async function explainDelivery(db: Db, campaign: LoadedCampaign, customer
   if (customer.email) {
     // The rule of the send path (src/delivery/outbox-row.ts): all mail, or this campaign's category;
     // a notice customers cannot opt out of ignores unsubscribes, never bounces or complaints.
-    const found = await queryRows<{ category: string | null; reason: string; created_by: string; created_at: string; applies: boolean }>(
+    const found = await queryRows(
       db,
+      z.object({ category: z.string().nullable(), reason: z.string(), created_by: z.string(), created_at: z.string(), applies: z.boolean() }),
       sql`select s.category, s.reason::text as reason, s.created_by, ${isoSql(sql`s.created_at`)} as created_at,
                  ((s.category is null or s.category = ${campaign.definition.category})
                   and not (s.reason = 'unsubscribe' and ${!campaign.definition.delivery.unsubscribable}::boolean)) as applies
@@ -66,7 +69,7 @@ export async function explainDelivery(db: Db, campaign: LoadedCampaign, customer
 
   const share = campaign.definition.holdout;
   if (share > 0) {
-    const [row] = await queryRows<{ held: boolean }>(db, sql`select ${holdoutSql(campaign.id, share)} as held from customers c where c.id = ${customer.id}`);
+    const [row] = await queryRows(db, z.object({ held: z.boolean() }), sql`select ${holdoutSql(campaign.id, share)} as held from customers c where c.id = ${customer.id}`);
     const percent = `${Math.round(share * 1000) / 10}%`;
     checks.push(
       row?.held

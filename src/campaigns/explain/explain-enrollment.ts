@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../../db/index.js";
+import { z } from "zod";
+import { type Db, enrollmentStatus, queryRows } from "../../db/index.js";
 import { addDuration } from "../../time/index.js";
 import type { LoadedCampaign } from "../catalog.js";
 import { reentrySql, SqlScope, textList } from "../compile/index.js";
@@ -8,14 +9,16 @@ import type { EntryCheck } from "./explanation.js";
 import { isoSql } from "./sql-text.js";
 import { durationWords, moment } from "./words.js";
 
-interface EnrollmentRow {
-  status: string;
-  entered_at: string;
-  ended_at: string | null;
-  end_reason: string | null;
-  trigger_key: string;
-  current_step_id: string | null;
-}
+/** Moments as `isoSql` writes them. */
+const EnrollmentRow = z.object({
+  status: z.enum(enrollmentStatus.enumValues),
+  entered_at: z.string(),
+  ended_at: z.string().nullable(),
+  end_reason: z.string().nullable(),
+  trigger_key: z.string(),
+  current_step_id: z.string().nullable(),
+});
+type EnrollmentRow = z.infer<typeof EnrollmentRow>;
 
 const ended = (row: EnrollmentRow) => (row.status === "active" ? "still active" : `${row.status}${row.ended_at ? ` ${moment(row.ended_at)}` : ""}${row.end_reason ? `: ${row.end_reason}` : ""}`);
 
@@ -27,14 +30,16 @@ const ended = (row: EnrollmentRow) => (row.status === "active" ? "still active" 
 export async function explainReentry(db: Db, campaign: LoadedCampaign, customerId: number, now: Date, moments: Moment[]): Promise<{ check: EntryCheck; moment?: Moment }> {
   const { reentry } = campaign.definition;
   const scope = new SqlScope(now);
-  const history = await queryRows<EnrollmentRow>(
+  const history = await queryRows(
     db,
+    EnrollmentRow,
     sql`select en.status::text as status, ${isoSql(sql`en.entered_at`)} as entered_at, ${isoSql(sql`en.ended_at`)} as ended_at, en.end_reason, en.trigger_key, en.current_step_id
         from enrollments en where en.campaign_id = ${campaign.id} and en.customer_id = ${customerId} order by en.entered_at desc, en.id desc`,
   );
   const may = async (key: string | null) => {
-    const [row] = await queryRows<{ may: boolean }>(
+    const [row] = await queryRows(
       db,
+      z.object({ may: z.boolean() }),
       sql`select coalesce(${reentrySql(campaign.id, reentry, scope)}, false) as may from (select ${customerId}::bigint as customer_id, ${key}::text as trigger_key) m`,
     );
     return row!.may;
@@ -85,8 +90,9 @@ export async function explainGoal(db: Db, campaign: LoadedCampaign, customerId: 
   const title = "Exit goal";
   const names = goals.map((goal) => `“${goal}”`).join(" or ");
   if (!at) return { test: "goal", title, passed: true, stops: "entry", detail: `no moment yet to compare ${names} with` };
-  const [reached] = await queryRows<{ name: string; occurred_at: string }>(
+  const [reached] = await queryRows(
     db,
+    z.object({ name: z.string(), occurred_at: z.string() }),
     sql`select g.name, ${isoSql(sql`g.occurred_at`)} as occurred_at from events g
         where g.customer_id = ${customerId} and g.name = any(${textList(goals)}) and g.occurred_at >= ${at.sortAt}::timestamptz
         order by g.occurred_at desc limit 1`,
@@ -98,8 +104,9 @@ export async function explainGoal(db: Db, campaign: LoadedCampaign, customerId: 
 
 /** Support's stop with a block keeps a customer out of every campaign for a while. */
 export async function explainBlock(db: Db, customer: { id: number; externalId: string }, now: Date): Promise<EntryCheck> {
-  const [row] = await queryRows<{ until: string | null; actor: string | null; reason: string | null }>(
+  const [row] = await queryRows(
     db,
+    z.object({ until: z.string().nullable(), actor: z.string().nullable(), reason: z.string().nullable() }),
     sql`select ${isoSql(sql`c.enrollment_blocked_until`)} as until, a.actor, a.after ->> 'reason' as reason
         from customers c left join lateral (
           select actor, after from audit_log where action = 'customer.stop' and target_type = 'customer' and target_id = c.external_id order by at desc limit 1) a on true

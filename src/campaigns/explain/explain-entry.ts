@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../../db/index.js";
 import type { LoadedCampaign } from "../catalog.js";
 import { dryRunSql, eventCandidatesSql, scanCandidatesSql, SqlScope } from "../compile/index.js";
 import { isEventTrigger } from "../definition/index.js";
@@ -20,7 +21,7 @@ async function engineWouldEnroll(db: Db, campaign: LoadedCampaign, customerId: n
     ? eventCandidatesSql(trigger, { receivedSince: new Date(now.getTime() - eventWindowMs) }, scope)
     : scanCandidatesSql(trigger, scope);
   const theirs = sql`select * from (${candidates}) k where k.customer_id = ${customerId}`;
-  return (await queryRows(db, dryRunSql(campaign, theirs, scope, 1))).length > 0;
+  return (await queryRows(db, z.object({}), dryRunSql(campaign, theirs, scope, 1))).length > 0;
 }
 
 function campaignCheck(campaign: LoadedCampaign): EntryCheck {
@@ -44,7 +45,7 @@ function campaignCheck(campaign: LoadedCampaign): EntryCheck {
  * would let them in when that can be worked out. Undefined for an unknown customer. Enrolls no one.
  */
 export async function explainEntry(db: Db, campaign: LoadedCampaign, externalId: string, now: Date, options: { eventWindowMs?: number } = {}): Promise<EntryExplanation | undefined> {
-  const [customer] = await queryRows<{ id: number; external_id: string; email: string | null }>(db, sql`select id::int, external_id, email from customers where external_id = ${externalId}`);
+  const [customer] = await queryRows(db, z.object({ id: col.int, external_id: z.string(), email: z.string().nullable() }), sql`select id::int, external_id, email from customers where external_id = ${externalId}`);
   if (!customer) return undefined;
   const windowMs = options.eventWindowMs ?? EVENT_WINDOW_MS;
   const { definition } = campaign;

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { type Db, queryRows } from "../../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../../db/index.js";
 import { propertiesSql, SqlScope } from "../compile/index.js";
 import { type EventTrigger, operatorOf, type PropertyCondition } from "../definition/index.js";
 import { propertyWords } from "./explain-audience.js";
@@ -17,13 +18,9 @@ export function windowWords(ms: number): string {
 
 const propertiesWords = (properties: unknown) => (properties && typeof properties === "object" && Object.keys(properties).length > 0 ? ` with properties ${JSON.stringify(properties)}` : "");
 
-interface EventRow {
-  occurred: string;
-  received: string;
-  properties: Record<string, unknown>;
-  total: number;
-  [filter: `f${number}`]: boolean;
-}
+/** Moments as `isoSql` writes them; `f0`, `f1`… are the property tests' results. */
+const EventRow = z.object({ occurred: z.string(), received: z.string(), properties: col.jsonObject, total: col.int }).catchall(z.boolean());
+type EventRow = z.infer<typeof EventRow>;
 
 /** The customer's latest event of `name` (with each property test's result on it), and the latest one passing all of them. */
 async function latestEvents(db: Db, customerId: number, name: string, where: readonly PropertyCondition[], now: Date): Promise<{ latest?: EventRow; matching?: EventRow }> {
@@ -33,8 +30,8 @@ async function latestEvents(db: Db, customerId: number, name: string, where: rea
   const filters: SQL[] = where.map((condition, i) => sql`, coalesce(${propertiesSql([condition], sql`e.properties`, scope)}, false) as ${sql.raw(`f${i}`)}`);
   const from = sql`from events e where e.customer_id = ${customerId} and e.name = ${name}`;
   const order = sql`order by e.occurred_at desc, e.id desc limit 1`;
-  const [latest] = await queryRows<EventRow>(db, sql`select ${columns}${sql.join(filters, sql``)} ${from} ${order}`);
-  const [matching] = where.length > 0 ? await queryRows<EventRow>(db, sql`select ${columns} ${from} and ${propertiesSql(where, sql`e.properties`, scope)} ${order}`) : [latest];
+  const [latest] = await queryRows(db, EventRow, sql`select ${columns}${sql.join(filters, sql``)} ${from} ${order}`);
+  const [matching] = where.length > 0 ? await queryRows(db, EventRow, sql`select ${columns} ${from} and ${propertiesSql(where, sql`e.properties`, scope)} ${order}`) : [latest];
   return { ...(latest && { latest }), ...(matching && { matching }) };
 }
 
@@ -66,8 +63,9 @@ async function namedEvent(db: Db, name: string, where: readonly PropertyConditio
 async function returnedAfterPause(db: Db, trigger: Extract<EventTrigger, { type: "returned_after_pause" }>, customerId: number, windowMs: number, matched: boolean, facts: Facts | undefined): Promise<TriggerWords> {
   const away = durationWords(trigger.min_pause);
   if (matched) return { detail: `came back on ${moment(String(facts?.occurredAt))} (“${String(facts?.event)}”) after at least ${away} away: it matches` };
-  const [resumed] = await queryRows<{ occurred: string; paused_seconds: number | null }>(
+  const [resumed] = await queryRows(
     db,
+    z.object({ occurred: z.string(), paused_seconds: col.int.nullable() }),
     sql`select ${isoSql(sql`e.occurred_at`)} as occurred, (e.properties ->> 'pausedSeconds')::numeric as paused_seconds
         from events e where e.customer_id = ${customerId} and e.name = 'subscription_resumed' order by e.occurred_at desc, e.id desc limit 1`,
   );

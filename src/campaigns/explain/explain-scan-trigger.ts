@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../../db/index.js";
 import { addDuration, subtractDuration } from "../../time/index.js";
 import { ACTIVITY_TYPES } from "../catalog.js";
 import { CUSTOMER_SINCE, duration, likePattern, scanCandidatesSql, SqlScope, textList } from "../compile/index.js";
@@ -21,8 +22,9 @@ function cardEntersOn(expiresOn: string, within: string): Date {
 
 async function cardExpiring(db: Db, trigger: Extract<ScanTrigger, { type: "card_expiring" }>, customerId: number, scope: SqlScope, matched: boolean): Promise<TriggerWords> {
   const now = scope.nowSql();
-  const [row] = await queryRows<{ brand: string | null; last4: string | null; expires_on: string | null; today: string; until: string }>(
+  const [row] = await queryRows(
     db,
+    z.object({ brand: z.string().nullable(), last4: z.string().nullable(), expires_on: z.string().nullable(), today: z.string(), until: z.string() }),
     sql`select pm.brand, pm.last4, ${dateSql(sql`pm.expires_on`)} as expires_on,
                ${dateSql(sql`(${now} at time zone 'UTC')::date`)} as today,
                ${dateSql(sql`((${now} + ${duration(trigger.within)}) at time zone 'UTC')::date`)} as until
@@ -50,8 +52,9 @@ async function inactive(db: Db, trigger: Extract<ScanTrigger, { type: "inactive"
   const last = trigger.activity
     ? sql`(select max(ev.occurred_at) from events ev where ev.customer_id = c.id and ev.name = any(${textList(trigger.activity)}))`
     : sql`(select a.last_seen_at from customer_activity a where a.customer_id = c.id)`;
-  const [row] = await queryRows<{ last: string | null; signed_up: string; threshold: string; earliest: string }>(
+  const [row] = await queryRows(
     db,
+    z.object({ last: z.string().nullable(), signed_up: z.string(), threshold: z.string(), earliest: z.string() }),
     sql`select ${isoSql(last)} as last, ${isoSql(sql`coalesce(c.signed_up_at, c.created_at)`)} as signed_up,
                ${isoSql(threshold)} as threshold, ${isoSql(sql`${threshold} - ${duration(trigger.lookback)}`)} as earliest
         from customers c where c.id = ${customerId}`,
@@ -87,8 +90,9 @@ async function inactive(db: Db, trigger: Extract<ScanTrigger, { type: "inactive"
 
 async function notActivated(db: Db, trigger: Extract<ScanTrigger, { type: "not_activated" }>, customerId: number, scope: SqlScope, matched: boolean): Promise<TriggerWords> {
   const latest = sql`(${scope.nowSql()} - ${duration(trigger.after)})`;
-  const [row] = await queryRows<{ signed_up: string; activated: string | null; latest: string; earliest: string }>(
+  const [row] = await queryRows(
     db,
+    z.object({ signed_up: z.string(), activated: z.string().nullable(), latest: z.string(), earliest: z.string() }),
     sql`select ${isoSql(sql`coalesce(c.signed_up_at, c.created_at)`)} as signed_up,
                ${isoSql(sql`(select max(ev.occurred_at) from events ev where ev.customer_id = c.id and ev.name = ${trigger.activation_event})`)} as activated,
                ${isoSql(latest)} as latest, ${isoSql(sql`${latest} - ${duration(trigger.lookback)}`)} as earliest
@@ -108,8 +112,9 @@ async function notActivated(db: Db, trigger: Extract<ScanTrigger, { type: "not_a
 
 async function tenure(db: Db, trigger: Extract<ScanTrigger, { type: "tenure" }>, customerId: number, scope: SqlScope, matched: boolean): Promise<TriggerWords> {
   const latest = sql`(${scope.nowSql()} - ${duration(trigger.at)})`;
-  const [row] = await queryRows<{ since: string; subscribed: boolean; latest: string; earliest: string }>(
+  const [row] = await queryRows(
     db,
+    z.object({ since: z.string(), subscribed: z.boolean(), latest: z.string(), earliest: z.string() }),
     sql`select ${isoSql(CUSTOMER_SINCE)} as since,
                exists (select 1 from subscriptions s2 where s2.customer_id = c.id and s2.started_at is not null) as subscribed,
                ${isoSql(latest)} as latest, ${isoSql(sql`${latest} - ${duration(trigger.lookback)}`)} as earliest
@@ -128,8 +133,9 @@ async function usageDrop(db: Db, trigger: Extract<ScanTrigger, { type: "usage_dr
   const now = scope.nowSql();
   const middle = sql`(${now} - ${duration(trigger.window)})`;
   const start = sql`(${middle} - ${duration(trigger.window)})`;
-  const [row] = await queryRows<{ before: number; after: number; start: string; middle: string }>(
+  const [row] = await queryRows(
     db,
+    z.object({ before: col.int, after: col.int, start: z.string(), middle: z.string() }),
     sql`select (select count(*)::int from events e where e.customer_id = ${customerId} and e.name = ${trigger.event} and e.occurred_at > ${start} and e.occurred_at <= ${middle}) as before,
                (select count(*)::int from events e where e.customer_id = ${customerId} and e.name = ${trigger.event} and e.occurred_at > ${middle} and e.occurred_at <= ${now}) as after,
                ${isoSql(start)} as start, ${isoSql(middle)} as middle`,
@@ -144,8 +150,9 @@ async function usageDrop(db: Db, trigger: Extract<ScanTrigger, { type: "usage_dr
 
 async function cancelPageVisited(db: Db, trigger: Extract<ScanTrigger, { type: "cancel_page_visited" }>, customerId: number, scope: SqlScope, matched: boolean, facts: Facts | undefined): Promise<TriggerWords> {
   const latest = sql`(${scope.nowSql()} - ${duration(trigger.grace)})`;
-  const [row] = await queryRows<{ latest: string; earliest: string; visited: string | null; path: string | null; cancelled: boolean | null }>(
+  const [row] = await queryRows(
     db,
+    z.object({ latest: z.string(), earliest: z.string(), visited: z.string().nullable(), path: z.string().nullable(), cancelled: z.boolean().nullable() }),
     sql`select ${isoSql(latest)} as latest, ${isoSql(sql`${latest} - ${duration(trigger.lookback)}`)} as earliest, v.visited, v.path, v.cancelled
         from (select 1) one left join lateral (
           select ${isoSql(sql`e.occurred_at`)} as visited, e.properties ->> 'path' as path,
@@ -170,7 +177,7 @@ async function lowEngagement(db: Db, trigger: Extract<ScanTrigger, { type: "low_
   // The trigger's own statement with no percentile cut: every paying customer, with their count and rank.
   const scope = new SqlScope(now);
   const everyone = scanCandidatesSql({ ...trigger, percentile: 2 }, scope);
-  const [row] = await queryRows<{ facts: Facts }>(db, sql`select m.facts from (${everyone}) m where m.customer_id = ${customerId}`);
+  const [row] = await queryRows(db, z.object({ facts: col.jsonObject }), sql`select m.facts from (${everyone}) m where m.customer_id = ${customerId}`);
   const share = `${Math.round(trigger.percentile * 100)}%`;
   const activity = trigger.activity ? quoted(trigger.activity) : `activity (${ACTIVITY_TYPES.join(", ")})`;
   if (!row) return { detail: `no active, trialing or past-due subscription; the trigger looks at paying customers only`, next: { text: "enters only while they pay" } };

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "../../db/index.js";
+import { z } from "zod";
+import { col, type Db, queryRows } from "../../db/index.js";
 import { eventCandidatesSql, scanCandidatesSql, SqlScope } from "../compile/index.js";
 import { isEventTrigger, type Trigger } from "../definition/index.js";
 import { describeEventTrigger } from "./explain-event-trigger.js";
@@ -55,8 +56,9 @@ export async function explainTrigger(db: Db, trigger: Trigger, customerId: numbe
   const candidates = isEventTrigger(trigger)
     ? eventCandidatesSql(trigger, { receivedSince: new Date(now.getTime() - eventWindowMs) }, scope)
     : scanCandidatesSql(trigger, scope);
-  const rows = await queryRows<{ trigger_key: string; sort_at: string; facts: Record<string, unknown> }>(
+  const rows = await queryRows(
     db,
+    z.object({ trigger_key: z.string(), sort_at: z.string(), facts: col.jsonObject }),
     sql`select m.trigger_key, ${isoSql(sql`m.sort_at`)} as sort_at, m.facts from (${candidates}) m where m.customer_id = ${customerId} order by m.sort_at, m.trigger_key`,
   );
   const moments = rows.map((row) => ({ triggerKey: row.trigger_key, sortAt: row.sort_at, facts: row.facts }));

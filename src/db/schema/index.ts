@@ -5,6 +5,7 @@ export * from "./events.js";
 export * from "./campaigns.js";
 export * from "./enrollments.js";
 export * from "./messages.js";
+export * from "./message-outcome.js";
 export * from "./pauses.js";
 export * from "./suppressions.js";
 export * from "./audit-log.js";

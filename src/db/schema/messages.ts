@@ -3,6 +3,7 @@ import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, unique
 import { campaignVersions } from "./campaigns.js";
 import { customers } from "./customers.js";
 import { enrollments } from "./enrollments.js";
+import type { MessageOutcome } from "./message-outcome.js";
 
 export const messageStatus = pgEnum("message_status", [
   "scheduled",
@@ -55,7 +56,7 @@ export const messages = pgTable(
     /** The language the email was written in (its variant's locale, or DEFAULT_LOCALE): its unsubscribe page speaks it. */
     locale: text("locale"),
     /** Why it was skipped or failed, as a tagged value (`{ type: "paused", ... }`). */
-    outcome: jsonb("outcome").$type<{ type: string } & Record<string, unknown>>(),
+    outcome: jsonb("outcome").$type<MessageOutcome>(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp("sent_at", { withTimezone: true }),

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import { queryRows } from "../../db/index.js";
+import { col, messageStatus, queryRows } from "../../db/index.js";
 import type { Deps } from "../../deps/index.js";
 import { collectStatus, hourlySends } from "../../support/index.js";
 import { HttpError } from "../http-error.js";
@@ -25,7 +25,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
     help: "Emails a stopped worker may or may not have sent (never resent on their own; see `rekindle uncertain`).",
     registers: [registry],
     async collect() {
-      const [row] = await queryRows<{ n: number }>(deps.db, sql`select count(*)::int as n from messages where status = 'uncertain'`);
+      const [row] = await queryRows(deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status = 'uncertain'`);
       this.set(row?.n ?? 0);
     },
   });
@@ -35,8 +35,9 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
     labelNames: ["status"],
     registers: [registry],
     async collect() {
-      const rows = await queryRows<{ status: string; n: number }>(
+      const rows = await queryRows(
         deps.db,
+        z.object({ status: z.enum(messageStatus.enumValues), n: col.int }),
         sql`select status::text, count(*)::int as n from messages where status in ('queued', 'sending') group by status`,
       );
       for (const status of ["queued", "sending"]) this.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
@@ -47,7 +48,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
     help: "Scheduled outbox rows whose time has come (a growing number means sending is falling behind).",
     registers: [registry],
     async collect() {
-      const [row] = await queryRows<{ n: number }>(deps.db, sql`select count(*)::int as n from messages where status = 'scheduled' and due_at <= ${deps.clock.now().toISOString()}::timestamptz`);
+      const [row] = await queryRows(deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status = 'scheduled' and due_at <= ${deps.clock.now().toISOString()}::timestamptz`);
       this.set(row?.n ?? 0);
     },
   });

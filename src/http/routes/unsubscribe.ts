@@ -50,8 +50,9 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: Deps): void {
     const { token } = request.params as { token: string };
     const messageId = verifyUnsubscribeToken(deps.secretKey, token);
     if (messageId === undefined) return undefined;
-    const [row] = await queryRows<{ email: string | null; category: string; campaign: string; subject: string | null; unsubscribable: boolean | null; locale: string | null }>(
+    const [row] = await queryRows(
       deps.db,
+      z.object({ email: z.string().nullable(), category: z.string(), campaign: z.string(), subject: z.string().nullable(), unsubscribable: z.boolean().nullable(), locale: z.string().nullable() }),
       sql`select coalesce(m.to_address, c.email) as email, cv.definition ->> 'category' as category, cv.definition ->> 'name' as campaign, m.subject,
                  (cv.definition -> 'delivery' ->> 'unsubscribable')::boolean as unsubscribable, coalesce(m.locale, c.locale) as locale
           from messages m join customers c on c.id = m.customer_id join campaign_versions cv on cv.id = m.campaign_version_id

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { anonymousIds, type Db, queryRows, textArray } from "../../db/index.js";
+import { z } from "zod";
+import { anonymousIds, col, type Db, queryRows, textArray } from "../../db/index.js";
 
 /**
  * Records which customer each anonymous id belongs to (the first link wins) and returns the
@@ -18,11 +19,12 @@ export async function linkAnonymousIds(db: Db, links: Map<string, number>, now: 
 /** The customers that known anonymous ids belong to. */
 export async function customersOfAnonymousIds(db: Db, ids: string[]): Promise<Map<string, number>> {
   if (ids.length === 0) return new Map();
-  const rows = await queryRows<{ anonymous_id: string; customer_id: string }>(
+  const rows = await queryRows(
     db,
+    z.object({ anonymous_id: z.string(), customer_id: col.int8 }),
     sql`select anonymous_id, customer_id from anonymous_ids where anonymous_id = any(${textArray(ids)})`,
   );
-  return new Map(rows.map((row) => [row.anonymous_id, Number(row.customer_id)]));
+  return new Map(rows.map((row) => [row.anonymous_id, row.customer_id]));
 }
 
 /** Gives events stored before their anonymous id was linked to the customer it now belongs to. */
