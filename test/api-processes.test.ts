@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { basic, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
 import { allGone, descendants } from "./helpers/process-tree.js";
 import { childEnv, spawnRekindle } from "./helpers/processes.js";
@@ -38,7 +39,7 @@ describe("several API processes sharing one port", () => {
       // Requests on fresh connections are spread over both processes, and every one is stored.
       const responses = await Promise.all(Array.from({ length: 40 }, (_, n) => send(url, n)));
       expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
-      const [stored] = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from events where message_id like 'p-%'`);
+      const [stored] = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from events where message_id like 'p-%'`);
       expect(stored?.n).toBe(400);
 
       // One process dies (what it had in hand dies with it): the port keeps answering, and another process takes its place.

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { loadCancelFlow } from "../src/cancel-flow/index.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -5,7 +6,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatProblem, parseCampaignFile, readCampaignFolders } from "../src/campaigns/index.js";
-import { queryRows } from "../src/db/index.js";
+import { col, queryRows } from "../src/db/index.js";
 import { type Harness, startHarness, writeCampaign } from "./helpers/harness.js";
 
 const VALID = `id: card-expiring
@@ -101,8 +102,9 @@ describe("loading campaign folders", () => {
   it("runs the valid campaigns and refuses the invalid one, recording why", async () => {
     expect(harness.deps.campaigns.running().map((c) => c.id)).toEqual(["card-expiring"]);
     expect(harness.deps.campaigns.invalid().map((c) => c.id)).toEqual(["broken"]);
-    const rows = await queryRows<{ id: string; current_version_id: number | null; load_error: { line: number; message: string }[] | null }>(
+    const rows = await queryRows(
       harness.deps.db,
+      z.object({ id: z.string(), current_version_id: col.int8.nullable(), load_error: z.array(z.object({ line: col.int, message: z.string() })).nullable() }),
       sql`select id, current_version_id, load_error from campaigns order by id`,
     );
     expect(rows.map((r) => [r.id, r.current_version_id !== null, r.load_error?.[0]?.line ?? null])).toEqual([

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { cancelAtPeriodEndParams, couponParams, pauseParams } from "../src/billing/index.js";
 import { queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
@@ -57,7 +58,7 @@ describe("the cancel flow, applied through Stripe", () => {
     return { id: started.body.id, url };
   };
   const applyState = async (id: string) =>
-    (await queryRows<{ apply_status: string; apply_error: string | null }>(harness.deps.db, sql`select apply_status::text, apply_error from cancel_sessions where id = ${id}`))[0]!;
+    (await queryRows(harness.deps.db, z.object({ apply_status: z.string(), apply_error: z.string().nullable() }), sql`select apply_status::text, apply_error from cancel_sessions where id = ${id}`))[0]!;
   const requestsSince = (n: number) => stripe.requests.slice(n);
 
   it("moves the subscription to the cheaper plan, once, with an idempotency key", async () => {
@@ -103,7 +104,7 @@ describe("the cancel flow, applied through Stripe", () => {
     };
     await deliver(stripeEvent("customer.updated", stripeCustomer("cus_x", "pro@example.com", { user_id: "pro" }), START));
     await deliver(stripeEvent("customer.subscription.updated", stripeSubscription(subscriptionId, "cus_x", { pause: true }), START));
-    const [state] = await queryRows<{ status: string }>(harness.deps.db, sql`select status::text from subscriptions where external_id = ${subscriptionId}`);
+    const [state] = await queryRows(harness.deps.db, z.object({ status: z.string() }), sql`select status::text from subscriptions where external_id = ${subscriptionId}`);
     expect(state!.status).toBe("paused");
   });
 

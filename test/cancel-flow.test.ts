@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { signToken } from "../src/tokens/index.js";
-import { queryRows } from "../src/db/index.js";
+import { col, queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { installStarterFlow, putCustomer, startAppReceiver, startSession, submit } from "./helpers/cancel-flow.js";
 import { API_KEY, count, type Harness, runTask, startHarness } from "./helpers/harness.js";
@@ -30,8 +31,9 @@ describe("the cancel flow, applied by the app's webhook", () => {
   });
 
   const events = (customer: string) =>
-    queryRows<{ name: string; properties: Record<string, unknown> }>(
+    queryRows(
       harness.deps.db,
+      z.object({ name: z.string(), properties: col.jsonObject }),
       sql`select e.name, e.properties from events e join customers c on c.id = e.customer_id where c.external_id = ${customer} and e.source = 'rekindle' order by e.id`,
     );
 
@@ -152,7 +154,7 @@ steps:
     await submit(url, { action: "cancel" });
     expect(await (await fetch(url)).text()).toContain("Your subscription is cancelled");
     expect(app.deliveries.at(-1)!.body).toMatchObject({ id: started.body.id, outcome: "cancelled", reason: "other", offer: null, decision: { action: "cancel", details: { at: "period_end" } } });
-    const enrolled = await queryRows<{ external_id: string }>(harness.deps.db, sql`select c.external_id from enrollments e join customers c on c.id = e.customer_id where e.campaign_id = 'after-cancel'`);
+    const enrolled = await queryRows(harness.deps.db, z.object({ external_id: z.string() }), sql`select c.external_id from enrollments e join customers c on c.id = e.customer_id where e.campaign_id = 'after-cancel'`);
     expect(enrolled.map((e) => e.external_id)).toEqual(["loyal"]);
   });
 
@@ -177,7 +179,7 @@ steps:
     await runTask(harness, "cancel-flow");
     expect(attempts()).toHaveLength(3);
     expect(new Set(attempts().map((d) => d.idempotencyKey))).toEqual(new Set([started.body.id]));
-    const [row] = await queryRows<{ apply_status: string }>(harness.deps.db, sql`select apply_status from cancel_sessions where id = ${started.body.id}`);
+    const [row] = await queryRows(harness.deps.db, z.object({ apply_status: z.string() }), sql`select apply_status from cancel_sessions where id = ${started.body.id}`);
     expect(row!.apply_status).toBe("applied");
     expect(await (await fetch(url)).text()).not.toContain("could not apply");
 
@@ -231,9 +233,9 @@ steps:
     const result = await runTask(harness, "cancel-flow");
     expect(result.abandoned).toBeGreaterThanOrEqual(2);
     await runTask(harness, "cancel-flow");
-    const abandoned = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from events where name = 'cancel_flow_abandoned' and properties ->> 'sessionId' = ${started.body.id}`);
+    const abandoned = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from events where name = 'cancel_flow_abandoned' and properties ->> 'sessionId' = ${started.body.id}`);
     expect(abandoned[0]!.n).toBe(1);
-    const [row] = await queryRows<{ status: string }>(harness.deps.db, sql`select status::text from cancel_sessions where id = ${started.body.id}`);
+    const [row] = await queryRows(harness.deps.db, z.object({ status: z.string() }), sql`select status::text from cancel_sessions where id = ${started.body.id}`);
     expect(row!.status).toBe("abandoned");
   });
 });
@@ -263,7 +265,7 @@ describe("a decision the app applied while PostgreSQL is unreachable", () => {
       expect(page).toContain("Your subscription is paused.");
       expect(page).not.toContain("could not apply");
       expect(app.deliveries.filter((d) => d.body.id === started.body.id)).toHaveLength(1);
-      const [row] = await queryRows<{ apply_status: string; apply_attempts: number }>(harness.deps.db, sql`select apply_status::text, apply_attempts from cancel_sessions where id = ${started.body.id}`);
+      const [row] = await queryRows(harness.deps.db, z.object({ apply_status: z.string(), apply_attempts: col.int }), sql`select apply_status::text, apply_attempts from cancel_sessions where id = ${started.body.id}`);
       expect(row).toEqual({ apply_status: "applied", apply_attempts: 1 });
     } finally {
       await harness.stop();
@@ -312,7 +314,7 @@ describe("a cancel flow with no billing integration configured", () => {
       const page = await (await fetch(url)).text();
       expect(page).toContain("Your request is recorded. Our team will apply it and confirm by email.");
       expect(page).not.toContain("could not apply");
-      const [row] = await queryRows<{ apply_status: string; apply_attempts: number }>(harness.deps.db, sql`select apply_status::text, apply_attempts from cancel_sessions where id = ${started.body.id}`);
+      const [row] = await queryRows(harness.deps.db, z.object({ apply_status: z.string(), apply_attempts: col.int }), sql`select apply_status::text, apply_attempts from cancel_sessions where id = ${started.body.id}`);
       expect(row).toEqual({ apply_status: "support", apply_attempts: 0 });
     } finally {
       await harness.stop();

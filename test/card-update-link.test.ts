@@ -3,7 +3,8 @@ import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { reloadCampaigns } from "../src/runtime/index.js";
 import { FixedClock } from "../src/time/index.js";
@@ -25,7 +26,7 @@ const putCustomer = (harness: Harness, id: string, body: Record<string, unknown>
   fetch(`${harness.url}/api/customers/${id}`, { method: "PUT", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
 
 const rowId = async (harness: Harness, externalId: string) => {
-  const [row] = await queryRows<{ id: number }>(harness.deps.db, sql`select id::int from customers where external_id = ${externalId}`);
+  const [row] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select id::int from customers where external_id = ${externalId}`);
   return row!.id;
 };
 
@@ -37,8 +38,9 @@ const cardToken = (harness: Harness, customerId: number | string, expiresAt = ne
 const open = (harness: Harness, token: string) => fetch(`${harness.url}/card/${token}`, { redirect: "manual" });
 
 const linkEvents = (harness: Harness) =>
-  queryRows<{ customer: string; source: string; properties: Record<string, unknown> }>(
+  queryRows(
     harness.deps.db,
+    z.object({ customer: z.string(), source: z.string(), properties: col.jsonObject }),
     sql`select c.external_id as customer, e.source, e.properties from events e join customers c on c.id = e.customer_id where e.name = 'card_update_link_opened' order by e.id`,
   );
 

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { accessibilityProblems, createKey, hasChromium, launchBrowser, newContext, signIn, SKIPPED } from "./helpers/browser.js";
 import { API_KEY, type ErrorBody, type Harness, startHarness } from "./helpers/harness.js";
@@ -100,12 +101,13 @@ describe("figures over time, for the console's charts", () => {
   describe("with sends, failures and entrants over the last month", () => {
     beforeAll(async () => {
       const db = harness.deps.db;
-      const [version] = await queryRows<{ id: number }>(db, sql`select current_version_id::int as id from campaigns where id = 'nudge'`);
+      const [version] = await queryRows(db, z.object({ id: col.int }), sql`select current_version_id::int as id from campaigns where id = 'nudge'`);
       /** An entrant: a customer of their own, entered at `entered`, reaching the goal at `goal`. */
       const enter = async (name: string, entered: string, options: { goal?: string; holdout?: boolean } = {}) => {
-        const [customer] = await queryRows<{ id: number }>(db, sql`insert into customers (external_id) values (${name}) returning id::int`);
-        const [enrollment] = await queryRows<{ id: number }>(
+        const [customer] = await queryRows(db, z.object({ id: col.int }), sql`insert into customers (external_id) values (${name}) returning id::int`);
+        const [enrollment] = await queryRows(
           db,
+          z.object({ id: col.int }),
           sql`insert into enrollments (campaign_id, campaign_version_id, customer_id, status, trigger_key, holdout, entered_at, goal_reached_at)
               values ('nudge', ${version!.id}, ${customer!.id}, 'completed', ${`event:${name}`}, ${options.holdout ?? false}, ${entered}::timestamptz, ${options.goal ?? null}::timestamptz)
               returning id::int`,

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue, sendJobId } from "../src/delivery/index.js";
 import { startStudio } from "../src/studio/index.js";
 import { FixedClock } from "../src/time/index.js";
@@ -93,8 +94,9 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
   }
 
   const messageRow = async (customer: string, step: string) => {
-    const [row] = await queryRows<{ id: number; status: string; outcome: { type: string } | null; due_at: string }>(
+    const [row] = await queryRows(
       harness.deps.db,
+      z.object({ id: col.int, status: z.string(), outcome: z.object({ type: z.string() }).nullable(), due_at: z.string() }),
       sql`select m.id::int, m.status::text, m.outcome, m.due_at from messages m join customers c on c.id = m.customer_id where c.external_id = ${customer} and m.step_id = ${step}`,
     );
     return row;
@@ -153,7 +155,7 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
     expect(await page.evaluate("document.activeElement?.textContent")).toBe("Pause…");
-    expect(await queryRows(harness.deps.db, sql`select 1 from pauses`)).toEqual([]);
+    expect(await queryRows(harness.deps.db, z.object({}), sql`select 1 from pauses`)).toEqual([]);
 
     // A reason is required; then the pause is confirmed.
     await page.keyboard.press("Enter");
@@ -181,7 +183,7 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     expect(await doneByPeople.innerText()).toMatch(/2 Dec 2026, 11:59 Paused the customer's emails by key:\d+:sam\s+until: 24 Dec 2026, 00:00, reason: On holiday until Christmas/);
     expect(await doneByPeople.locator(".change time").getAttribute("title")).toBe("2026-12-24T00:00:00.000Z");
     expect(await doneByPeople.innerText()).not.toMatch(/[{}"]|customer\.pause|T00:00/);
-    const audit = await queryRows<{ actor: string; action: string; target_id: string }>(harness.deps.db, sql`select actor, action, target_id from audit_log where action like 'customer.%'`);
+    const audit = await queryRows(harness.deps.db, z.object({ actor: z.string(), action: z.string(), target_id: z.string() }), sql`select actor, action, target_id from audit_log where action like 'customer.%'`);
     expect(audit).toEqual([{ actor: expect.stringMatching(/^key:\d+:sam$/), action: "customer.pause", target_id: "ann" }]);
 
     // Signing out forgets the key: the next page asks for one again.

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { API_KEY, basic, count, type ErrorBody, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
@@ -33,7 +34,7 @@ describe("the customer REST API", () => {
     return { status: response.status, body: (await response.json()) as T };
   };
   const eventNames = async () =>
-    (await queryRows<{ name: string }>(harness.deps.db, sql`select name from events where source = 'api' order by id`)).map((r) => r.name);
+    (await queryRows(harness.deps.db, z.object({ name: z.string() }), sql`select name from events where source = 'api' order by id`)).map((r) => r.name);
 
   it("creates a customer with a subscription and a card, and reads it back", async () => {
     const created = await call("PUT", "/api/customers/acme-7", {

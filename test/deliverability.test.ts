@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { dkimVerify } from "mailauth/lib/dkim/verify.js";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
@@ -107,7 +108,7 @@ steps:
     await post(harness, "/v1/track", { userId, event });
     await dispatchDue(harness.deps);
     for (let i = 0; i < 400; i++) {
-      const [row] = await queryRows<{ status: string }>(harness.deps.db, sql`select m.status::text as status from messages m order by m.id desc limit 1`);
+      const [row] = await queryRows(harness.deps.db, z.object({ status: z.string() }), sql`select m.status::text as status from messages m order by m.id desc limit 1`);
       if (row && ["sent", "skipped", "failed"].includes(row.status)) return { status: row.status, mail: smtp.received[before] };
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -140,7 +141,7 @@ steps:
     expect((await send("bob", "Went Quiet")).status).toBe("sent");
     expect((await api("POST", "/api/complaints", { email: "bob@example.com" })).status).toBe(201);
     expect((await send("bob", "Went Quiet")).status).toBe("skipped");
-    const audit = await queryRows<{ actor: string; action: string; target_id: string }>(harness.deps.db, sql`select actor, action, target_id from audit_log where target_id = 'bob@example.com' order by id`);
+    const audit = await queryRows(harness.deps.db, z.object({ actor: z.string(), action: z.string(), target_id: z.string() }), sql`select actor, action, target_id from audit_log where target_id = 'bob@example.com' order by id`);
     expect(audit.map((a) => a.action)).toEqual(["suppression.manual", "suppression.lifted", "suppression.complaint"]);
     expect(audit[0]!.actor).toMatch(/^api-key:/);
   });

@@ -1,7 +1,8 @@
 import type { ChildProcess } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
@@ -39,8 +40,9 @@ async function customers(harness: Harness, count: number, prefix = "c") {
 }
 
 const statuses = (harness: Harness) =>
-  queryRows<{ id: number; step_id: string; status: string; attempts: number; outcome: Record<string, unknown> | null }>(
+  queryRows(
     harness.deps.db,
+    z.object({ id: col.int, step_id: z.string(), status: z.string(), attempts: col.int, outcome: col.jsonObject.nullable() }),
     sql`select id::int, step_id, status::text, attempts, outcome from messages where step_id = 'first' order by id`,
   );
 
@@ -86,7 +88,7 @@ describe("delivery when things fail", () => {
     await dispatchDue(harness.deps);
     const [row] = await until(() => statuses(harness), (rows) => rows[0]?.status === "failed");
     expect(row).toMatchObject({ attempts: 3, outcome: { type: "failed", reason: "smtp_transient" } });
-    const next = await queryRows<{ status: string }>(harness.deps.db, sql`select status::text from messages where step_id = 'second'`);
+    const next = await queryRows(harness.deps.db, z.object({ status: z.string() }), sql`select status::text from messages where step_id = 'second'`);
     expect(next).toEqual([{ status: "scheduled" }]);
   });
 
@@ -96,9 +98,9 @@ describe("delivery when things fail", () => {
     await dispatchDue(harness.deps);
     const [row] = await until(() => statuses(harness), (rows) => rows[0]?.status === "failed");
     expect(row).toMatchObject({ attempts: 1, outcome: { type: "rejected", code: 550, bounce: false } });
-    const [recorded] = await queryRows<{ smtp_response: string }>(harness.deps.db, sql`select smtp_response from messages where step_id = 'first'`);
+    const [recorded] = await queryRows(harness.deps.db, z.object({ smtp_response: z.string() }), sql`select smtp_response from messages where step_id = 'first'`);
     expect(recorded!.smtp_response).toMatch(/^550 5\.7\.1 Message refused by policy/);
-    expect(await queryRows(harness.deps.db, sql`select email from suppressions`)).toEqual([]);
+    expect(await queryRows(harness.deps.db, z.object({ email: z.string() }), sql`select email from suppressions`)).toEqual([]);
 
     // A day later the sequence's next email goes to the same address, and arrives.
     smtp.behave(undefined);
@@ -107,7 +109,7 @@ describe("delivery when things fail", () => {
     const [mail] = await smtp.waitFor(1);
     expect(mail!.to).toMatchObject({ value: [{ address: "c0@example.com" }] });
     await until(
-      () => queryRows<{ status: string }>(harness.deps.db, sql`select status::text from messages where step_id = 'second'`),
+      () => queryRows(harness.deps.db, z.object({ status: z.string() }), sql`select status::text from messages where step_id = 'second'`),
       (rows) => rows[0]?.status === "sent",
     );
   });
@@ -118,7 +120,7 @@ describe("delivery when things fail", () => {
     await dispatchDue(harness.deps);
     const [row] = await until(() => statuses(harness), (rows) => rows[0]?.status === "failed");
     expect(row).toMatchObject({ attempts: 1, outcome: { type: "rejected", code: 550, bounce: true } });
-    expect(await queryRows(harness.deps.db, sql`select email, reason::text from suppressions`)).toEqual([{ email: "c0@example.com", reason: "bounce" }]);
+    expect(await queryRows(harness.deps.db, z.object({ email: z.string(), reason: z.string() }), sql`select email, reason::text from suppressions`)).toEqual([{ email: "c0@example.com", reason: "bounce" }]);
   });
 
   it("Redis losing the queued jobs loses no email: the lease returns them to the outbox", async () => {

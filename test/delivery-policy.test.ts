@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
@@ -52,8 +53,9 @@ describe("frequency cap and send window", () => {
       body: JSON.stringify({ email: `${id}@example.com`, timezone }),
     });
   const rows = () =>
-    queryRows<{ customer: string; campaign: string; status: string; due_at: string; outcome: Record<string, unknown> | null }>(
+    queryRows(
       harness.deps.db,
+      z.object({ customer: z.string(), campaign: z.string(), status: z.string(), due_at: z.string(), outcome: col.jsonObject.nullable() }),
       sql`select c.external_id as customer, en.campaign_id as campaign, m.status::text as status, m.due_at, m.outcome
           from messages m join customers c on c.id = m.customer_id join enrollments en on en.id = m.enrollment_id order by m.id`,
     );

@@ -2,7 +2,8 @@ import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
@@ -80,8 +81,9 @@ describe("delivery, end to end", () => {
       body: JSON.stringify(body),
     });
   const outbox = () =>
-    queryRows<{ step_id: string; status: string; due_at: string; smtp_message_id: string | null; subject: string | null; outcome: { type: string } | null }>(
+    queryRows(
       harness.deps.db,
+      z.object({ step_id: z.string(), status: z.string(), due_at: z.string(), smtp_message_id: z.string().nullable(), subject: z.string().nullable(), outcome: z.object({ type: z.string() }).nullable() }),
       sql`select step_id, status::text, due_at, smtp_message_id, subject, outcome from messages order by id`,
     );
   const waitForStatus = async (status: string, count: number) => {
@@ -127,7 +129,7 @@ describe("delivery, end to end", () => {
     await smtp.waitFor(2);
     expect(smtp.received[1]!.subject).toBe("Reminder: your payment failed"); // no Swedish variant: the default
     rows = await waitForStatus("sent", 2);
-    const [enrollment] = await queryRows<{ status: string; end_reason: string }>(harness.deps.db, sql`select status::text, end_reason from enrollments`);
+    const [enrollment] = await queryRows(harness.deps.db, z.object({ status: z.string(), end_reason: z.string() }), sql`select status::text, end_reason from enrollments`);
     expect(enrollment).toEqual({ status: "completed", end_reason: "completed" });
     await dispatchDue(harness.deps);
     await new Promise((r) => setTimeout(r, 300));
@@ -174,9 +176,9 @@ describe("delivery, end to end", () => {
     expect(sent.status).toBe(200);
     const [mail] = await smtp.waitFor(1);
     expect(mail!.subject).toBe("[Test] Sven, din betalning gick inte igenom");
-    const audit = await queryRows<{ action: string; target_id: string; after: Record<string, unknown> }>(harness.deps.db, sql`select action, target_id, after from audit_log`);
+    const audit = await queryRows(harness.deps.db, z.object({ action: z.string(), target_id: z.string(), after: col.jsonObject }), sql`select action, target_id, after from audit_log`);
     expect(audit).toEqual([{ action: "campaign.test_send", target_id: "dunning", after: { step: "first", to: "marketer@acme.example", customer: "sven" } }]);
-    expect(await queryRows(harness.deps.db, sql`select 1 from messages`)).toEqual([]);
+    expect(await queryRows(harness.deps.db, z.object({}), sql`select 1 from messages`)).toEqual([]);
     await harness.deps.db.execute(sql`truncate audit_log`);
   });
 
@@ -187,7 +189,7 @@ describe("delivery, end to end", () => {
     await dispatchDue(harness.deps);
     const rows = await waitForStatus("failed", 1);
     expect(rows[0]!.outcome).toMatchObject({ type: "rejected", code: 550 });
-    const suppressed = await queryRows<{ email: string; reason: string }>(harness.deps.db, sql`select email, reason::text from suppressions`);
+    const suppressed = await queryRows(harness.deps.db, z.object({ email: z.string(), reason: z.string() }), sql`select email, reason::text from suppressions`);
     expect(suppressed).toEqual([{ email: "gone@example.com", reason: "bounce" }]);
     // The next step is skipped as suppressed, not sent.
     smtp.behave(undefined);
@@ -269,7 +271,7 @@ steps:
     expect(klaus.text).toContain(`Unsubscribe from these emails [https://rekindle.acme.example${unsubscribeLink(klaus)}]`);
 
     // What the page says comes from the row, recorded just after SMTP accepted the email.
-    const languages = () => queryRows<{ email: string; locale: string }>(harness.deps.db, sql`select to_address as email, locale from messages where status = 'sent' order by to_address`);
+    const languages = () => queryRows(harness.deps.db, z.object({ email: z.string(), locale: z.string() }), sql`select to_address as email, locale from messages where status = 'sent' order by to_address`);
     await expect.poll(languages).toEqual([
       { email: "klaus@example.com", locale: "en" },
       { email: "sven@example.com", locale: "sv" },
@@ -324,12 +326,12 @@ describe("the unsubscribe link", () => {
     const link = mail!.headerLines.find((h) => h.key === "list-unsubscribe")!.line.match(/<(.+)>/)![1]!;
     const path = new URL(link).pathname;
     // The page names the email by its subject, recorded just after SMTP accepted it.
-    await expect.poll(async () => (await queryRows<{ status: string }>(harness.deps.db, sql`select status::text from messages`))[0]?.status).toBe("sent");
+    await expect.poll(async () => (await queryRows(harness.deps.db, z.object({ status: z.string() }), sql`select status::text from messages`))[0]?.status).toBe("sent");
 
     const shown = await fetch(`${harness.url}${path}`);
     expect(shown.status).toBe(200);
     expect(await shown.text()).toContain("Only dunning emails like “Bo, your payment failed”");
-    const none = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from suppressions`);
+    const none = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from suppressions`);
     expect(none[0]!.n).toBe(0);
 
     const clicked = await fetch(`${harness.url}${path}`, {
@@ -339,7 +341,7 @@ describe("the unsubscribe link", () => {
       redirect: "manual",
     });
     expect(clicked.status).toBe(200);
-    const rows = await queryRows<{ email: string; category: string; reason: string }>(harness.deps.db, sql`select email, category, reason::text from suppressions`);
+    const rows = await queryRows(harness.deps.db, z.object({ email: z.string(), category: z.string(), reason: z.string() }), sql`select email, category, reason::text from suppressions`);
     expect(rows).toEqual([{ email: "bo@example.com", category: "dunning", reason: "unsubscribe" }]);
 
     const forged = await fetch(`${harness.url}${path.slice(0, -2)}xx`, { method: "POST", body: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded" } });
@@ -375,13 +377,13 @@ describe("state changes reaching messages already queued in Redis", () => {
     await post(harness, "/v1/track", { userId: id, event: "payment_failed" });
     await harness.deps.db.execute(sql`update messages m set due_at = due_at + interval '1500 milliseconds' from customers c where c.id = m.customer_id and c.external_id = ${id}`);
     await dispatchDue(harness.deps);
-    const [row] = await queryRows<{ id: number }>(harness.deps.db, sql`select m.id::int from messages m join customers c on c.id = m.customer_id where c.external_id = ${id} and m.status = 'queued'`);
+    const [row] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select m.id::int from messages m join customers c on c.id = m.customer_id where c.external_id = ${id} and m.status = 'queued'`);
     expect(await harness.deps.queues.queue("send").getJob(`msg-${row!.id}`)).toBeTruthy();
     return row!.id;
   }
   const outcomeOf = async (id: number) => {
     for (let i = 0; i < 400; i++) {
-      const [row] = await queryRows<{ status: string; outcome: { type: string } | null }>(harness.deps.db, sql`select status::text, outcome from messages where id = ${id}`);
+      const [row] = await queryRows(harness.deps.db, z.object({ status: z.string(), outcome: z.object({ type: z.string() }).nullable() }), sql`select status::text, outcome from messages where id = ${id}`);
       if (row && row.status !== "queued") return row;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -392,7 +394,7 @@ describe("state changes reaching messages already queued in Redis", () => {
     const exited = await queuedFor("exits");
     await post(harness, "/v1/track", { userId: "exits", event: "invoice_paid" });
     const paused = await queuedFor("pauses");
-    const [pausedCustomer] = await queryRows<{ id: number }>(harness.deps.db, sql`select id::int from customers where external_id = 'pauses'`);
+    const [pausedCustomer] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select id::int from customers where external_id = 'pauses'`);
     await harness.deps.db.execute(sql`insert into pauses (scope, customer_id, until, reason, created_by) values ('customer', ${pausedCustomer!.id}, ${new Date(NOW.getTime() + 86_400_000).toISOString()}::timestamptz, 'on holiday', 'support@acme')`);
     const unsubscribed = await queuedFor("unsubscribes");
     const { unsubscribeToken } = await import("../src/delivery/index.js");

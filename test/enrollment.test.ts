@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { matchEvents, sweepRecentEvents } from "../src/campaigns/index.js";
-import { queryRows } from "../src/db/index.js";
+import { col, queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { enrolled, enrollments, resetState, scan } from "./helpers/campaigns.js";
 import { API_KEY, type Harness, post, runTask, startHarness } from "./helpers/harness.js";
@@ -90,8 +91,9 @@ exit:
     await post(harness, "/v1/batch", {
       batch: Array.from({ length: 10 }, (_, i) => ({ type: "track", userId: `p${i}`, event: "payment_failed" })),
     });
-    const events = await queryRows<{ id: number; name: string; type: string; customerId: number }>(
+    const events = await queryRows(
       harness.deps.db,
+      z.object({ id: col.int, name: z.string(), type: z.string(), customerId: col.int }),
       sql`select id::int, name, type::text, customer_id::int as "customerId" from events`,
     );
     const [a, b, c] = await Promise.all([
@@ -136,8 +138,9 @@ exit:
     await harness.deps.db.execute(sql`update enrollments set status = 'completed'`);
     await post(harness, "/v1/track", { userId: "u1", event: "payment_failed", messageId: "second" });
     expect((await enrollments(harness, "dunning")).map((r) => r.status)).toEqual(["completed", "active"]);
-    const all = await queryRows<{ id: number; name: string; type: string; customerId: number }>(
+    const all = await queryRows(
       harness.deps.db,
+      z.object({ id: col.int, name: z.string(), type: z.string(), customerId: col.int }),
       sql`select id::int, name, type::text, customer_id::int as "customerId" from events`,
     );
     await harness.deps.db.execute(sql`update enrollments set status = 'completed'`);
@@ -176,7 +179,7 @@ exit:
     await harness.setCampaign("quiet-once", campaignYaml("quiet-once", { type: "inactive", for: "P21D" }));
     const after = harness.deps.campaigns.get("quiet-once")!;
     expect(after.versionId).not.toBe(before.versionId);
-    const versions = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from campaign_versions where campaign_id = 'quiet-once'`);
+    const versions = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from campaign_versions where campaign_id = 'quiet-once'`);
     expect(versions[0]!.n).toBe(2);
     // Reloading the same files records nothing new.
     await harness.setCampaign("quiet-once", campaignYaml("quiet-once", { type: "inactive", for: "P21D" }));

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MIGRATIONS_FOLDER, openDatabase, queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { MIGRATIONS_FOLDER, openDatabase, col, queryRows } from "../src/db/index.js";
 import { forgetEventPartitions, insertEvents } from "../src/events/index.js";
 import { maintainEvents } from "../src/maintenance/index.js";
 import { FixedClock } from "../src/time/index.js";
@@ -17,8 +18,9 @@ const NOW = new Date("2026-11-22T12:00:00Z");
 
 /** The partitions of `events`, by name. */
 async function partitions(harness: Harness): Promise<string[]> {
-  const rows = await queryRows<{ name: string }>(
+  const rows = await queryRows(
     harness.deps.db,
+    z.object({ name: z.string() }),
     sql`select c.relname::text as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass order by 1`,
   );
   return rows.map((row) => row.name);
@@ -54,7 +56,7 @@ describe("events partitioned by month", () => {
       ],
     });
     expect(backfill.status).toBe(200);
-    const stored = await queryRows<{ name: string; partition: string }>(harness.deps.db, sql`select name, tableoid::regclass::text as partition from events order by id`);
+    const stored = await queryRows(harness.deps.db, z.object({ name: z.string(), partition: z.string() }), sql`select name, tableoid::regclass::text as partition from events order by id`);
     expect(stored).toEqual([
       { name: "Plan Limit Reached", partition: "events_2025_09" },
       { name: "payment_failed", partition: "events_2025_09" },
@@ -72,7 +74,7 @@ describe("events partitioned by month", () => {
     // The goal, late too and in the same old month, ends the sequence it came after.
     await post(harness, "/v1/track", { userId: "late-payer", event: "invoice_paid", timestamp: "2026-11-30T20:00:00Z" });
     expect(await enrollments(harness, "dunning")).toMatchObject([{ customer: "late-payer", status: "exited", end_reason: "goal: invoice_paid" }]);
-    const months = await queryRows<{ partition: string }>(harness.deps.db, sql`select distinct tableoid::regclass::text as partition from events`);
+    const months = await queryRows(harness.deps.db, z.object({ partition: z.string() }), sql`select distinct tableoid::regclass::text as partition from events`);
     expect(months).toEqual([{ partition: "events_2026_11" }]);
   });
 
@@ -92,7 +94,7 @@ describe("events partitioned by month", () => {
     );
     const responses = await Promise.all(requests);
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
-    const rows = await queryRows<{ message_id: string; n: number }>(harness.deps.db, sql`select message_id, count(*)::int as n from events group by message_id`);
+    const rows = await queryRows(harness.deps.db, z.object({ message_id: z.string(), n: col.int }), sql`select message_id, count(*)::int as n from events group by message_id`);
     expect(rows).toHaveLength(29);
     expect(rows.every((row) => row.n === 1)).toBe(true);
     expect(await count(harness, "event_message_ids")).toBe(29);
@@ -116,7 +118,7 @@ describe("events partitioned by month", () => {
     expect(result).toMatchObject({ dropped: ["events_2024_10"], forgotten: 1 });
     expect(await partitions(harness)).toEqual(expect.arrayContaining(["events_2024_11", "events_2026_11", "events_2026_12", "events_2027_01"]));
     expect(await partitions(harness)).not.toContain("events_2024_10");
-    const names = async () => (await queryRows<{ name: string }>(harness.deps.db, sql`select name from events order by occurred_at`)).map((row) => row.name);
+    const names = async () => (await queryRows(harness.deps.db, z.object({ name: z.string() }), sql`select name from events order by occurred_at`)).map((row) => row.name);
     expect(await names()).toEqual(["Old", "Recent"]);
 
     // Within the window a replay is recognised; past it, the message is taken as new.
@@ -162,7 +164,7 @@ describe("events partitioned by month", () => {
       await report;
     }
     expect(await runTask(harness, "prune-events")).toMatchObject({ dropped: ["events_2024_06"] });
-    expect(await queryRows(harness.deps.db, sql`select 1 from pg_class where relname = 'events_2024_06'`)).toEqual([]);
+    expect(await queryRows(harness.deps.db, z.object({}), sql`select 1 from pg_class where relname = 'events_2024_06'`)).toEqual([]);
   });
 });
 
@@ -175,7 +177,7 @@ async function oldShapeDatabase(name: string, folder: string) {
   const { drizzle } = await import("drizzle-orm/node-postgres");
   await migrate(drizzle(client), { migrationsFolder: folder }).finally(() => client.end());
   const database = await openDatabase({ url: databaseUrl(name), dataDir: folder, poolSize: 2 });
-  const [customer] = await queryRows<{ id: string }>(database.db, sql`insert into customers (external_id) values ('c1') returning id`);
+  const [customer] = await queryRows(database.db, z.object({ id: z.string() }), sql`insert into customers (external_id) values ('c1') returning id`);
   // Three years of history, an anonymous event, ids with gaps, and a sequence run past the last id.
   await database.db.execute(sql`
     insert into events (id, message_id, type, name, customer_id, anonymous_id, properties, occurred_at, received_at)
@@ -214,21 +216,21 @@ describe("migration 0015 on a database holding events in the old shape", () => {
     const { database, customerId } = await oldShapeDatabase(`${prefix}_copy`, folder);
     try {
       const db = database.db;
-      const before = await queryRows(db, sql`select id::int, message_id, type::text, name, customer_id::int, anonymous_id, properties, occurred_at, received_at from events order by id`);
+      const before = await queryRows(db, z.object({ id: col.int, message_id: z.string(), type: z.string(), name: z.string(), customer_id: col.int.nullable(), anonymous_id: z.string().nullable(), properties: col.jsonObject, occurred_at: z.string(), received_at: z.string() }), sql`select id::int, message_id, type::text, name, customer_id::int, anonymous_id, properties, occurred_at, received_at from events order by id`);
 
       await database.migrate();
       forgetEventPartitions();
 
-      const after = await queryRows(db, sql`select id::int, message_id, type::text, name, customer_id::int, anonymous_id, properties, occurred_at, received_at from events order by id`);
+      const after = await queryRows(db, z.object({ id: col.int, message_id: z.string(), type: z.string(), name: z.string(), customer_id: col.int.nullable(), anonymous_id: z.string().nullable(), properties: col.jsonObject, occurred_at: z.string(), received_at: z.string() }), sql`select id::int, message_id, type::text, name, customer_id::int, anonymous_id, properties, occurred_at, received_at from events order by id`);
       expect(after).toEqual(before);
-      const placed = await queryRows<{ id: number; partition: string }>(db, sql`select id::int, tableoid::regclass::text as partition from events order by id`);
+      const placed = await queryRows(db, z.object({ id: col.int, partition: z.string() }), sql`select id::int, tableoid::regclass::text as partition from events order by id`);
       expect(placed).toEqual([
         { id: 3, partition: "events_2023_12" },
         { id: 7, partition: "events_2025_06" },
         { id: 8, partition: "events_2026_11" },
       ]);
-      expect(await queryRows(db, sql`select message_id from event_message_ids order by 1`)).toEqual([{ message_id: "m-a" }, { message_id: "m-b" }, { message_id: "m-c" }]);
-      expect(await queryRows(db, sql`select 1 from pg_class where relname = 'events_unpartitioned'`)).toEqual([]);
+      expect(await queryRows(db, z.object({ message_id: z.string() }), sql`select message_id from event_message_ids order by 1`)).toEqual([{ message_id: "m-a" }, { message_id: "m-b" }, { message_id: "m-c" }]);
+      expect(await queryRows(db, z.object({}), sql`select 1 from pg_class where relname = 'events_unpartitioned'`)).toEqual([]);
 
       // A replay of an old message stores nothing; a new one gets the id after the sequence's last.
       const at = new Date("2026-11-22T12:00:00Z");
@@ -238,7 +240,7 @@ describe("migration 0015 on a database holding events in the old shape", () => {
 
       // Deleting a customer still deletes their events, in every month.
       await db.execute(sql`delete from customers where id = ${customerId}`);
-      expect(await queryRows(db, sql`select id::int from events order by id`)).toEqual([{ id: 7 }]);
+      expect(await queryRows(db, z.object({ id: col.int }), sql`select id::int from events order by id`)).toEqual([{ id: 7 }]);
     } finally {
       await database.close();
     }
@@ -260,7 +262,7 @@ describe("migration 0015 on a database holding events in the old shape", () => {
       // This process has been working on another database (the harness's) and knows its months.
       forgetEventPartitions();
 
-      expect(await queryRows(db, sql`select id::int, tableoid::regclass::text as partition from events order by id`)).toEqual([
+      expect(await queryRows(db, z.object({ id: col.int, partition: z.string() }), sql`select id::int, tableoid::regclass::text as partition from events order by id`)).toEqual([
         { id: 3, partition: "events_legacy" },
         { id: 7, partition: "events_legacy" },
         { id: 8, partition: "events_legacy" },
@@ -268,7 +270,7 @@ describe("migration 0015 on a database holding events in the old shape", () => {
       // After the cut-over, months of their own; before it, the old table still takes a backfill.
       const stored = await insertEvents(db, [eventRow("m-later", customerId, new Date("2027-01-15T00:00:00Z")), eventRow("m-backfill", customerId, new Date("2025-06-20T00:00:00Z"))]);
       expect(stored.map((event) => event.id)).toEqual([13, 14]);
-      expect(await queryRows(db, sql`select id::int, tableoid::regclass::text as partition from events where id > 8 order by id`)).toEqual([
+      expect(await queryRows(db, z.object({ id: col.int, partition: z.string() }), sql`select id::int, tableoid::regclass::text as partition from events where id > 8 order by id`)).toEqual([
         { id: 13, partition: "events_2027_01" },
         { id: 14, partition: "events_legacy" },
       ]);
@@ -277,7 +279,7 @@ describe("migration 0015 on a database holding events in the old shape", () => {
       // Two years after the cut-over, the old table goes whole.
       const result = await maintainEvents(db, new Date("2029-01-15T00:00:00Z"), { retention: "P730D", dedupeWindow: "P30D" });
       expect(result.dropped).toEqual(["events_legacy"]);
-      expect(await queryRows(db, sql`select id::int from events order by id`)).toEqual([{ id: 13 }]);
+      expect(await queryRows(db, z.object({ id: col.int }), sql`select id::int from events order by id`)).toEqual([{ id: 13 }]);
     } finally {
       await database.close();
     }

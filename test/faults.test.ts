@@ -3,7 +3,8 @@ import { Redis } from "ioredis";
 import type { AddressObject } from "mailparser";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { basic, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
 import { childEnv, type RekindleProcess, spawnApi, spawnWorker } from "./helpers/processes.js";
 import { type PrivateRedis, startPrivateRedis } from "./helpers/redis-server.js";
@@ -133,8 +134,9 @@ describe("nothing lost, nothing twice, when Redis or PostgreSQL fails mid-send",
 
   const statuses = (prefix: string) =>
     read(() =>
-      queryRows<{ status: string; n: number }>(
+      queryRows(
         harness.deps.db,
+        z.object({ status: z.string(), n: col.int }),
         sql`select m.status::text, count(*)::int as n from messages m join customers c on c.id = m.customer_id
             where c.external_id like ${`${prefix}%`} group by m.status order by m.status`,
       ),
@@ -159,6 +161,7 @@ describe("nothing lost, nothing twice, when Redis or PostgreSQL fails mid-send",
       const stuck = await read(() =>
         queryRows(
           harness.deps.db,
+          z.object({ id: col.int, status: z.string(), attempts: col.int, outcome: col.jsonObject.nullable(), lease_until: z.string().nullable(), updated_at: z.string() }),
           sql`select m.id::int, m.status::text, m.attempts, m.outcome, m.lease_until, m.updated_at from messages m join customers c on c.id = m.customer_id
               where c.external_id like ${`${prefix}%`} and m.status <> 'sent' order by m.id limit 20`,
         ),
@@ -173,7 +176,7 @@ not sent: ${JSON.stringify(stuck)}`);
     expect(new Set(ids).size).toBe(EMAILS);
     expect(ids).toHaveLength(EMAILS);
     expect(await statuses(prefix)).toEqual([{ status: "sent", n: EMAILS }]);
-    const [uncertain] = await read(() => queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from messages where status = 'uncertain'`));
+    const [uncertain] = await read(() => queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status = 'uncertain'`));
     expect(uncertain!.n).toBe(0);
     for (const process of [api, ...workers]) expect(process.alive(), process.output().slice(-3000)).toBe(true);
     figures.push(`[faults] ${label}: ${EMAILS} emails, 0 duplicates, 0 missing, 0 uncertain; all sent ${(drainedMs / 1000).toFixed(1)} s after the fault`);
@@ -231,7 +234,7 @@ not sent: ${JSON.stringify(stuck)}`);
     );
     // Every event the client sent was stored, once.
     const [events] = await read(() =>
-      queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from events e join customers c on c.id = e.customer_id where c.external_id like 'terminate%'`),
+      queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from events e join customers c on c.id = e.customer_id where c.external_id like 'terminate%'`),
     );
     expect(events!.n).toBe(EMAILS * 2);
   }, 180_000);

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { queryRows } from "../src/db/index.js";
 import { API_KEY, basic, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
 import { signed, STRIPE_SECRET } from "./helpers/stripe.js";
@@ -169,7 +170,7 @@ describe("fuzzing every way in", () => {
     // request stored, changed or deleted anything, where counting each table took most of the run.
     await harness.deps.db.execute(sql`create table fuzz_writes (n bigint not null); insert into fuzz_writes values (0)`);
     await harness.deps.db.execute(sql`create function fuzz_count() returns trigger language plpgsql as $$ begin update fuzz_writes set n = n + 1; return null; end $$`);
-    const tables = await queryRows<{ name: string }>(harness.deps.db, sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'fuzz_writes'
+    const tables = await queryRows(harness.deps.db, z.object({ name: z.string() }), sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'fuzz_writes'
           and table_name not in (select relname from pg_class where relispartition)`);
     expect(tables.length).toBeGreaterThan(10);
     // A partitioned table's trigger reaches its partitions, those made later included.
@@ -182,7 +183,7 @@ describe("fuzzing every way in", () => {
 
   /** How many rows have been written so far. */
   async function fingerprint(): Promise<number> {
-    const [row] = await queryRows<{ n: string }>(harness.deps.db, sql`select n::text from fuzz_writes`);
+    const [row] = await queryRows(harness.deps.db, z.object({ n: z.string() }), sql`select n::text from fuzz_writes`);
     return Number(row!.n);
   }
 

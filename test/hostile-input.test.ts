@@ -3,7 +3,8 @@ import { deflateSync, gzipSync } from "node:zlib";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { unsubscribeToken } from "../src/delivery/index.js";
 import { API_KEY, basic, count, type ErrorBody, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
 import { signed, STRIPE_SECRET, stripeCustomer, stripeEvent } from "./helpers/stripe.js";
@@ -82,13 +83,14 @@ describe("hostile input", () => {
 
     const timestamp = "2026-01-01T10:00:00.000Z";
     expect((await send("POST", "/v1/track", { userId: "u-4", event: "Skewed", messageId: "skew-1", timestamp, sentAt: "1970-01-01T00:00:00Z" })).status).toBe(200);
-    const [event] = await queryRows<{ ms: number }>(harness.deps.db, sql`select (extract(epoch from occurred_at) * 1000)::float8 as ms from events where message_id = 'skew-1'`);
+    const [event] = await queryRows(harness.deps.db, z.object({ ms: col.int }), sql`select (extract(epoch from occurred_at) * 1000)::float8 as ms from events where message_id = 'skew-1'`);
     expect(new Date(event!.ms).toISOString()).toBe(timestamp);
 
     expect((await send("POST", "/v1/identify", { userId: "u-5", traits: { createdAt: "0000-06-01T00:00:00Z" } })).status).toBe(200);
     expect((await send("POST", "/v1/identify", { userId: "u-6", traits: { createdAt: -62_000_000_000 } })).status).toBe(200);
-    const profiles = await queryRows<{ external_id: string; signed_up_at: Date | null; traits: Record<string, unknown> }>(
+    const profiles = await queryRows(
       harness.deps.db,
+      z.object({ external_id: z.string(), signed_up_at: col.timestamp.nullable(), traits: col.jsonObject }),
       sql`select external_id, signed_up_at, traits from customers where external_id in ('u-5', 'u-6') order by external_id`,
     );
     expect(profiles).toEqual([
@@ -167,9 +169,9 @@ describe("hostile input", () => {
   it("one-click unsubscribe works in every encoding a mail client may use, with one token spelling", async () => {
     await send("POST", "/v1/identify", { userId: "oc-1", traits: { email: "oc@example.com" } });
     await send("POST", "/v1/track", { userId: "oc-1", event: "Went Quiet" });
-    const [message] = await queryRows<{ id: number }>(harness.deps.db, sql`select m.id from messages m join customers c on c.id = m.customer_id where c.external_id = 'oc-1'`);
+    const [message] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select m.id from messages m join customers c on c.id = m.customer_id where c.external_id = 'oc-1'`);
     const token = unsubscribeToken(harness.deps.secretKey, Number(message!.id));
-    const suppressions = () => queryRows<{ category: string | null; detail: string | null }>(harness.deps.db, sql`select category, detail from suppressions where email = 'oc@example.com'`);
+    const suppressions = () => queryRows(harness.deps.db, z.object({ category: z.string().nullable(), detail: z.string().nullable() }), sql`select category, detail from suppressions where email = 'oc@example.com'`);
     const unsubscribe = async (headers: Record<string, string>, body?: string | Buffer) => {
       await harness.deps.db.execute(sql`delete from suppressions`);
       const response = await fetch(`${harness.url}/unsubscribe/${token}`, { method: "POST", headers, ...(body !== undefined && { body }), redirect: "manual" });
@@ -218,7 +220,7 @@ describe("hostile input", () => {
       const result = await deliver(event);
       expect(result, JSON.stringify(event).slice(0, 120)).toMatchObject({ status: 200, body: { outcome: "ignored", reason: expect.any(String) } });
     }
-    const rows = await queryRows<{ id: string; outcome: string; reason: string }>(harness.deps.db, sql`select id, outcome, reason from stripe_events order by received_at, id`);
+    const rows = await queryRows(harness.deps.db, z.object({ id: z.string(), outcome: z.string(), reason: z.string() }), sql`select id, outcome, reason from stripe_events order by received_at, id`);
     expect(rows).toHaveLength(cases.length);
     expect(rows.every((row) => row.outcome === "ignored" && row.reason.length > 0)).toBe(true);
     expect(rows.map((r) => r.reason).join("\n")).toMatch(/NUL/);

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { fromSegment, IngestQueue, parseSegmentBatch } from "../src/ingest/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { campaignYaml } from "./helpers/yaml.js";
@@ -49,13 +50,14 @@ describe("ingesting concurrent requests", () => {
     const responses = await Promise.all(requests.map((batch) => send(harness.url, batch)));
     expect(responses.map((response) => response.status)).toEqual(requests.map(() => 200));
 
-    const stored = await queryRows<{ message_id: string; n: number }>(harness.deps.db, sql`select message_id, count(*)::int as n from events group by 1`);
+    const stored = await queryRows(harness.deps.db, z.object({ message_id: z.string(), n: col.int }), sql`select message_id, count(*)::int as n from events group by 1`);
     const carried = new Set(requests.flat().map((event) => event.messageId));
     expect(stored.length).toBe(carried.size);
     expect(stored.every((row) => row.n === 1)).toBe(true);
     // Each payment_failed was one moment: one dunning enrollment per customer who had one.
-    const enrolled = await queryRows<{ customer: string; n: number }>(
+    const enrolled = await queryRows(
       harness.deps.db,
+      z.object({ customer: z.string(), n: col.int }),
       sql`select c.external_id as customer, count(*)::int as n from enrollments e join customers c on c.id = e.customer_id where e.campaign_id = 'dunning' group by 1 order by 1`,
     );
     expect(enrolled).toEqual([
@@ -70,7 +72,7 @@ describe("ingesting concurrent requests", () => {
       batches.map(async (batch, r) => {
         expect((await send(harness.url, batch)).status).toBe(200);
         // Right after the answer, this request's events are all there.
-        const [row] = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from events where message_id like ${`a-${r}-%`}`);
+        const [row] = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from events where message_id like ${`a-${r}-%`}`);
         expect(row?.n).toBe(20);
       }),
     );
@@ -88,10 +90,10 @@ describe("ingesting concurrent requests", () => {
     const refused = [fromSegment({ type: "track", event: "Logged In", userId: "bad", messageId: "bad\u0000id", properties: {}, context: {} } as never, { receivedAt })];
     const results = await Promise.allSettled([queue.ingest(request("ok1"), receivedAt), queue.ingest(refused, receivedAt), queue.ingest(request("ok2"), receivedAt)]);
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-    const ids = await queryRows<{ message_id: string }>(harness.deps.db, sql`select message_id from events order by 1`);
+    const ids = await queryRows(harness.deps.db, z.object({ message_id: z.string() }), sql`select message_id from events order by 1`);
     expect(ids.map((row) => row.message_id)).toEqual(["ok1-1", "ok1-2", "ok2-1", "ok2-2"]);
     expect(await count(harness, "customers")).toBe(2);
-    const plans = await queryRows<{ plan: string | null }>(harness.deps.db, sql`select plan from customers order by external_id`);
+    const plans = await queryRows(harness.deps.db, z.object({ plan: z.string().nullable() }), sql`select plan from customers order by external_id`);
     expect(plans).toEqual([{ plan: "team" }, { plan: "team" }]);
   });
 
@@ -120,8 +122,9 @@ describe("ingesting concurrent requests", () => {
     await api.exited;
     expect(killed).toBe(true);
 
-    const perBatch = await queryRows<{ batch: string; n: number }>(
+    const perBatch = await queryRows(
       harness.deps.db,
+      z.object({ batch: z.string(), n: col.int }),
       sql`select split_part(message_id, '-', 2) as batch, count(*)::int as n from events where message_id like 'k-%' group by 1`,
     );
     const stored = new Map(perBatch.map((row) => [Number(row.batch), row.n]));

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { API_KEY, count, type Harness, post, startHarness, WRITE_KEY } from "./helpers/harness.js";
 
@@ -65,7 +66,7 @@ describe("ingesting Segment calls", () => {
       ],
     });
     await post(harness, "/v1/track", { userId: "u1", event: "Backfilled", timestamp: "2024-02-29T10:00:00Z" });
-    const rows = await queryRows<{ name: string; occurred_at: string }>(harness.deps.db, sql`select name, occurred_at from events order by id`);
+    const rows = await queryRows(harness.deps.db, z.object({ name: z.string(), occurred_at: z.string() }), sql`select name, occurred_at from events order by id`);
     expect(Object.fromEntries(rows.map((r) => [r.name, new Date(r.occurred_at).toISOString()]))).toEqual({
       Skewed: "2026-11-22T11:59:00.000Z",
       "No timestamp": NOW.toISOString(),
@@ -81,8 +82,9 @@ describe("ingesting Segment calls", () => {
     await post(harness, "/v1/identify", { userId: "u9", anonymousId: "anon-1", traits: {} });
     await post(harness, "/v1/alias", { userId: "u9", previousId: "anon-2" });
     await post(harness, "/v1/track", { anonymousId: "anon-1", event: "Logged In" });
-    const rows = await queryRows<{ name: string; external_id: string | null; properties: Record<string, unknown> }>(
+    const rows = await queryRows(
       harness.deps.db,
+      z.object({ name: z.string(), external_id: z.string().nullable(), properties: col.jsonObject }),
       sql`select e.name, c.external_id, e.properties from events e left join customers c on c.id = e.customer_id order by e.id`,
     );
     expect(rows.map((r) => [r.name, r.external_id])).toEqual([

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { queryRows } from "../src/db/index.js";
 import { listTasks } from "../src/schedule/index.js";
 import { FixedClock } from "../src/time/index.js";
@@ -62,11 +63,12 @@ describe("the periodic tasks and the maintenance task", () => {
       (t) => Array.isArray(t.lastResult?.dropped) && t.lastResult.dropped.includes("events_2026_09"),
     );
     expect(task.lastError).toBeNull();
-    const left = await queryRows<{ name: string }>(harness.deps.db, sql`select name from events order by id`);
+    const left = await queryRows(harness.deps.db, z.object({ name: z.string() }), sql`select name from events order by id`);
     // October straddles the cut-off (23 October): it stays, with the event of the 20th, until all of it is past retention.
     expect(left.map((e) => e.name)).toEqual(["Lately", "Recent"]);
-    const partitions = await queryRows<{ name: string }>(
+    const partitions = await queryRows(
       harness.deps.db,
+      z.object({ name: z.string() }),
       sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass order by 1`,
     );
     expect(partitions.map((p) => p.name)).toEqual(expect.arrayContaining(["events_2026_10", "events_2026_11", "events_2026_12", "events_2027_01"]));

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
@@ -43,7 +44,7 @@ describe("holdout groups and conversions", () => {
       const batch = Array.from({ length: 1_000 }, (_, i) => ({ type: "track", userId: `h${start + i}`, event: "Went Quiet" }));
       expect((await post(harness, "/v1/batch", { batch })).status).toBe(200);
     }
-    const [share] = await queryRows<{ n: number; held: number }>(harness.deps.db, sql`select count(*)::int as n, count(*) filter (where holdout)::int as held from enrollments`);
+    const [share] = await queryRows(harness.deps.db, z.object({ n: col.int, held: col.int }), sql`select count(*)::int as n, count(*) filter (where holdout)::int as held from enrollments`);
     expect(share!.n).toBe(10_000);
     // 10% ± 3 standard deviations (σ = √(0.1·0.9/10000) = 0.3 points).
     expect(share!.held / share!.n).toBeGreaterThan(0.091);
@@ -53,8 +54,9 @@ describe("holdout groups and conversions", () => {
     clock.advance(DAY);
     const again = Array.from({ length: 1_000 }, (_, i) => ({ type: "track", userId: `h${i}`, event: "Went Quiet" }));
     await post(harness, "/v1/batch", { batch: again });
-    const [changed] = await queryRows<{ n: number }>(
+    const [changed] = await queryRows(
       harness.deps.db,
+      z.object({ n: col.int }),
       sql`select count(*)::int as n from enrollments a join enrollments b on a.customer_id = b.customer_id and a.id < b.id where a.holdout <> b.holdout`,
     );
     expect(changed!.n).toBe(0);
@@ -81,12 +83,13 @@ describe("the uplift report", () => {
     await post(harness, "/v1/batch", { batch: Array.from({ length: 120 }, (_, i) => ({ type: "track", userId: `u${i}`, event: "Went Quiet" })) });
     for (let i = 0; i < 400; i++) {
       await dispatchDue(harness.deps);
-      const [left] = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from messages where status in ('scheduled', 'queued', 'sending')`);
+      const [left] = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('scheduled', 'queued', 'sending')`);
       if (left!.n === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const groups = await queryRows<{ holdout: boolean; n: number; sent: number }>(
+    const groups = await queryRows(
       harness.deps.db,
+      z.object({ holdout: z.boolean(), n: col.int, sent: col.int }),
       sql`select en.holdout, count(*)::int as n, count(*) filter (where m.status = 'sent')::int as sent
           from enrollments en join messages m on m.enrollment_id = en.id group by en.holdout order by en.holdout`,
     );
@@ -96,7 +99,7 @@ describe("the uplift report", () => {
     expect(smtp.received).toHaveLength(treated.n);
 
     // Goals: every emailed customer with an even number comes back on day 3; held-out ones on day 20 (outside the window).
-    const ids = await queryRows<{ external_id: string; holdout: boolean }>(harness.deps.db, sql`select c.external_id, en.holdout from enrollments en join customers c on c.id = en.customer_id`);
+    const ids = await queryRows(harness.deps.db, z.object({ external_id: z.string(), holdout: z.boolean() }), sql`select c.external_id, en.holdout from enrollments en join customers c on c.id = en.customer_id`);
     const back = (days: number, who: typeof ids) =>
       post(harness, "/v1/batch", { batch: who.map((r) => ({ type: "track", userId: r.external_id, event: "Came Back", timestamp: new Date(clock.now().getTime() + days * DAY).toISOString() })) });
     const emailedBack = ids.filter((r) => !r.holdout && Number(r.external_id.slice(1)) % 2 === 0);
@@ -189,7 +192,7 @@ describe("a retention goal", () => {
         await fetch(`${harness.url}/api/customers/${id}`, { method: "PUT", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ subscription: { status: "active", mrrMinor: 1000 } }) });
       }
       await post(harness, "/v1/batch", { batch: ids.map((userId) => ({ type: "track", userId, event: "Went Quiet" })) });
-      const groups = await queryRows<{ external_id: string; holdout: boolean }>(harness.deps.db, sql`select c.external_id, en.holdout from enrollments en join customers c on c.id = en.customer_id`);
+      const groups = await queryRows(harness.deps.db, z.object({ external_id: z.string(), holdout: z.boolean() }), sql`select c.external_id, en.holdout from enrollments en join customers c on c.id = en.customer_id`);
       // Every held-out customer cancels on day 10; among the emailed, every fourth does, and one more on day 40 (after the goal).
       const emailed = groups.filter((g) => !g.holdout);
       const held = groups.filter((g) => g.holdout);

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { parseCampaignFile } from "../src/campaigns/index.js";
 import { queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
@@ -40,8 +41,9 @@ describe("the outbox", () => {
   });
 
   const outbox = () =>
-    queryRows<{ customer: string; step_id: string; kind: string; status: string; due_at: string }>(
+    queryRows(
       harness.deps.db,
+      z.object({ customer: z.string(), step_id: z.string(), kind: z.string(), status: z.string(), due_at: z.string() }),
       sql`select c.external_id as customer, m.step_id, m.kind, m.status::text as status, m.due_at
           from messages m join customers c on c.id = m.customer_id order by c.external_id`,
     );

@@ -1,7 +1,8 @@
 import type { ChildProcess } from "node:child_process";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { type Harness, post, startHarness } from "./helpers/harness.js";
 import { childEnv, spawnRekindle } from "./helpers/processes.js";
@@ -43,7 +44,7 @@ steps:
     children.push(process.child);
     return { name, child: process.child, exited: process.exited };
   };
-  const sent = async () => (await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from messages where status = 'sent'`))[0]!.n;
+  const sent = async () => (await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status = 'sent'`))[0]!.n;
 
   it("loses nothing and sends nothing twice", async () => {
     const batch = Array.from({ length: EMAILS }, (_, i) => ({ type: "identify", userId: `r${i}`, traits: { email: `r${i}@example.com` } }));
@@ -71,7 +72,7 @@ steps:
       await dispatchDue(harness.deps);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const statuses = await queryRows<{ status: string; n: number }>(harness.deps.db, sql`select status::text, count(*)::int as n from messages group by status`);
+    const statuses = await queryRows(harness.deps.db, z.object({ status: z.string(), n: col.int }), sql`select status::text, count(*)::int as n from messages group by status`);
     expect(statuses).toEqual([{ status: "sent", n: EMAILS }]);
     await new Promise((r) => setTimeout(r, 300));
     const ids = smtp.received.map((m) => m.messageId);

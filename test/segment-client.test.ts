@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { Analytics } from "@segment/analytics-node";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
 
 /**
@@ -75,8 +76,9 @@ describe("the unmodified @segment/analytics-node client", () => {
     expect(delivered.size).toBe(5);
     expect(proxy.deliveries.flat().length).toBe(10);
 
-    const events = await queryRows<{ name: string; type: string; external_id: string | null; occurred_at: string }>(
+    const events = await queryRows(
       harness.deps.db,
+      z.object({ name: z.string(), type: z.string(), external_id: z.string().nullable(), occurred_at: z.string() }),
       sql`select e.name, e.type, c.external_id, e.occurred_at from events e left join customers c on c.id = e.customer_id order by e.occurred_at, e.id`,
     );
     expect(events.map((e) => [e.type, e.name, e.external_id])).toEqual([
@@ -91,8 +93,9 @@ describe("the unmodified @segment/analytics-node client", () => {
     expect(backfilled).toBeGreaterThanOrEqual(0);
     expect(backfilled).toBeLessThan(2_000);
 
-    const customers = await queryRows<{ external_id: string; email: string | null; name: string | null; plan: string | null; signed_up_at: string | null; traits: Record<string, unknown> }>(
+    const customers = await queryRows(
       harness.deps.db,
+      z.object({ external_id: z.string(), email: z.string().nullable(), name: z.string().nullable(), plan: z.string().nullable(), signed_up_at: z.string().nullable(), traits: col.jsonObject }),
       sql`select external_id, email, name, plan, signed_up_at, traits from customers order by external_id`,
     );
     expect(customers).toHaveLength(2);

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
@@ -40,7 +41,7 @@ describe("Stripe webhooks", () => {
     paymentMethods: { isDefault: boolean; detachedAt: string | null }[];
   }
   const customer = async (id: string) => (await (await fetch(`${harness.url}/api/customers/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as CustomerBody;
-  const events = () => queryRows<{ name: string; source: string }>(harness.deps.db, sql`select name, source from events order by id`);
+  const events = () => queryRows(harness.deps.db, z.object({ name: z.string(), source: z.string() }), sql`select name, source from events order by id`);
 
   it("maps customers, cards and subscriptions, linking by metadata.user_id", async () => {
     expect(await deliver(stripeEvent("customer.created", stripeCustomer("cus_A", "grace@example.com", { user_id: "user-42" }), seconds(60_000)))).toMatchObject({ status: 200, body: { outcome: "applied" } });
@@ -60,7 +61,7 @@ describe("Stripe webhooks", () => {
     await fetch(`${harness.url}/api/customers/known`, { method: "PUT", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ email: "Known@Example.com" }) });
     await deliver(stripeEvent("customer.created", stripeCustomer("cus_K", "known@example.com"), seconds(10_000)));
     await deliver(stripeEvent("customer.created", stripeCustomer("cus_N", "new@example.com"), seconds(10_000)));
-    const links = await queryRows<{ stripe_id: string; external_id: string }>(harness.deps.db, sql`select s.stripe_id, c.external_id from stripe_customers s join customers c on c.id = s.customer_id order by s.stripe_id`);
+    const links = await queryRows(harness.deps.db, z.object({ stripe_id: z.string(), external_id: z.string() }), sql`select s.stripe_id, c.external_id from stripe_customers s join customers c on c.id = s.customer_id order by s.stripe_id`);
     expect(links).toEqual([
       { stripe_id: "cus_K", external_id: "known" },
       { stripe_id: "cus_N", external_id: "cus_N" },
@@ -173,15 +174,16 @@ describe("Stripe to the inbox", () => {
     await deliver(stripeEvent("invoice.paid", { ...stripeInvoice("in_E", "cus_E", 0), amount_paid: 4900, status: "paid" }, new Date(now.getTime() - 20_000)));
     clock.advance(8 * 86_400_000);
     await settle(3);
-    const dunning = await queryRows<{ step_id: string; status: string; outcome: { type: string } | null }>(
+    const dunning = await queryRows(
       harness.deps.db,
+      z.object({ step_id: z.string(), status: z.string(), outcome: z.object({ type: z.string() }).nullable() }),
       sql`select m.step_id, m.status::text, m.outcome from messages m join enrollments en on en.id = m.enrollment_id where en.campaign_id = 'dunning' order by m.id`,
     );
     expect(dunning).toMatchObject([
       { step_id: "payment-failed", status: "sent" },
       { step_id: "reminder", status: "skipped", outcome: { type: "enrollment_ended" } },
     ]);
-    const [enrollment] = await queryRows<{ status: string; end_reason: string }>(harness.deps.db, sql`select status::text, end_reason from enrollments where campaign_id = 'dunning'`);
+    const [enrollment] = await queryRows(harness.deps.db, z.object({ status: z.string(), end_reason: z.string() }), sql`select status::text, end_reason from enrollments where campaign_id = 'dunning'`);
     expect(enrollment).toEqual({ status: "exited", end_reason: "goal: invoice_paid" });
     // The card campaign carries on (the card was never replaced); dunning sent nothing more.
     const subjects = smtp.received.map((m) => m.subject);
@@ -225,7 +227,7 @@ describe("rekindle stripe import", () => {
     };
     expect(customer).toMatchObject({ email: "imported@example.com", subscriptions: [{ mrrMinor: 2900 }], paymentMethods: [{ expYear: 2029 }] });
     // History is not "recent": the live sweep leaves it alone.
-    const recent = await queryRows(harness.deps.db, sql`select 1 from events where received_at > now() - interval '15 minutes'`);
+    const recent = await queryRows(harness.deps.db, z.object({}), sql`select 1 from events where received_at > now() - interval '15 minutes'`);
     expect(recent).toEqual([]);
   });
 });

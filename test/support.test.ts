@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
@@ -50,13 +51,13 @@ describe("pause, resume and stop, on emails already queued", () => {
     await post(harness, "/v1/track", { userId: id, event: "Nudge Me" });
     await harness.deps.db.execute(sql`update messages m set due_at = due_at + interval '1 second' from customers c where c.id = m.customer_id and c.external_id = ${id} and m.status = 'scheduled'`);
     await dispatchDue(harness.deps);
-    const [row] = await queryRows<{ id: number }>(harness.deps.db, sql`select m.id::int from messages m join customers c on c.id = m.customer_id where c.external_id = ${id} order by m.id desc limit 1`);
+    const [row] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select m.id::int from messages m join customers c on c.id = m.customer_id where c.external_id = ${id} order by m.id desc limit 1`);
     expect(await harness.deps.queues.queue("send").getJob(`msg-${row!.id}`)).toBeTruthy();
     return row!.id;
   }
   const settled = async (id: number, status: string) => {
     for (let i = 0; i < 400; i++) {
-      const [row] = await queryRows<{ status: string; outcome: Record<string, unknown> | null }>(harness.deps.db, sql`select status::text, outcome from messages where id = ${id}`);
+      const [row] = await queryRows(harness.deps.db, z.object({ status: z.string(), outcome: col.jsonObject.nullable() }), sql`select status::text, outcome from messages where id = ${id}`);
       if (row?.status === status) return row;
       await dispatchDue(harness.deps);
       await new Promise((r) => setTimeout(r, 50));
@@ -94,7 +95,7 @@ describe("pause, resume and stop, on emails already queued", () => {
     expect(stopped.body).toMatchObject({ stopped: 1, skipped: 0 });
     expect(await settled(id, "skipped")).toMatchObject({ outcome: { type: "enrollment_ended", status: "stopped" } });
     await post(harness, "/v1/track", { userId: "dee", event: "Nudge Me" });
-    const enrollments = await queryRows<{ status: string; end_reason: string }>(harness.deps.db, sql`select status::text, end_reason from enrollments`);
+    const enrollments = await queryRows(harness.deps.db, z.object({ status: z.string(), end_reason: z.string() }), sql`select status::text, end_reason from enrollments`);
     expect(enrollments).toEqual([{ status: "stopped", end_reason: expect.stringMatching(/^stopped by api-key:\w+: cancelled by phone$/) }]);
     expect(smtp.received).toHaveLength(0);
   });
@@ -105,7 +106,7 @@ describe("pause, resume and stop, on emails already queued", () => {
     expect((await api("/api/customers/nobody/pause", { reason: "x" })).status).toBe(404);
     await api("/api/customers/eve/pause", { reason: "on leave" });
     await api("/api/customers/eve/resume");
-    const audit = await queryRows<{ action: string; target_id: string }>(harness.deps.db, sql`select action, target_id from audit_log order by id`);
+    const audit = await queryRows(harness.deps.db, z.object({ action: z.string(), target_id: z.string() }), sql`select action, target_id from audit_log order by id`);
     expect(audit).toEqual([
       { action: "customer.pause", target_id: "eve" },
       { action: "customer.resume", target_id: "eve" },
@@ -135,7 +136,7 @@ describe("the customer timeline", () => {
     await dispatchDue(harness.deps);
     await smtp.waitFor(1);
     for (let i = 0; i < 50; i++) {
-      const [row] = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from messages where status = 'sent'`);
+      const [row] = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status = 'sent'`);
       if (row!.n === 1) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -167,7 +168,7 @@ describe("the customer timeline", () => {
     expect(status.campaigns).toEqual([{ id: "nudge", state: "running", detail: null }]);
     expect(Object.keys(status.queues).sort()).toEqual(["send"]);
     // A server without autovacuum is called out: its statistics go stale and queries slow down.
-    const [server] = await queryRows<{ autovacuum: string }>(harness.deps.db, sql`select current_setting('autovacuum') as autovacuum`);
+    const [server] = await queryRows(harness.deps.db, z.object({ autovacuum: z.string() }), sql`select current_setting('autovacuum') as autovacuum`);
     const { warnings } = status;
     if (server!.autovacuum === "on") expect(warnings).toEqual([]);
     else expect(warnings).toEqual([expect.stringMatching(/^PostgreSQL runs without autovacuum/)]);

@@ -3,7 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { DestinationRefusedError, guardedFetcher, parseAllowance } from "../src/webhooks/index.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
@@ -103,7 +104,7 @@ steps:
     let rows: { campaign: string; status: string; outcome: Record<string, unknown> | null }[] = [];
     for (let i = 0; i < 400 && rows.filter((r) => r.status === "sent" || r.status === "failed").length < 2; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      rows = await queryRows(harness.deps.db, sql`select en.campaign_id as campaign, m.status::text as status, m.outcome from messages m join enrollments en on en.id = m.enrollment_id order by en.campaign_id`);
+      rows = await queryRows(harness.deps.db, z.object({ campaign: z.string(), status: z.string(), outcome: col.jsonObject.nullable() }), sql`select en.campaign_id as campaign, m.status::text as status, m.outcome from messages m join enrollments en on en.id = m.enrollment_id order by en.campaign_id`);
     }
     expect(rows).toMatchObject([
       { campaign: "alert-inside", status: "failed", outcome: { type: "webhook_refused" } },

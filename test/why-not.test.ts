@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { dryRun, type EntryExplanation, explainEntry } from "../src/campaigns/index.js";
 import { formatExplanation } from "../src/cli/explanation-text.js";
 import { queryRows } from "../src/db/index.js";
@@ -359,7 +360,7 @@ describe("why not? one customer against one campaign", () => {
   });
 
   it("agrees with the dry run on every customer", async () => {
-    const customers = (await queryRows<{ external_id: string }>(harness.deps.db, sql`select external_id from customers order by external_id`)).map((r) => r.external_id);
+    const customers = (await queryRows(harness.deps.db, z.object({ external_id: z.string() }), sql`select external_id from customers order by external_id`)).map((r) => r.external_id);
     for (const campaign of harness.deps.campaigns.all()) {
       const { id } = campaign;
       // A disabled campaign enrolls no one (its dry run still says who would enter once it is switched on).

@@ -10,14 +10,17 @@ function firstLine(query: SQL): string {
   return text.split("\n").map((line) => line.trim()).find((line) => line.length > 0) ?? "";
 }
 
+/** `queryRows`'s signature: the rows come back as the schema's output. */
+type QueryRows = <S extends z.ZodType>(db: Db, schema: S, query: SQL) => Promise<z.output<S>[]>;
+
 /**
  * Runs raw SQL and parses each row with `schema` (a `z.object` of the columns, built from
  * `./columns.ts`). A row that does not match throws `RowShapeError`, naming the column and the
  * statement: nothing is cast.
  */
-export async function queryRows<S extends z.ZodType>(db: Db, schema: S, query: SQL): Promise<z.output<S>[]> {
+export const queryRows: QueryRows = async (db, schema, query) => {
   const { rows } = (await db.execute(query)) as unknown as { rows: unknown[] };
-  const parsed: z.output<S>[] = [];
+  const parsed: z.output<typeof schema>[] = [];
   for (const [index, row] of rows.entries()) {
     const result = schema.safeParse(row);
     if (!result.success) {
@@ -27,4 +30,4 @@ export async function queryRows<S extends z.ZodType>(db: Db, schema: S, query: S
     parsed.push(result.data);
   }
   return parsed;
-}
+};

@@ -17,9 +17,10 @@ import { parseArgs } from "node:util";
 import { type SQL, sql, TransactionRollbackError } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import pg from "pg";
+import { z } from "zod";
 import { exitOnConditions, isEventTrigger, type LoadedCampaign, scanCampaign } from "../../src/campaigns/index.js";
 import { loadConfig } from "../../src/config/index.js";
-import { queryRows, retryTransient } from "../../src/db/index.js";
+import { col, queryRows, retryTransient } from "../../src/db/index.js";
 import { renderTemplate, sampleContext } from "../../src/render/index.js";
 import { buildDeps, createLogger, reloadCampaigns } from "../../src/runtime/index.js";
 import { databaseUrl } from "../helpers/postgres.js";
@@ -149,8 +150,9 @@ async function main() {
       await deps.db.execute(sql`analyze`);
       await deps.db.execute(sql`checkpoint`);
     };
-    const [server] = await queryRows<{ autovacuum: string; shared_buffers: string; version: string }>(
+    const [server] = await queryRows(
       deps.db,
+      z.object({ autovacuum: z.string(), shared_buffers: z.string(), version: z.string() }),
       sql`select current_setting('autovacuum') as autovacuum, current_setting('shared_buffers') as shared_buffers, current_setting('server_version') as version`,
     );
     report.postgres = server;
@@ -230,7 +232,7 @@ async function main() {
     }
 
     // The scans' first emails wait a month, so that what the processes do next is the scenario's work alone.
-    const [parked] = await queryRows<{ n: number }>(deps.db, sql`with p as (update messages set due_at = due_at + interval '30 days' where status = 'scheduled' returning 1) select count(*)::int as n from p`);
+    const [parked] = await queryRows(deps.db, z.object({ n: col.int }), sql`with p as (update messages set due_at = due_at + interval '30 days' where status = 'scheduled' returning 1) select count(*)::int as n from p`);
     log(`parked the ${parked!.n} emails the scans scheduled`);
 
     // Rekindle's own processes from here on.
@@ -475,12 +477,12 @@ async function dispatch(deps: Deps, sink: Awaited<ReturnType<typeof startSink>>,
   const { count: rawCount, ms: rawMs } = raw;
 
   // What ingestion set in motion (dunning emails) finishes first.
-  const outboxDue = async () => (await queryRows<{ n: number }>(deps.db, sql`select count(*)::int as n from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= now())`))[0]!.n;
+  const outboxDue = async () => (await queryRows(deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= now())`))[0]!.n;
   await waitFor("the outbox to drain", async () => (await outboxDue()) === 0, 120_000);
 
   // DISPATCH customers get the win-back email, all due at the same instant.
   const before = await sink.count();
-  const [created] = await queryRows<{ n: number; due: string }>(deps.db, sql`
+  const [created] = await queryRows(deps.db, z.object({ n: col.int, due: z.string() }), sql`
     with picked as (
       -- Nobody in the win-back already, and nothing sent to them yet (the frequency cap would rightly hold them).
       select c.id from customers c
@@ -506,7 +508,7 @@ async function dispatch(deps: Deps, sink: Awaited<ReturnType<typeof startSink>>,
     return handed >= created!.n;
   }, DISPATCH_TIMEOUT_MS);
   const ms = performance.now() - t;
-  const outcomes = await queryRows<{ status: string; n: number }>(deps.db, sql`
+  const outcomes = await queryRows(deps.db, z.object({ status: z.string(), n: col.int }), sql`
     select m.status::text, count(*)::int as n from messages m join enrollments e on e.id = m.enrollment_id
     where e.trigger_key = ${`bench-${RUN}`} and m.step_id = 'check-in' group by 1 order by 1`);
   const result = {

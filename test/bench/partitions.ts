@@ -8,9 +8,10 @@
  * first on the search_path, so the very same SQL runs against it.
  */
 import { sql, TransactionRollbackError } from "drizzle-orm";
+import { z } from "zod";
 import type { CampaignCatalog } from "../../src/campaigns/index.js";
 import { matchEvents, scanCampaign } from "../../src/campaigns/index.js";
-import { type Db, queryRows, type Tx } from "../../src/db/index.js";
+import { col, type Db, queryRows, type Tx } from "../../src/db/index.js";
 
 export interface EventPartitionsOptions {
   now: Date;
@@ -64,8 +65,9 @@ async function compare(db: Db, repeat: number, work: (tx: Tx) => Promise<unknown
 export async function benchEventPartitions(db: Db, campaigns: CampaignCatalog, options: EventPartitionsOptions): Promise<Record<string, unknown>> {
   const repeat = options.repeat ?? 3;
   const log = options.log ?? (() => {});
-  const [shape] = await queryRows<{ partitions: number; events: number }>(
+  const [shape] = await queryRows(
     db,
+    z.object({ partitions: col.int, events: col.int }),
     sql`select (select count(*)::int from pg_inherits where inhparent = 'events'::regclass) as partitions, (select count(*)::int from events) as events`,
   );
   const t = performance.now();
@@ -89,8 +91,9 @@ export async function benchEventPartitions(db: Db, campaigns: CampaignCatalog, o
 
     // A batch as ingestion hands it to the matcher: the latest events of customers.
     const batch = (
-      await queryRows<{ id: string; name: string; type: string; source: string; customer_id: string; occurred_at: string }>(
+      await queryRows(
         db,
+        z.object({ id: z.string(), name: z.string(), type: z.string(), source: z.string(), customer_id: z.string(), occurred_at: z.string() }),
         sql`select id, name, type::text as type, source, customer_id, occurred_at from events
             where customer_id is not null and occurred_at <= ${options.now.toISOString()}::timestamptz
             order by occurred_at desc limit ${BATCH}`,
@@ -103,7 +106,7 @@ export async function benchEventPartitions(db: Db, campaigns: CampaignCatalog, o
     log(`  matchEvents of ${batch.length}: with the time range ${JSON.stringify(match)}; ids alone ${JSON.stringify(matchIdsOnly)}`);
 
     // Looking events up by id alone, as the exit goal does for the event that started an enrollment.
-    const ids = (await queryRows<{ id: string }>(db, sql`select id from events tablesample system (1) limit ${LOOKUPS}`)).map((row) => Number(row.id));
+    const ids = (await queryRows(db, z.object({ id: z.string() }), sql`select id from events tablesample system (1) limit ${LOOKUPS}`)).map((row) => Number(row.id));
     // JIT off for this one: 2,000 lookups in one statement cost enough to be compiled, which an
     // exit goal's handful never is, and the compile time would hide the probes being measured.
     const lookup = await compare(db, repeat, async (tx) => {

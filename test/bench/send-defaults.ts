@@ -18,9 +18,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import nodemailer from "nodemailer";
+import { z } from "zod";
 import { isEventTrigger, scanCampaign } from "../../src/campaigns/index.js";
 import { type Config, loadConfig } from "../../src/config/index.js";
-import { queryRows } from "../../src/db/index.js";
+import { col, queryRows } from "../../src/db/index.js";
 import { renderTemplate, sampleContext } from "../../src/render/index.js";
 import { buildDeps, createLogger, reloadCampaigns } from "../../src/runtime/index.js";
 import { freshSeededDatabase } from "./bench-database.js";
@@ -182,12 +183,12 @@ export async function sendDefaults(
   const worker = await startService("worker", workerEnv, "worker running", options.nodeArgs ?? []);
   try {
     // What the worker does when it starts (the first runs of its periodic tasks) ends first.
-    await waitFor(async () => (await queryRows(deps.db, sql`select 1 from scheduled_tasks where running_until > clock_timestamp()`)).length === 0, 120_000);
-    const outboxDue = async () => (await queryRows<{ n: number }>(deps.db, sql`select count(*)::int as n from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= now())`))[0]!.n;
+    await waitFor(async () => (await queryRows(deps.db, z.object({}), sql`select 1 from scheduled_tasks where running_until > clock_timestamp()`)).length === 0, 120_000);
+    const outboxDue = async () => (await queryRows(deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= now())`))[0]!.n;
     await waitFor(async () => (await outboxDue()) === 0, 120_000);
 
     const before = await sink.count();
-    const [created] = await queryRows<{ n: number }>(deps.db, sql`
+    const [created] = await queryRows(deps.db, z.object({ n: col.int }), sql`
       with picked as (
         -- Nobody in the win-back already, and nothing sent to them yet (the frequency cap would rightly hold them).
         select c.id from customers c
@@ -225,7 +226,7 @@ export async function sendDefaults(
     );
     // The rows' last writes may trail the sink's count by a batch.
     await waitFor(async () => (await outboxDue()) === 0, 30_000);
-    const outcomes = await queryRows<{ status: string; n: number }>(deps.db, sql`
+    const outcomes = await queryRows(deps.db, z.object({ status: z.string(), n: col.int }), sql`
       select m.status::text, count(*)::int as n from messages m join enrollments e on e.id = m.enrollment_id
       where e.trigger_key = ${`send-defaults-${run}`} and m.step_id = 'check-in' group by 1 order by 1`);
     await worker.stop();

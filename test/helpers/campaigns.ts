@@ -1,20 +1,23 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { scanCampaign } from "../../src/campaigns/index.js";
-import { queryRows } from "../../src/db/index.js";
+import { col, queryRows } from "../../src/db/index.js";
 import type { Harness } from "./harness.js";
 
-export interface EnrollmentRow {
-  customer: string;
-  status: string;
-  trigger_key: string;
-  matched_facts: Record<string, unknown>;
-  end_reason: string | null;
-  campaign_version_id: number;
-}
+export const EnrollmentRow = z.object({
+  customer: z.string(),
+  status: z.string(),
+  trigger_key: z.string(),
+  matched_facts: col.jsonObject,
+  end_reason: z.string().nullable(),
+  campaign_version_id: col.int,
+});
+export type EnrollmentRow = z.infer<typeof EnrollmentRow>;
 
 export async function enrollments(harness: Harness, campaignId: string): Promise<EnrollmentRow[]> {
-  return queryRows<EnrollmentRow>(
+  return queryRows(
     harness.deps.db,
+    EnrollmentRow,
     sql`select c.external_id as customer, en.status::text as status, en.trigger_key, en.matched_facts, en.end_reason,
                en.campaign_version_id::int as campaign_version_id
         from enrollments en join customers c on c.id = en.customer_id
@@ -33,8 +36,9 @@ export async function scan(harness: Harness, campaignId: string): Promise<string
   if (!campaign) throw new Error(`campaign ${campaignId} is not loaded: ${JSON.stringify(harness.deps.campaigns.invalid())}`);
   const result = await scanCampaign(harness.deps.db, campaign, harness.deps.clock.now());
   if (result.length === 0) return [];
-  const rows = await queryRows<{ external_id: string }>(
+  const rows = await queryRows(
     harness.deps.db,
+    z.object({ external_id: z.string() }),
     sql`select external_id from customers where id = any(array(select jsonb_array_elements_text(${JSON.stringify(result.map((r) => r.customerId))}::jsonb)::bigint)) order by external_id`,
   );
   return rows.map((row) => row.external_id);

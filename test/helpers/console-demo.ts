@@ -1,7 +1,8 @@
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { queryRows } from "../../src/db/index.js";
+import { z } from "zod";
+import { col, queryRows } from "../../src/db/index.js";
 import { dispatchDue } from "../../src/delivery/index.js";
 import { reloadCampaigns } from "../../src/runtime/index.js";
 import type { FixedClock } from "../../src/time/index.js";
@@ -119,10 +120,10 @@ export async function seedConsoleDemo(harness: Harness, clock: FixedClock, smtp:
   }
 
   await dispatchDue(harness.deps);
-  const due = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from messages where status in ('scheduled', 'queued', 'sending') and due_at <= ${DEMO_NOW.toISOString()}::timestamptz`);
+  const due = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('scheduled', 'queued', 'sending') and due_at <= ${DEMO_NOW.toISOString()}::timestamptz`);
   await smtp.waitFor(due[0]!.n, 20_000);
   for (let i = 0; i < 100; i++) {
-    const [left] = await queryRows<{ n: number }>(harness.deps.db, sql`select count(*)::int as n from messages where status in ('queued', 'sending')`);
+    const [left] = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('queued', 'sending')`);
     if (left!.n === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import type { DestinationStream } from "pino";
+import { z } from "zod";
 import { type Config, configSecrets, loadConfig } from "../../src/config/index.js";
-import { queryRows } from "../../src/db/index.js";
+import { col, queryRows } from "../../src/db/index.js";
 import type { Deps } from "../../src/deps/index.js";
 import { buildDeps, createLogger, periodicTasks, reloadCampaigns, type Service, startApi, startWorker } from "../../src/runtime/index.js";
 import type { Clock } from "../../src/time/index.js";
@@ -134,7 +135,7 @@ export async function post<T = ErrorBody>(
 }
 
 export async function count(harness: Harness, table: string): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(harness.deps.db, sql.raw(`select count(*)::int as n from ${table}`));
+  const [row] = await queryRows(harness.deps.db, z.object({ n: col.int }), sql.raw(`select count(*)::int as n from ${table}`));
   return row!.n;
 }
 

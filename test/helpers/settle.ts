@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { queryRows } from "../../src/db/index.js";
 import { dispatchDue } from "../../src/delivery/index.js";
 import type { Clock } from "../../src/time/index.js";
@@ -12,7 +13,7 @@ import type { TestSmtp } from "./smtp.js";
 export async function settleEmails(harness: Harness, smtp: TestSmtp, clock: Clock, count: number): Promise<void> {
   for (let i = 0; i < 400; i++) {
     await dispatchDue(harness.deps);
-    const busy = await queryRows(harness.deps.db, sql`select 1 from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= ${clock.now().toISOString()}::timestamptz)`);
+    const busy = await queryRows(harness.deps.db, z.object({}), sql`select 1 from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= ${clock.now().toISOString()}::timestamptz)`);
     if (busy.length === 0 && smtp.received.length >= count) return;
     await new Promise((r) => setTimeout(r, 50));
   }
