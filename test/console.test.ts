@@ -96,7 +96,7 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
   const messageRow = async (customer: string, step: string) => {
     const [row] = await queryRows(
       harness.deps.db,
-      z.object({ id: col.int, status: z.string(), outcome: z.object({ type: z.string() }).nullable(), due_at: z.string() }),
+      z.object({ id: col.int, status: z.string(), outcome: col.jsonObject.nullable(), due_at: z.string() }),
       sql`select m.id::int, m.status::text, m.outcome, m.due_at from messages m join customers c on c.id = m.customer_id where c.external_id = ${customer} and m.step_id = ${step}`,
     );
     return row;

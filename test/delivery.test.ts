@@ -83,7 +83,7 @@ describe("delivery, end to end", () => {
   const outbox = () =>
     queryRows(
       harness.deps.db,
-      z.object({ step_id: z.string(), status: z.string(), due_at: z.string(), smtp_message_id: z.string().nullable(), subject: z.string().nullable(), outcome: z.object({ type: z.string() }).nullable() }),
+      z.object({ step_id: z.string(), status: z.string(), due_at: z.string(), smtp_message_id: z.string().nullable(), subject: z.string().nullable(), outcome: col.jsonObject.nullable() }),
       sql`select step_id, status::text, due_at, smtp_message_id, subject, outcome from messages order by id`,
     );
   const waitForStatus = async (status: string, count: number) => {
@@ -383,7 +383,7 @@ describe("state changes reaching messages already queued in Redis", () => {
   }
   const outcomeOf = async (id: number) => {
     for (let i = 0; i < 400; i++) {
-      const [row] = await queryRows(harness.deps.db, z.object({ status: z.string(), outcome: z.object({ type: z.string() }).nullable() }), sql`select status::text, outcome from messages where id = ${id}`);
+      const [row] = await queryRows(harness.deps.db, z.object({ status: z.string(), outcome: col.jsonObject.nullable() }), sql`select status::text, outcome from messages where id = ${id}`);
       if (row && row.status !== "queued") return row;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -177,7 +177,7 @@ async function oldShapeDatabase(name: string, folder: string) {
   const { drizzle } = await import("drizzle-orm/node-postgres");
   await migrate(drizzle(client), { migrationsFolder: folder }).finally(() => client.end());
   const database = await openDatabase({ url: databaseUrl(name), dataDir: folder, poolSize: 2 });
-  const [customer] = await queryRows(database.db, z.object({ id: z.string() }), sql`insert into customers (external_id) values ('c1') returning id`);
+  const [customer] = await queryRows(database.db, z.object({ id: col.int8 }), sql`insert into customers (external_id) values ('c1') returning id`);
   // Three years of history, an anonymous event, ids with gaps, and a sequence run past the last id.
   await database.db.execute(sql`
     insert into events (id, message_id, type, name, customer_id, anonymous_id, properties, occurred_at, received_at)

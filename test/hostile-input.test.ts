@@ -169,8 +169,8 @@ describe("hostile input", () => {
   it("one-click unsubscribe works in every encoding a mail client may use, with one token spelling", async () => {
     await send("POST", "/v1/identify", { userId: "oc-1", traits: { email: "oc@example.com" } });
     await send("POST", "/v1/track", { userId: "oc-1", event: "Went Quiet" });
-    const [message] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select m.id from messages m join customers c on c.id = m.customer_id where c.external_id = 'oc-1'`);
-    const token = unsubscribeToken(harness.deps.secretKey, Number(message!.id));
+    const [message] = await queryRows(harness.deps.db, z.object({ id: col.int8 }), sql`select m.id from messages m join customers c on c.id = m.customer_id where c.external_id = 'oc-1'`);
+    const token = unsubscribeToken(harness.deps.secretKey, message!.id);
     const suppressions = () => queryRows(harness.deps.db, z.object({ category: z.string().nullable(), detail: z.string().nullable() }), sql`select category, detail from suppressions where email = 'oc@example.com'`);
     const unsubscribe = async (headers: Record<string, string>, body?: string | Buffer) => {
       await harness.deps.db.execute(sql`delete from suppressions`);

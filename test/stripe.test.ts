@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { queryRows } from "../src/db/index.js";
+import { col, queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
 import { API_KEY, count, type Harness, startHarness } from "./helpers/harness.js";
@@ -176,7 +176,7 @@ describe("Stripe to the inbox", () => {
     await settle(3);
     const dunning = await queryRows(
       harness.deps.db,
-      z.object({ step_id: z.string(), status: z.string(), outcome: z.object({ type: z.string() }).nullable() }),
+      z.object({ step_id: z.string(), status: z.string(), outcome: col.jsonObject.nullable() }),
       sql`select m.step_id, m.status::text, m.outcome from messages m join enrollments en on en.id = m.enrollment_id where en.campaign_id = 'dunning' order by m.id`,
     );
     expect(dunning).toMatchObject([

@@ -93,12 +93,12 @@ export async function benchEventPartitions(db: Db, campaigns: CampaignCatalog, o
     const batch = (
       await queryRows(
         db,
-        z.object({ id: z.string(), name: z.string(), type: z.string(), source: z.string(), customer_id: z.string(), occurred_at: z.string() }),
+        z.object({ id: col.int8, name: z.string(), type: z.string(), source: z.string(), customer_id: col.int8, occurred_at: col.timestamp }),
         sql`select id, name, type::text as type, source, customer_id, occurred_at from events
             where customer_id is not null and occurred_at <= ${options.now.toISOString()}::timestamptz
             order by occurred_at desc limit ${BATCH}`,
       )
-    ).map((row) => ({ id: Number(row.id), name: row.name, type: row.type, source: row.source, customerId: Number(row.customer_id), occurredAt: new Date(row.occurred_at) }));
+    ).map((row) => ({ id: row.id, name: row.name, type: row.type, source: row.source, customerId: row.customer_id, occurredAt: row.occurred_at }));
     const match = await compare(db, repeat, (tx) => matchEvents(tx, campaigns, batch, options.now));
     const matchIdsOnly = await compare(db, repeat, (tx) =>
       matchEvents(tx, campaigns, batch.map(({ occurredAt: _, ...event }) => event), options.now),
@@ -106,7 +106,7 @@ export async function benchEventPartitions(db: Db, campaigns: CampaignCatalog, o
     log(`  matchEvents of ${batch.length}: with the time range ${JSON.stringify(match)}; ids alone ${JSON.stringify(matchIdsOnly)}`);
 
     // Looking events up by id alone, as the exit goal does for the event that started an enrollment.
-    const ids = (await queryRows(db, z.object({ id: z.string() }), sql`select id from events tablesample system (1) limit ${LOOKUPS}`)).map((row) => Number(row.id));
+    const ids = (await queryRows(db, z.object({ id: col.int8 }), sql`select id from events tablesample system (1) limit ${LOOKUPS}`)).map((row) => row.id);
     // JIT off for this one: 2,000 lookups in one statement cost enough to be compiled, which an
     // exit goal's handful never is, and the compile time would hide the probes being measured.
     const lookup = await compare(db, repeat, async (tx) => {

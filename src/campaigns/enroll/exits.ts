@@ -59,7 +59,7 @@ export async function exitCampaignOnEvents(db: Db, campaign: LoadedCampaign, goa
         order by x.id, e.occurred_at)`;
     const rows = await queryRows(
       db,
-      z.object({ id: col.int }),
+      z.object({ id: col.int8 }),
       sql`
         with ${reached(sql`en.status = 'active'`)}
         update enrollments en set status = 'exited', ended_at = ${now.toISOString()}::timestamptz,
@@ -86,7 +86,7 @@ export async function exitOnConditions(db: Db, campaign: LoadedCampaign, now: Da
   const holds = sql.join(goals.map((goal) => conditionSql(goal, scope)), sql` or `);
   const rows = await queryRows(
     db,
-    z.object({ id: col.int }),
+    z.object({ id: col.int8 }),
     sql`
       update enrollments en set status = 'exited', ended_at = ${now.toISOString()}::timestamptz,
         end_reason = 'goal: condition', goal_reached_at = ${now.toISOString()}::timestamptz
