@@ -97,7 +97,7 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
   const tasks = await listTasks(deps.db);
   const [outbox] = await queryRows(
     deps.db,
-    z.object({ due: col.int, oldest: z.string().nullable(), in_flight: col.int }),
+    z.object({ due: col.int, oldest: col.timestamp.nullable(), in_flight: col.int }),
     sql`select (select count(*)::int from messages where status = 'scheduled' and due_at <= ${at}) as due,
                (select min(due_at) from messages where status in ('scheduled', 'queued') and due_at <= ${at}) as oldest,
                (select count(*)::int from messages where status in ('queued', 'sending')) as in_flight`,
@@ -136,7 +136,7 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
     tasks,
     // Task timing is PostgreSQL's clock, not the (possibly injected) one of the figures below.
     workers: workerState(tasks, new Date()),
-    outbox: { due: outbox!.due, lagSeconds: outbox!.oldest ? Math.max(0, Math.round((now.getTime() - new Date(outbox!.oldest).getTime()) / 1000)) : 0, inFlight: outbox!.in_flight },
+    outbox: { due: outbox!.due, lagSeconds: outbox!.oldest ? Math.max(0, Math.round((now.getTime() - outbox!.oldest.getTime()) / 1000)) : 0, inFlight: outbox!.in_flight },
     lastHour: { sent: hour!.sent, failed: hour!.failed, uncertain: hour!.uncertain, avgSendLatencySeconds: hour!.latency === null ? null : Math.round(hour!.latency * 10) / 10, eventsReceived: hour!.events },
     uncertainTotal: hour!.uncertain_total,
     campaigns: campaigns.map((c) => ({

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { col, type Db, enrollmentStatus, MessageOutcome, messageStatus, pauseScope, queryRows } from "../db/index.js";
+import { col, type Db, enrollmentStatus, eventType, MessageOutcome, messageStatus, pauseScope, queryRows, suppressionReason } from "../db/index.js";
 import { timeWords } from "../words/index.js";
 import { becauseWords, endedSummary, eventSummary, messageSummary, suppressionReasonWords } from "./timeline-words.js";
 
@@ -47,7 +47,7 @@ export async function customerTimeline(db: Db, externalId: string, options: Time
   const time = timeWords(options.timeZone);
   const [customer] = await queryRows(
     db,
-    z.object({ id: col.int, external_id: z.string(), email: z.string().nullable(), name: z.string().nullable(), timezone: z.string().nullable(), enrollment_blocked_until: z.string().nullable() }),
+    z.object({ id: col.int, external_id: z.string(), email: z.string().nullable(), name: z.string().nullable(), timezone: z.string().nullable(), enrollment_blocked_until: col.timestamp.nullable() }),
     sql`select id::int, external_id, email, name, timezone, enrollment_blocked_until from customers where external_id = ${externalId}`,
   );
   if (!customer) return undefined;
@@ -55,7 +55,7 @@ export async function customerTimeline(db: Db, externalId: string, options: Time
 
   const events = await queryRows(
     db,
-    z.object({ occurred_at: z.string(), name: z.string(), type: z.string(), source: z.string(), properties: col.jsonObject }),
+    z.object({ occurred_at: col.timestamp, name: z.string(), type: z.enum(eventType.enumValues), source: z.string(), properties: col.jsonObject }),
     sql`select occurred_at, name, type::text, source, properties from events where customer_id = ${customer.id} order by occurred_at desc, id desc limit ${options.events ?? 200}`,
   );
   for (const e of events) {
@@ -65,7 +65,7 @@ export async function customerTimeline(db: Db, externalId: string, options: Time
   // The trigger type of the version they entered by: it says what the matched facts mean.
   const enrollments = await queryRows(
     db,
-    z.object({ id: col.int, campaign_id: z.string(), content_hash: z.string(), trigger_type: z.string().nullable(), entered_at: z.string(), ended_at: z.string().nullable(), status: z.enum(enrollmentStatus.enumValues), end_reason: z.string().nullable(), matched_facts: col.jsonObject, trigger_key: z.string(), holdout: z.boolean() }),
+    z.object({ id: col.int, campaign_id: z.string(), content_hash: z.string(), trigger_type: z.string().nullable(), entered_at: col.timestamp, ended_at: col.timestamp.nullable(), status: z.enum(enrollmentStatus.enumValues), end_reason: z.string().nullable(), matched_facts: col.jsonObject, trigger_key: z.string(), holdout: z.boolean() }),
     sql`select en.id::int, en.campaign_id, cv.content_hash, cv.definition -> 'trigger' ->> 'type' as trigger_type, en.entered_at, en.ended_at, en.status::text, en.end_reason, en.matched_facts, en.trigger_key, en.holdout
         from enrollments en join campaign_versions cv on cv.id = en.campaign_version_id where en.customer_id = ${customer.id}`,
   );
@@ -82,7 +82,7 @@ export async function customerTimeline(db: Db, externalId: string, options: Time
 
   const messages = await queryRows(
     db,
-    z.object({ enrollment_id: col.int, campaign_id: z.string(), step_id: z.string(), kind: z.string(), status: z.enum(messageStatus.enumValues), due_at: z.string(), sent_at: z.string().nullable(), updated_at: z.string(), subject: z.string().nullable(), to_address: z.string().nullable(), smtp_response: z.string().nullable(), outcome: MessageOutcome.nullable(), attempts: col.int, trigger_key: z.string(), matched_facts: col.jsonObject, entered_at: z.string(), enrollment_status: z.enum(enrollmentStatus.enumValues) }),
+    z.object({ enrollment_id: col.int, campaign_id: z.string(), step_id: z.string(), kind: z.string(), status: z.enum(messageStatus.enumValues), due_at: col.timestamp, sent_at: col.timestamp.nullable(), updated_at: col.timestamp, subject: z.string().nullable(), to_address: z.string().nullable(), smtp_response: z.string().nullable(), outcome: MessageOutcome.nullable(), attempts: col.int, trigger_key: z.string(), matched_facts: col.jsonObject, entered_at: col.timestamp, enrollment_status: z.enum(enrollmentStatus.enumValues) }),
     sql`select m.enrollment_id::int, en.campaign_id, m.step_id, m.kind, m.status::text, m.due_at, m.sent_at, m.updated_at, m.subject, m.to_address, m.smtp_response, m.outcome, m.attempts,
                en.trigger_key, en.matched_facts, en.entered_at, en.status::text as enrollment_status
         from messages m join enrollments en on en.id = m.enrollment_id where m.customer_id = ${customer.id}`,
@@ -126,7 +126,7 @@ export async function customerTimeline(db: Db, externalId: string, options: Time
   if (customer.email) {
     suppressions.push(...(await queryRows(
       db,
-      z.object({ category: z.string().nullable(), reason: z.string(), created_by: z.string(), created_at: z.string(), lifted_at: z.string().nullable(), detail: z.string().nullable() }),
+      z.object({ category: z.string().nullable(), reason: z.enum(suppressionReason.enumValues), created_by: z.string(), created_at: z.string(), lifted_at: z.string().nullable(), detail: z.string().nullable() }),
       sql`select category, reason::text, created_by, created_at, lifted_at, detail from suppressions where email = lower(${customer.email})`,
     )));
     for (const s of suppressions) {
@@ -141,7 +141,7 @@ export async function customerTimeline(db: Db, externalId: string, options: Time
     .map((m) => ({ due: iso(m.due_at), campaign: m.campaign_id, step: m.step_id, status: m.status, ...(m.outcome?.type === "paused" && { held: "paused" as const }) }))
     .sort((a, b) => a.due.localeCompare(b.due));
   const inForce = (p: (typeof holds)[number]) => p.lifted_at === null && (p.until === null || new Date(p.until) > now);
-  const blockedUntil = customer.enrollment_blocked_until && new Date(customer.enrollment_blocked_until) > now ? iso(customer.enrollment_blocked_until) : null;
+  const blockedUntil = customer.enrollment_blocked_until && customer.enrollment_blocked_until > now ? customer.enrollment_blocked_until.toISOString() : null;
   return {
     customer: { id: customer.external_id, email: customer.email, name: customer.name, timezone: customer.timezone },
     entries,

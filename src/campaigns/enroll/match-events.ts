@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { type Db, queryRows } from "../../db/index.js";
+import { type Db, eventType, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
 import { type EventSelection, eventSelectionSql } from "../compile/index.js";
 import { campaignsListeningTo, type Enrolled, enrollCampaignFromEvents } from "./enroll.js";
@@ -39,7 +39,7 @@ export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since:
   const selection: EventSelection = { receivedSince: since, ...(before && { receivedBefore: before }) };
   const kinds = await queryRows(
     db,
-    z.object({ name: z.string(), type: z.string(), source: z.string() }),
+    z.object({ name: z.string(), type: z.enum(eventType.enumValues), source: z.string() }),
     sql`select distinct name, type::text as type, source from events e where ${eventSelectionSql(selection)} and customer_id is not null`,
   );
   return matchSelection(db, catalog, kinds, selection, now, defaultTimeZone);

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { type Db, queryRows } from "../../db/index.js";
+import { type Db, pauseScope, queryRows, suppressionReason } from "../../db/index.js";
 import type { LoadedCampaign } from "../catalog.js";
 import { holdoutSql } from "../compile/index.js";
 import type { EntryCheck } from "./explanation.js";
@@ -24,7 +24,7 @@ export async function explainDelivery(db: Db, campaign: LoadedCampaign, customer
   // The pauses the send path applies (src/delivery/outbox-row.ts): in force, at any of the three scopes.
   const pauses = await queryRows(
     db,
-    z.object({ scope: z.string(), until: z.string().nullable(), reason: z.string().nullable(), created_by: z.string() }),
+    z.object({ scope: z.enum(pauseScope.enumValues), until: z.string().nullable(), reason: z.string().nullable(), created_by: z.string() }),
     sql`select p.scope::text as scope, ${isoSql(sql`p.until`)} as until, p.reason, p.created_by from pauses p
         where p.lifted_at is null and (p.until is null or p.until > ${at})
           and (p.scope = 'global' or (p.scope = 'customer' and p.customer_id = ${customer.id}) or (p.scope = 'campaign' and p.campaign_id = ${campaign.id}))
@@ -50,7 +50,7 @@ export async function explainDelivery(db: Db, campaign: LoadedCampaign, customer
     // a notice customers cannot opt out of ignores unsubscribes, never bounces or complaints.
     const found = await queryRows(
       db,
-      z.object({ category: z.string().nullable(), reason: z.string(), created_by: z.string(), created_at: z.string(), applies: z.boolean() }),
+      z.object({ category: z.string().nullable(), reason: z.enum(suppressionReason.enumValues), created_by: z.string(), created_at: z.string(), applies: z.boolean() }),
       sql`select s.category, s.reason::text as reason, s.created_by, ${isoSql(sql`s.created_at`)} as created_at,
                  ((s.category is null or s.category = ${campaign.definition.category})
                   and not (s.reason = 'unsubscribe' and ${!campaign.definition.delivery.unsubscribable}::boolean)) as applies
