@@ -31,7 +31,7 @@ export async function dryRun(db: Db, campaign: LoadedCampaign, now: Date, option
   );
   return {
     campaignId: campaign.id,
-    wouldEnter: Number(rows[0]?.total ?? 0),
+    wouldEnter: rows[0]?.total ?? 0,
     basis: isEventTrigger(trigger) ? "recent-events" : "scan",
     sample: rows.map((row) => ({ customerId: row.external_id, email: row.email, facts: row.facts, moment: row.trigger_key })),
   };

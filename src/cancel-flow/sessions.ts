@@ -36,7 +36,7 @@ export async function createSession(
         ...input,
         subscriptionExternalId: subscription?.external_id ?? null,
         plan: subscription?.plan ?? null,
-        mrrMinor: Number(subscription?.mrr_minor ?? 0),
+        mrrMinor: subscription?.mrr_minor ?? 0,
         currency: subscription?.currency.trim() ?? "USD",
         createdAt: now,
       })

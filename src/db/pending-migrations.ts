@@ -23,7 +23,7 @@ export async function pendingMigrations(db: Db): Promise<string[]> {
       z.object({ created_at: col.int8.nullable() }),
       sql`select max(created_at) as created_at from drizzle.__drizzle_migrations`,
     );
-    last = Number(row?.created_at ?? 0);
+    last = row?.created_at ?? 0;
   } catch (error) {
     // 42P01/3F000: the table or schema does not exist yet, so nothing is applied.
     const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;

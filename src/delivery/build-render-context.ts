@@ -150,7 +150,7 @@ export function renderContextOf(recipient: RecipientRow, subscription: Subscript
       ? {
           status: subscription.status,
           plan: subscription.plan,
-          mrr: formatMoney(Number(subscription.mrr_minor), subscription.currency.trim(), locale),
+          mrr: formatMoney(subscription.mrr_minor, subscription.currency.trim(), locale),
           currency: subscription.currency.trim(),
           currentPeriodEnd: formatDay(subscription.current_period_end, locale, timeZone),
         }
