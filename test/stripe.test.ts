@@ -213,10 +213,10 @@ describe("rekindle stripe import", () => {
       JSON.stringify({ id: "prod_1", object: "product" }),
     ];
     await writeFile(file, `${lines.join("\n")}\n`);
-    const report = await importStripeFile(harness.deps.db, file, "user_id", new Date());
+    const report = await importStripeFile(harness.deps, file, "user_id", new Date());
     expect(report.outcomes).toEqual({ applied: 4, duplicate: 0, ignored: 0, unlinked: 0 });
     expect(report.problems.map((p) => p.line)).toEqual([5, 6]);
-    const again = await importStripeFile(harness.deps.db, file, "user_id", new Date());
+    const again = await importStripeFile(harness.deps, file, "user_id", new Date());
     expect(again.outcomes).toMatchObject({ applied: 0, duplicate: 4 });
     const customer = (await (await fetch(`${harness.url}/api/customers/imp-1`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as {
       email: string;
