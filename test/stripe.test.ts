@@ -215,10 +215,10 @@ describe("rekindle stripe import", () => {
       JSON.stringify({ id: "prod_1", object: "product" }),
     ];
     await writeFile(file, `${lines.join("\n")}\n`);
-    const report = await importStripeFile(harness.deps.db, file, "user_id", new Date());
+    const report = await importStripeFile(harness.deps, file, "user_id", new Date());
     expect(report.outcomes).toEqual({ applied: 4, duplicate: 0, ignored: 0, unlinked: 0 });
     expect(report.problems.map((p) => p.line)).toEqual([5, 6]);
-    const again = await importStripeFile(harness.deps.db, file, "user_id", new Date());
+    const again = await importStripeFile(harness.deps, file, "user_id", new Date());
     expect(again.outcomes).toMatchObject({ applied: 0, duplicate: 4 });
     const customer = (await (await fetch(`${harness.url}/api/customers/imp-1`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as {
       email: string;
@@ -229,5 +229,50 @@ describe("rekindle stripe import", () => {
     // History is not "recent": the live sweep leaves it alone.
     const recent = await queryRows(harness.deps.db, z.object({}), sql`select 1 from events where received_at > now() - interval '15 minutes'`);
     expect(recent).toEqual([]);
+  });
+});
+
+describe("rekindle stripe import and the campaigns", () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({ env: { TEMPLATES_DIR: new URL("../templates", import.meta.url).pathname } });
+    expect(harness.deps.campaigns.invalid()).toEqual([]);
+  });
+  afterAll(async () => {
+    await harness.stop();
+  });
+
+  it("matches what it imports as a delivery is: a recent failure starts dunning, an old one does not, and an imported payment ends it", async () => {
+    const { writeFile, mkdtemp } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const { importStripeFile } = await import("../src/stripe/index.js");
+    const dir = await mkdtemp(join(tmpdir(), "stripe-import-match-"));
+    const now = Date.now();
+    const ago = (ms: number) => new Date(now - ms);
+    const file = async (name: string, events: unknown[]) => {
+      const path = join(dir, name);
+      await writeFile(path, `${events.map((event) => JSON.stringify(event)).join("\n")}\n`);
+      return path;
+    };
+    const day = 86_400_000;
+    const history = await file("history.jsonl", [
+      stripeEvent("customer.created", stripeCustomer("cus_NEW", "recent@example.com", { user_id: "recent" }), ago(2 * day)),
+      stripeEvent("invoice.payment_failed", stripeInvoice("in_NEW", "cus_NEW", 4900), ago(day)),
+      stripeEvent("customer.created", stripeCustomer("cus_OLD", "old@example.com", { user_id: "old" }), ago(40 * day)),
+      stripeEvent("invoice.payment_failed", stripeInvoice("in_OLD", "cus_OLD", 4900), ago(30 * day)),
+    ]);
+    expect((await importStripeFile(harness.deps, history, "user_id", new Date())).outcomes).toMatchObject({ applied: 4 });
+    const enrollments = () =>
+      queryRows(
+        harness.deps.db,
+        z.object({ customer: z.string(), status: z.string(), end_reason: z.string().nullable() }),
+        sql`select c.external_id as customer, en.status::text, en.end_reason from enrollments en join customers c on c.id = en.customer_id where en.campaign_id = 'dunning' order by c.external_id`,
+      );
+    expect(await enrollments()).toEqual([{ customer: "recent", status: "active", end_reason: null }]);
+
+    const paid = await file("paid.jsonl", [stripeEvent("invoice.paid", { ...stripeInvoice("in_NEW", "cus_NEW", 0), amount_paid: 4900, status: "paid" }, ago(60_000))]);
+    await importStripeFile(harness.deps, paid, "user_id", new Date());
+    expect(await enrollments()).toEqual([{ customer: "recent", status: "exited", end_reason: "goal: invoice_paid" }]);
   });
 });

@@ -1,6 +1,17 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Command } from "commander";
+import { dryRun, explainEntry, formatProblem, readCampaignFolders } from "../campaigns/index.js";
+import { loadCancelFlow } from "../cancel-flow/index.js";
 import { configSecrets } from "../config/index.js";
+import { previewStep, testSend } from "../delivery/index.js";
+import { createMailer } from "../mail/index.js";
+import { campaignReport, cancelFlowReport, churnByMonth } from "../reports/index.js";
 import { createLogger } from "../runtime/index.js";
+import { becauseWords } from "../support/index.js";
+import { localTimeZone, timeWords } from "../words/index.js";
+import { formatCancelFlowReport } from "./cancel-flow-report.js";
+import { formatExplanation } from "./explanation-text.js";
 import { configOrExit, fail, UsageError, withCampaign, withDatabase } from "./shared.js";
 
 /** validate, dry-run, preview, test-send, report: what marketers use. */
@@ -11,7 +22,6 @@ export function registerCampaignCommands(program: Command): void {
     .option("--dir <dir>", "campaign folders (default: TEMPLATES_DIR)")
     .action(async (options: { dir?: string }) => {
       const config = configOrExit();
-      const { formatProblem, readCampaignFolders } = await import("../campaigns/index.js");
       const folders = await readCampaignFolders(options.dir ?? config.campaigns.templatesDir);
       for (const folder of folders) {
         if (folder.type === "valid") {
@@ -22,7 +32,6 @@ export function registerCampaignCommands(program: Command): void {
           for (const problem of folder.problems) process.stdout.write(`  ${formatProblem(problem)}\n`);
         }
       }
-      const { loadCancelFlow } = await import("../cancel-flow/index.js");
       const flow = await loadCancelFlow(options.dir ?? config.campaigns.templatesDir);
       if (flow.type === "valid") {
         const { reasons, offers, holdout } = flow.loaded.flow;
@@ -48,15 +57,10 @@ export function registerCampaignCommands(program: Command): void {
       const config = configOrExit();
       if (options.customer !== undefined) {
         const customer = options.customer;
-        const { explainEntry } = await import("../campaigns/index.js");
-        const { formatExplanation } = await import("./explanation-text.js");
         const explanation = await withCampaign(config, id, (campaign, db) => explainEntry(db, campaign, customer, new Date())).catch(fail);
         if (!explanation) fail(new UsageError(`no customer ${customer}`));
         return void process.stdout.write(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
       }
-      const { dryRun } = await import("../campaigns/index.js");
-      const { becauseWords } = await import("../support/index.js");
-      const { localTimeZone, timeWords } = await import("../words/index.js");
       let trigger: string | undefined;
       const result = await withCampaign(config, id, (campaign, db) => {
         trigger = campaign.definition.trigger.type;
@@ -81,9 +85,6 @@ export function registerCampaignCommands(program: Command): void {
     .option("--out <dir>", "where to write <campaign>.<step>.html and .txt", ".rekindle/previews")
     .action(async (id: string, stepId: string, options: { customer?: string; locale?: string; out: string }) => {
       const config = configOrExit();
-      const { previewStep } = await import("../delivery/index.js");
-      const { mkdir, writeFile } = await import("node:fs/promises");
-      const { join } = await import("node:path");
       const result = await withCampaign(config, id, (campaign, db) =>
         previewStep({ db, config }, campaign, stepId, { ...(options.customer && { customerId: options.customer }), ...(options.locale && { locale: options.locale }) }),
       ).catch(fail);
@@ -105,8 +106,6 @@ export function registerCampaignCommands(program: Command): void {
     .option("--locale <locale>", "render this locale variant")
     .action(async (id: string, stepId: string, options: { to: string; customer?: string; locale?: string }) => {
       const config = configOrExit();
-      const { testSend } = await import("../delivery/index.js");
-      const { createMailer } = await import("../mail/index.js");
       const logger = createLogger(config.logLevel, { secrets: configSecrets(config) });
       const mailer = createMailer(config.mail.smtpUrl, logger);
       try {
@@ -136,16 +135,12 @@ export function registerCampaignCommands(program: Command): void {
       withDatabase(async (db, config) => {
         if (options.cancelFlow) {
           if (options.campaign) fail(new UsageError("--cancel-flow and --campaign are two reports: ask for one"));
-          const { cancelFlowReport } = await import("../reports/index.js");
-          const { formatCancelFlowReport } = await import("./cancel-flow-report.js");
           const to = options.to ? new Date(options.to) : new Date();
           const from = options.from ? new Date(options.from) : new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - 5, 1));
           if (Number.isNaN(to.getTime()) || Number.isNaN(from.getTime())) fail(new UsageError("--from and --to take dates such as 2026-11-01"));
           const report = await cancelFlowReport(db, from, to);
           return void process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatCancelFlowReport(report));
         }
-        const { readCampaignFolders } = await import("../campaigns/index.js");
-        const { campaignReport, churnByMonth } = await import("../reports/index.js");
         const pctOf = (r: number | null) => (r === null ? "-" : `${(r * 100).toFixed(1)}%`);
         const printChurn = (title: string, months: Awaited<ReturnType<typeof churnByMonth>>) => {
           process.stdout.write(`${title}\n  month     customers  lost  churn   involuntary  MRR at start  gross MRR churn  net MRR churn\n`);

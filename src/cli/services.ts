@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { type Config, configSecrets, DEVELOPMENT_API_KEY, DEVELOPMENT_WRITE_KEY } from "../config/index.js";
+import { openDatabase, pendingMigrations } from "../db/index.js";
 import { buildDeps, createLogger, requireMigrated, reloadCampaigns, type Runtime, type Service, startApi, startWorker } from "../runtime/index.js";
 import { durationMs } from "../time/index.js";
 import { isFirstApiProcess, isSupervisedApiProcess, superviseApiProcesses } from "./api-processes.js";
@@ -128,7 +129,6 @@ export function registerServiceCommands(program: Command): void {
     .description("apply pending database migrations (safe to run while other processes start)")
     .action(async () => {
       const config = configOrExit();
-      const { openDatabase, pendingMigrations } = await import("../db/index.js");
       try {
         const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 });
         const pending = await pendingMigrations(database.db);

@@ -1,7 +1,9 @@
-import type { LoadedCampaign } from "../campaigns/index.js";
+import { userInfo } from "node:os";
+import { formatProblem, type LoadedCampaign, readCampaignFolders } from "../campaigns/index.js";
 import { ConfigError, type Config, loadProcessConfig } from "../config/index.js";
-import type { Db } from "../db/index.js";
+import { DatabaseInUseError, DatabaseUnavailableError, type Db, openDatabase, pendingMigrations } from "../db/index.js";
 import { RedisUnavailableError } from "../redis/index.js";
+import { customerScope as scopeOfCustomer } from "../support/index.js";
 
 /** Loads the configuration or stops with the one message that names every bad variable. */
 export function configOrExit(): Config {
@@ -31,12 +33,11 @@ export function fail(error: unknown): never {
     process.stderr.write(`rekindle: ${error.message}\n`);
     process.exit(2);
   }
-  // By name: the database module is loaded only by the commands that need it.
-  if (error instanceof RedisUnavailableError || (error instanceof Error && error.name === "DatabaseUnavailableError")) {
+  if (error instanceof RedisUnavailableError || error instanceof DatabaseUnavailableError) {
     process.stderr.write(`rekindle: ${error.message}\n`);
     process.exit(69);
   }
-  const known = error instanceof Error && (error.name === "DatabaseInUseError" || /migrat|ECONNREFUSED|password authentication|does not exist/i.test(error.message));
+  const known = error instanceof Error && (error instanceof DatabaseInUseError || /migrat|ECONNREFUSED|password authentication|does not exist/i.test(error.message));
   process.stderr.write(`rekindle: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
   process.exit(1);
 }
@@ -46,7 +47,6 @@ export function fail(error: unknown): never {
  * whatever happens; failures are said plainly.
  */
 async function withOpenDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
-  const { openDatabase } = await import("../db/index.js");
   const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
   try {
     await assertMigrated(database.db);
@@ -58,7 +58,6 @@ async function withOpenDatabase<T>(config: Config, work: (db: Db) => Promise<T>)
 
 /** A campaign from the templates folder, with a database for what needs one; exits on problems. */
 export async function withCampaign<T>(config: Config, id: string, work: (campaign: LoadedCampaign, db: Db) => Promise<T>): Promise<T> {
-  const { formatProblem, readCampaignFolders } = await import("../campaigns/index.js");
   const folder = (await readCampaignFolders(config.campaigns.templatesDir)).find((f) => f.id === id);
   if (!folder) fail(new UsageError(`no campaign folder ${id} in ${config.campaigns.templatesDir}`));
   if (folder.type === "invalid") {
@@ -76,19 +75,18 @@ export async function withDatabase(work: (db: Db, config: Config) => Promise<voi
 }
 
 export async function assertMigrated(db: Db): Promise<void> {
-  const { pendingMigrations } = await import("../db/index.js");
   const pending = await pendingMigrations(db);
   if (pending.length > 0) throw new UsageError(`the database is missing migrations (${pending.join(", ")}); run \`rekindle migrate\` first`);
 }
 
-export const cliActor = async () => `cli:${(await import("node:os")).userInfo().username}`;
+/** Who the audit log says acted: the user at this terminal. */
+export const cliActor = (): string => `cli:${userInfo().username}`;
 
+/** The scope of one customer, as the support routes find it; exits when there is none. */
 export async function customerScope(db: Db, id: string) {
-  const { customers } = await import("../db/index.js");
-  const { eq } = await import("drizzle-orm");
-  const [row] = await db.select({ id: customers.id }).from(customers).where(eq(customers.externalId, id));
-  if (!row) fail(new UsageError(`no customer ${id}`));
-  return { scope: "customer" as const, customerId: row.id, label: id };
+  const scope = await scopeOfCustomer(db, id);
+  if (!scope) fail(new UsageError(`no customer ${id}`));
+  return scope;
 }
 
 export function parsed<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { configSecrets, DEVELOPMENT_API_KEY } from "../config/index.js";
-import type { Runtime, Service } from "../runtime/index.js";
+import { buildDeps, createLogger, reloadCampaigns, type Runtime, type Service } from "../runtime/index.js";
+import { startStudio } from "../studio/index.js";
 import { durationMs } from "../time/index.js";
 import { configOrExit, fail, UsageError } from "./shared.js";
 
@@ -15,8 +16,6 @@ export function registerStudioCommand(program: Command): void {
     .action(async () => {
       const config = configOrExit();
       if (config.env === "production") fail(new UsageError("studio is for development: it reloads campaigns from files as they are saved. Run it where NODE_ENV is not production."));
-      const { buildDeps, createLogger, reloadCampaigns } = await import("../runtime/index.js");
-      const { startStudio } = await import("../studio/index.js");
       // The log stays quiet unless asked for: the terminal is for what Studio says.
       const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, { secrets: configSecrets(config) });
       const say = (line: string) => process.stdout.write(`${line}\n`);

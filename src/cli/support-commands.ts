@@ -1,5 +1,8 @@
 import type { Command } from "commander";
+import { createApiKey, listApiKeys, revokeApiKey, ROLES } from "../http/access.js";
 import { buildDeps, createLogger, type Runtime } from "../runtime/index.js";
+import { listSuppressions, SuppressInput, suppress, UnsuppressInput, unsuppress } from "../suppressions/index.js";
+import { auditActionWords, auditChangeWords, auditEntries, collectStatus, customerTimeline, pause, PauseInput, resume, stop, StopInput, uncertainMessages } from "../support/index.js";
 import { localTimeZone, timeWords } from "../words/index.js";
 import { assertMigrated, cliActor, configOrExit, customerScope, fail, parsed, UsageError, withDatabase } from "./shared.js";
 
@@ -11,31 +14,16 @@ export function registerSupportCommands(program: Command): void {
     .command("uncertain")
     .description("list emails that may or may not have been sent (a worker stopped mid-SMTP); they are never resent on their own")
     .option("--json", "print JSON")
-    .action(async (options: { json?: boolean }) => {
-      const config = configOrExit();
-      const { col, openDatabase, queryRows } = await import("../db/index.js");
-      const { z } = await import("zod");
-      const { sql } = await import("drizzle-orm");
-      const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
-      try {
-        const rows = await queryRows(
-          database.db,
-          z.object({ id: col.int, customer: z.string(), campaign: z.string(), step: z.string(), to_address: z.string().nullable(), updated_at: z.string() }),
-          sql`select m.id::int, c.external_id as customer, en.campaign_id as campaign, m.step_id as step, m.to_address, m.updated_at
-              from messages m join customers c on c.id = m.customer_id join enrollments en on en.id = m.enrollment_id
-              where m.status = 'uncertain' order by m.updated_at`,
-        );
+    .action((options: { json?: boolean }) =>
+      withDatabase(async (db) => {
+        const rows = await uncertainMessages(db);
         if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         else {
           process.stdout.write(`${rows.length} uncertain message(s)\n`);
           for (const r of rows) process.stdout.write(`  #${r.id}  ${r.campaign}/${r.step}  to ${r.to_address ?? "?"} (customer ${r.customer}), since ${time.moment(r.updated_at)}\n`);
         }
-      } catch (error) {
-        fail(error);
-      } finally {
-        await database.close();
-      }
-    });
+      }),
+    );
 
   program
     .command("suppress")
@@ -46,10 +34,9 @@ export function registerSupportCommands(program: Command): void {
     .option("--note <text>", "why")
     .action((email: string, options: { category?: string; complaint?: boolean; note?: string }) =>
       withDatabase(async (db) => {
-        const { SuppressInput, suppress } = await import("../suppressions/index.js");
         const input = SuppressInput.safeParse({ email, reason: options.complaint ? "complaint" : "manual", ...(options.category && { category: options.category }), ...(options.note && { detail: options.note }) });
         if (!input.success) fail(new UsageError(input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
-        const result = await suppress(db, input.data, await cliActor(), new Date());
+        const result = await suppress(db, input.data, cliActor(), new Date());
         process.stdout.write(result.created ? `suppressed ${input.data.email} (${options.category ?? "all mail"})\n` : `${input.data.email} was already suppressed that way\n`);
       }),
     );
@@ -61,10 +48,9 @@ export function registerSupportCommands(program: Command): void {
     .option("--category <category>")
     .action((email: string, options: { category?: string }) =>
       withDatabase(async (db) => {
-        const { UnsuppressInput, unsuppress } = await import("../suppressions/index.js");
         const input = UnsuppressInput.safeParse({ email, ...(options.category && { category: options.category }) });
         if (!input.success) fail(new UsageError(input.error.issues.map((i) => i.message).join("; ")));
-        const { lifted } = await unsuppress(db, input.data, await cliActor(), new Date());
+        const { lifted } = await unsuppress(db, input.data, cliActor(), new Date());
         process.stdout.write(`lifted ${lifted} suppression(s) of ${input.data.email}\n`);
       }),
     );
@@ -75,7 +61,6 @@ export function registerSupportCommands(program: Command): void {
     .argument("[email]")
     .action((email: string | undefined) =>
       withDatabase(async (db) => {
-        const { listSuppressions } = await import("../suppressions/index.js");
         const rows = await listSuppressions(db, email);
         for (const r of rows) process.stdout.write(`${r.email}  ${r.category ?? "all"}  ${r.reason}  by ${r.createdBy} on ${time.moment(r.createdAt)}${r.detail ? `  (${r.detail})` : ""}\n`);
         process.stdout.write(`${rows.length} suppression(s)\n`);
@@ -90,9 +75,8 @@ export function registerSupportCommands(program: Command): void {
     .option("--until <date>", "ISO date or date-time, e.g. 2026-12-31")
     .action((id: string, options: { reason: string; until?: string }) =>
       withDatabase(async (db) => {
-        const { pause, PauseInput } = await import("../support/index.js");
         const input = parsed(PauseInput, { reason: options.reason, ...(options.until && { until: options.until }) });
-        await pause(db, await customerScope(db, id), input, await cliActor(), new Date());
+        await pause(db, await customerScope(db, id), input, cliActor(), new Date());
         process.stdout.write(`paused ${id}${input.until ? ` until ${time.moment(input.until)}` : ""}\n`);
       }),
     );
@@ -103,8 +87,7 @@ export function registerSupportCommands(program: Command): void {
     .argument("<customer>")
     .action((id: string) =>
       withDatabase(async (db) => {
-        const { resume } = await import("../support/index.js");
-        const result = await resume(db, await customerScope(db, id), await cliActor(), new Date());
+        const result = await resume(db, await customerScope(db, id), cliActor(), new Date());
         process.stdout.write(`resumed ${id}: ${result.lifted} pause(s) lifted, ${result.released} email(s) released\n`);
       }),
     );
@@ -117,9 +100,8 @@ export function registerSupportCommands(program: Command): void {
     .option("--block <duration>", "keep them out of every campaign this long, e.g. P30D")
     .action((id: string, options: { reason: string; block?: string }) =>
       withDatabase(async (db) => {
-        const { stop, StopInput } = await import("../support/index.js");
         const scope = await customerScope(db, id);
-        const result = await stop(db, { id: scope.customerId, label: id }, parsed(StopInput, { reason: options.reason, ...(options.block && { block: options.block }) }), await cliActor(), new Date());
+        const result = await stop(db, { id: scope.customerId, label: id }, parsed(StopInput, { reason: options.reason, ...(options.block && { block: options.block }) }), cliActor(), new Date());
         process.stdout.write(`stopped ${result.stopped} sequence(s) of ${id}, skipped ${result.skipped} email(s)${result.blockedUntil ? `; no new ones before ${time.moment(result.blockedUntil)}` : ""}\n`);
       }),
     );
@@ -133,12 +115,11 @@ export function registerSupportCommands(program: Command): void {
     if (name === "pause") command.requiredOption("--reason <text>", "why").option("--until <date>");
     command.action((id: string, options: { reason?: string; until?: string }) =>
       withDatabase(async (db) => {
-        const { pause, PauseInput, resume } = await import("../support/index.js");
         if (name === "pause") {
-          await pause(db, { scope: "campaign", campaignId: id }, parsed(PauseInput, { reason: options.reason, ...(options.until && { until: options.until }) }), await cliActor(), new Date());
+          await pause(db, { scope: "campaign", campaignId: id }, parsed(PauseInput, { reason: options.reason, ...(options.until && { until: options.until }) }), cliActor(), new Date());
           process.stdout.write(`paused campaign ${id}\n`);
         } else {
-          const result = await resume(db, { scope: "campaign", campaignId: id }, await cliActor(), new Date());
+          const result = await resume(db, { scope: "campaign", campaignId: id }, cliActor(), new Date());
           process.stdout.write(`resumed campaign ${id}: ${result.released} email(s) released\n`);
         }
       }),
@@ -151,8 +132,7 @@ export function registerSupportCommands(program: Command): void {
     .requiredOption("--reason <text>", "why")
     .action((options: { reason: string }) =>
       withDatabase(async (db) => {
-        const { pause, PauseInput } = await import("../support/index.js");
-        await pause(db, { scope: "global" }, parsed(PauseInput, { reason: options.reason }), await cliActor(), new Date());
+        await pause(db, { scope: "global" }, parsed(PauseInput, { reason: options.reason }), cliActor(), new Date());
         process.stdout.write("all sending paused\n");
       }),
     );
@@ -162,8 +142,7 @@ export function registerSupportCommands(program: Command): void {
     .description("lift the kill switch")
     .action(() =>
       withDatabase(async (db) => {
-        const { resume } = await import("../support/index.js");
-        const result = await resume(db, { scope: "global" }, await cliActor(), new Date());
+        const result = await resume(db, { scope: "global" }, cliActor(), new Date());
         process.stdout.write(`sending resumed: ${result.released} email(s) released\n`);
       }),
     );
@@ -175,7 +154,6 @@ export function registerSupportCommands(program: Command): void {
     .option("--json", "print JSON")
     .action((id: string, options: { json?: boolean }) =>
       withDatabase(async (db) => {
-        const { customerTimeline } = await import("../support/index.js");
         const timeline = await customerTimeline(db, id, { timeZone: time.timeZone });
         if (!timeline) fail(new UsageError(`no customer ${id}`));
         if (options.json) return void process.stdout.write(`${JSON.stringify(timeline, null, 2)}\n`);
@@ -193,15 +171,7 @@ export function registerSupportCommands(program: Command): void {
     .option("--limit <n>", "how many", "50")
     .action((options: { target?: string; limit: string }) =>
       withDatabase(async (db) => {
-        const { auditLog } = await import("../db/index.js");
-        const { auditActionWords, auditChangeWords } = await import("../support/index.js");
-        const { desc, eq } = await import("drizzle-orm");
-        const rows = await db
-          .select()
-          .from(auditLog)
-          .where(options.target ? eq(auditLog.targetId, options.target) : undefined)
-          .orderBy(desc(auditLog.at), desc(auditLog.id))
-          .limit(Number.parseInt(options.limit, 10) || 50);
+        const rows = await auditEntries(db, { ...(options.target && { target: options.target }), limit: Number.parseInt(options.limit, 10) || 50 });
         for (const r of rows) {
           const changes = auditChangeWords(r, time);
           process.stdout.write(`${time.moment(r.at)}  ${r.actor} ${auditActionWords(r.action)}  (${r.targetType.replace("_", " ")}${r.targetId ? ` ${r.targetId}` : ""})${changes ? `  ${changes}` : ""}\n`);
@@ -220,7 +190,6 @@ export function registerSupportCommands(program: Command): void {
       try {
         runtime = await buildDeps(config, logger);
         await assertMigrated(runtime.deps.db);
-        const { collectStatus } = await import("../support/index.js");
         const status = await collectStatus(runtime.deps);
         if (options.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
         else {
@@ -265,9 +234,8 @@ export function registerSupportCommands(program: Command): void {
     .requiredOption("--name <name>", "whose it is, e.g. alice")
     .action((options: { role: string; name: string }) =>
       withDatabase(async (db) => {
-        const { createApiKey, ROLES } = await import("../http/access.js");
         if (!(ROLES as readonly string[]).includes(options.role)) fail(new UsageError(`--role must be one of ${ROLES.join(", ")}`));
-        const created = await createApiKey(db, { name: options.name, role: options.role as (typeof ROLES)[number] }, await cliActor(), new Date());
+        const created = await createApiKey(db, { name: options.name, role: options.role as (typeof ROLES)[number] }, cliActor(), new Date());
         process.stdout.write(`${created.key}\n(key ${created.id}, ${options.role}, for ${options.name}: keep it now, it is not shown again)\n`);
       }),
     );
@@ -276,8 +244,7 @@ export function registerSupportCommands(program: Command): void {
     .description("the keys, without their secrets")
     .action(() =>
       withDatabase(async (db) => {
-        const { apiKeys } = await import("../db/index.js");
-        for (const k of await db.select().from(apiKeys).orderBy(apiKeys.id)) {
+        for (const k of await listApiKeys(db)) {
           process.stdout.write(`${k.id}  ${k.prefix}…  ${k.role}  ${k.name}  ${k.revokedAt ? `revoked ${time.moment(k.revokedAt)}` : `last used ${k.lastUsedAt ? time.moment(k.lastUsedAt) : "never"}`}\n`);
         }
       }),
@@ -288,8 +255,7 @@ export function registerSupportCommands(program: Command): void {
     .description("revoke a key at once")
     .action((id: string) =>
       withDatabase(async (db) => {
-        const { revokeApiKey } = await import("../http/access.js");
-        if (!(await revokeApiKey(db, Number(id), await cliActor(), new Date()))) fail(new UsageError(`no active key ${id}`));
+        if (!(await revokeApiKey(db, Number(id), cliActor(), new Date()))) fail(new UsageError(`no active key ${id}`));
         process.stdout.write(`revoked key ${id}\n`);
       }),
     );

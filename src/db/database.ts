@@ -42,6 +42,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  // Each driver's drizzle adapter is loaded when that driver is used: a PostgreSQL process never loads PGlite's.
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
   const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "rekindle", connectionTimeoutMillis: 10_000 });
@@ -127,6 +128,7 @@ async function lockPglite(directory: string): Promise<() => Promise<void>> {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
+  // PGlite (a WebAssembly PostgreSQL, megabytes to load) only where DATABASE_URL is not set.
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");

@@ -120,17 +120,17 @@ export const SUBSCRIPTION_JSON = sql`(select to_jsonb(x) from (select status::te
 export const CARD_JSON = sql`(select to_jsonb(x) from (select brand, last4, exp_month, exp_year from payment_methods
   where customer_id = c.id and is_default and detached_at is null order by updated_at desc, id desc limit 1) x)`;
 
-/** The render context for a recipient, reading their subscription and card. */
-export async function buildRenderContext(db: Db, recipient: RecipientRow, extra: Extra): Promise<RenderContext> {
+/** A recipient's live subscription and default card, for a preview (the send path reads them with the message, in one query). */
+export async function readSubscriptionAndCard(db: Db, recipient: RecipientRow): Promise<{ subscription: SubscriptionRow | null; card: CardRow | null }> {
   const [row] = await queryRows(
     db,
     z.object({ subscription: SubscriptionRow.nullable(), card: CardRow.nullable() }),
     sql`select ${SUBSCRIPTION_JSON} as subscription, ${CARD_JSON} as card from customers c where c.id = ${recipient.customer_id}`,
   );
-  return renderContextOf(recipient, row?.subscription ?? null, row?.card ?? null, extra);
+  return { subscription: row?.subscription ?? null, card: row?.card ?? null };
 }
 
-/** The render context from rows already read (the send path reads them with the message, in one query). */
+/** The render context from a recipient's rows (composeEmail's, for sends and previews alike). */
 export function renderContextOf(recipient: RecipientRow, subscription: SubscriptionRow | null, card: CardRow | null, extra: Extra): RenderContext {
   const locale = extra.formatLocale;
   const timeZone = recipient.timezone ?? extra.defaultTimeZone;

@@ -5,8 +5,9 @@ import { cardLinkPreviewUrl } from "../card-link/index.js";
 import type { Config } from "../config/index.js";
 import { col, type Db, queryRows } from "../db/index.js";
 import type { Mailer } from "../mail/index.js";
-import { chooseLocale, type RenderContext, RenderError, type RenderedEmail, renderTemplate, sampleContext } from "../render/index.js";
-import { buildRenderContext, formatDay, formatMoney, formattingLocale, RecipientRow } from "./build-render-context.js";
+import { type RenderedEmail, sampleContext } from "../render/index.js";
+import { readSubscriptionAndCard, RecipientRow } from "./build-render-context.js";
+import { type Addressee, composeEmail, mailDomain } from "./compose-email.js";
 
 export type PreviewResult =
   | { type: "ok"; email: RenderedEmail; locale: string | null; customer: string }
@@ -19,8 +20,9 @@ export interface PreviewDeps {
 }
 
 /**
- * Renders one email step exactly as a customer would get it: for a real customer (their data, their
- * locale, the facts of their latest enrollment in the campaign) or for the sample customer.
+ * Renders one email step exactly as a customer would get it (composeEmail, as a send does, with
+ * placeholder unsubscribe and card links): for a real customer (their data, their locale, the facts
+ * of their latest enrollment in the campaign) or for the sample customer.
  */
 export async function previewStep(
   deps: PreviewDeps,
@@ -33,59 +35,26 @@ export async function previewStep(
     const emails = campaign.definition.steps.filter((s) => s.type === "email").map((s) => s.id);
     return { type: "not_found", what: `no email step ${stepId} in ${campaign.id} (its emails: ${emails.join(", ")})` };
   }
-  const variants = campaign.templates.get(step.template)!;
-  const links = {
-    unsubscribe: `${deps.config.http.publicUrl}/unsubscribe/preview`,
-    billing: deps.config.delivery.links.billing,
-    updateCard: cardLinkPreviewUrl(deps.config),
-    app: deps.config.delivery.links.app,
-  };
-  const company = { name: deps.config.delivery.companyName, url: deps.config.delivery.links.app };
-  const campaignInfo = { id: campaign.id, name: campaign.definition.name, category: campaign.definition.category };
-  let context: RenderContext;
-  let label: string;
-  let recipient: RecipientRow | undefined;
+  const links = { unsubscribe: `${deps.config.http.publicUrl}/unsubscribe/preview`, updateCard: cardLinkPreviewUrl(deps.config) };
+  let to: Addressee = { type: "sample" };
   if (options.customerId) {
-    [recipient] = await queryRows(
+    const [recipient] = await queryRows(
       deps.db,
       RecipientRow,
       sql`select id::int as customer_id, external_id, email, name, locale, timezone, plan, traits from customers where external_id = ${options.customerId}`,
     );
     if (!recipient) return { type: "not_found", what: `no customer ${options.customerId}` };
-  }
-  const sample = sampleContext({ campaign: campaignInfo, company });
-  const locale = options.locale ?? (recipient ? recipient.locale : sample.customer.locale);
-  const template = chooseLocale(variants, locale)!;
-  const chosen = [...variants].find(([, t]) => t === template)?.[0] ?? null;
-  // Money and dates as in the email sent: in the language of the variant chosen.
-  const formatLocale = formattingLocale(template.locale ?? deps.config.delivery.defaultLocale, locale);
-  if (recipient) {
     const [enrollment] = await queryRows(
       deps.db,
       z.object({ matched_facts: col.jsonObject }),
       sql`select matched_facts from enrollments where campaign_id = ${campaign.id} and customer_id = ${recipient.customer_id} order by entered_at desc limit 1`,
     );
-    context = await buildRenderContext(deps.db, recipient, {
-      campaign: campaignInfo,
-      facts: enrollment?.matched_facts ?? sample.facts,
-      company,
-      links,
-      defaultTimeZone: deps.config.delivery.defaultTimeZone,
-      formatLocale,
-    });
-    label = recipient.external_id;
-  } else {
-    const timeZone = sample.customer.timezone ?? deps.config.delivery.defaultTimeZone;
-    const subscription = sample.subscription && { ...sample.subscription, mrr: formatMoney(4900, "USD", formatLocale), currentPeriodEnd: formatDay("2026-12-22T12:00:00Z", formatLocale, timeZone) };
-    context = { ...sample, subscription, links };
-    label = "sample";
+    to = { type: "customer", recipient, ...(await readSubscriptionAndCard(deps.db, recipient)), facts: enrollment?.matched_facts ?? sampleContext().facts };
   }
-  try {
-    return { type: "ok", email: renderTemplate(template, { ...context, customer: { ...context.customer, locale } }), locale: chosen, customer: label };
-  } catch (error) {
-    if (error instanceof RenderError) return { type: "render_failed", what: `this email cannot be rendered for ${label}: ${error.message}` };
-    throw error;
-  }
+  const label = to.type === "customer" ? to.recipient.external_id : "sample";
+  const composed = composeEmail(deps.config, campaign, step, to, { locale: options.locale, links });
+  if (composed.type === "render_failed") return { type: "render_failed", what: `this email cannot be rendered for ${label}: ${composed.detail}` };
+  return { type: "ok", email: composed.email, locale: composed.variant, customer: label };
 }
 
 /** Sends a preview to an address (subject marked as a test); nothing is recorded in the outbox. */
@@ -105,7 +74,7 @@ export async function testSend(
     subject,
     html: preview.email.html,
     text: preview.email.text,
-    messageId: `<rekindle.test.${Date.now()}.${Math.random().toString(36).slice(2)}@${deps.config.mail.from.match(/@([^>\s]+)/)?.[1] ?? "rekindle.local"}>`,
+    messageId: `<rekindle.test.${Date.now()}.${Math.random().toString(36).slice(2)}@${mailDomain(deps.config.mail.from)}>`,
     headers: { "X-Rekindle-Test": `${campaign.id}/${stepId}` },
   });
   return { type: "sent", ...accepted, subject };

@@ -4,9 +4,8 @@ import { retryTransient } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { classifySmtpError } from "../mail/index.js";
 import type { JobAttempt } from "../queue/index.js";
-import { chooseLocale, RenderError, renderTemplate } from "../render/index.js";
-import { formattingLocale, renderContextOf } from "./build-render-context.js";
 import { type Claim, claimMessages } from "./claim-messages.js";
+import { composeEmail, mailDomain } from "./compose-email.js";
 import { MicroBatcher } from "../db/index.js";
 import { RetryableSendError, type SendOutcome } from "./outcome.js";
 import { recordResults, retryLater, type SendRecord, suppressBounce } from "./outbox.js";
@@ -22,10 +21,6 @@ interface PendingResult {
 
 /** What a send writes besides its row, claim and next step. */
 export type ResultFields = Pick<SendRecord, "status" | "outcome" | "subject" | "smtpMessageId" | "smtpResponse" | "sentAt" | "locale">;
-
-function mailDomain(from: string): string {
-  return from.match(/@([^>\s]+)/)?.[1] ?? "rekindle.local";
-}
 
 /** How many claims or results one database round trip carries at most. */
 const BATCH_ITEMS = 100;
@@ -62,7 +57,6 @@ async function sendMessage(
   claims: MicroBatcher<number, Claim>,
   results: MicroBatcher<PendingResult, void>,
 ): Promise<SendOutcome> {
-  const tz = deps.config.delivery.defaultTimeZone;
   const claimed = await claims.submit(messageId);
   if ("done" in claimed) return claimed.done;
   const { row, campaign, step, token } = claimed;
@@ -101,34 +95,15 @@ async function sendMessage(
   if (step.type === "webhook") return sendWebhook(deps, row, campaign, step, record, retryOrFail);
 
   // step.type === "email"
-  const variants = campaign.templates.get(step.template);
-  const template = variants ? chooseLocale(variants, row.locale) : undefined;
-  const publicUrl = deps.config.http.publicUrl;
   const unsubscribe = unsubscribeToken(deps.secretKey, row.id);
-  const unsubscribeUrl = `${publicUrl}/unsubscribe/${unsubscribe}`;
-  // The language the email is written in: its variant's, or that of the default templates.
-  const language = template?.locale ?? deps.config.delivery.defaultLocale;
-  let rendered;
-  try {
-    if (!template) throw new RenderError(`no template ${step.template}`);
-    const context = renderContextOf(row, row.subscription, row.card, {
-      campaign: { id: campaign.id, name: campaign.definition.name, category: campaign.definition.category },
-      facts: row.matched_facts,
-      company: { name: deps.config.delivery.companyName, url: deps.config.delivery.links.app },
-      links: {
-        unsubscribe: unsubscribeUrl,
-        billing: deps.config.delivery.links.billing,
-        updateCard: cardLinkUrl(deps.secretKey, deps.config, row.customer_id, deps.clock.now()),
-        app: deps.config.delivery.links.app,
-      },
-      defaultTimeZone: tz,
-      formatLocale: formattingLocale(language, row.locale),
-    });
-    rendered = renderTemplate(template, context);
-  } catch (error) {
-    if (!(error instanceof RenderError)) throw error;
-    return (await record({ status: "failed", outcome: { type: "render_failed", detail: error.message } })) ?? { type: "failed", reason: "render_failed", detail: error.message };
+  const unsubscribeUrl = `${deps.config.http.publicUrl}/unsubscribe/${unsubscribe}`;
+  const composed = composeEmail(deps.config, campaign, step, { type: "customer", recipient: row, subscription: row.subscription, card: row.card, facts: row.matched_facts }, {
+    links: { unsubscribe: unsubscribeUrl, updateCard: cardLinkUrl(deps.secretKey, deps.config, row.customer_id, deps.clock.now()) },
+  });
+  if (composed.type === "render_failed") {
+    return (await record({ status: "failed", outcome: { type: "render_failed", detail: composed.detail } })) ?? { type: "failed", reason: "render_failed", detail: composed.detail };
   }
+  const { email: rendered, language } = composed;
 
   // What SMTP says, and only that, decides between sent, retried and refused.
   let accepted;

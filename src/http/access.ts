@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type ApiKeyRole, apiKeys, auditLog, type Db } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
@@ -50,6 +50,20 @@ export async function revokeApiKey(db: Db, id: number, actor: string, now: Date)
     if (rows.length > 0) await tx.insert(auditLog).values({ actor, action: "key.revoke", targetType: "api_key", targetId: String(id), before: rows[0], at: now });
     return rows.length > 0;
   });
+}
+
+/** The keys, newest first, without their digests: `GET /api/keys` and `rekindle keys list`. */
+export async function listApiKeys(db: Db) {
+  return (await db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt))).map((k) => ({
+    id: k.id,
+    name: k.name,
+    role: k.role,
+    prefix: k.prefix,
+    createdBy: k.createdBy,
+    createdAt: k.createdAt,
+    lastUsedAt: k.lastUsedAt,
+    revokedAt: k.revokedAt,
+  }));
 }
 
 /** The principal an API key stands for (API_KEYS or the database), or undefined. */

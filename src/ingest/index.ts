@@ -1,5 +1,6 @@
 export { fromSegment, type IncomingEvent } from "./incoming-event.js";
 export { ingestEvents, ingestGroup, type IngestRequest, type IngestResult } from "./ingest-events.js";
+export { ingestThenMatch } from "./ingest-then-match.js";
 export { BACKFILL_INGEST_QUEUE, DEFAULT_INGEST_QUEUE, IngestQueue, type IngestQueueOptions } from "./ingest-queue.js";
 export { occurredAt } from "./occurred-at.js";
 export { parseSegmentBatch, parseSegmentMessage } from "./parse-segment.js";

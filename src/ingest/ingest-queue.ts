@@ -1,7 +1,8 @@
-import { matchAfterCommit, type MatchDeps } from "../campaigns/index.js";
+import type { MatchDeps } from "../campaigns/index.js";
 import { isTransientDbError, MicroBatcher } from "../db/index.js";
 import type { IncomingEvent } from "./incoming-event.js";
 import { ingestGroup, type IngestRequest, type IngestResult } from "./ingest-events.js";
+import { ingestThenMatch } from "./ingest-then-match.js";
 
 export interface IngestQueueOptions {
   /** Events one transaction takes at most (a request is never split). */
@@ -53,13 +54,21 @@ export class IngestQueue {
   }
 
   async #store(requests: IngestRequest[]): Promise<Outcome[]> {
-    let outcomes: Outcome[];
+    const sources = new Map(requests.flatMap((request) => request.events.map((event) => [event.messageId, event.source] as const)));
+    const { outcomes } = await ingestThenMatch(this.deps, (event) => sources.get(event.messageId) ?? "segment", async () => {
+      const outcomes = await this.#storeGroup(requests);
+      return { outcomes, events: outcomes.flatMap((outcome) => (outcome.ok ? outcome.result.stored : [])) };
+    });
+    return outcomes;
+  }
+
+  async #storeGroup(requests: IngestRequest[]): Promise<Outcome[]> {
     try {
-      outcomes = (await ingestGroup(this.deps.db, requests)).map((result) => ({ ok: true, result }));
+      return (await ingestGroup(this.deps.db, requests)).map((result) => ({ ok: true, result }));
     } catch (error) {
       // A fault (PostgreSQL gone for longer than the retries) is every request's; anything else may be one request's.
       if (requests.length === 1 || isTransientDbError(error)) throw error;
-      outcomes = [];
+      const outcomes: Outcome[] = [];
       for (const request of requests) {
         outcomes.push(
           await ingestGroup(this.deps.db, [request]).then(
@@ -68,10 +77,7 @@ export class IngestQueue {
           ),
         );
       }
+      return outcomes;
     }
-    const sources = new Map(requests.flatMap((request) => request.events.map((event) => [event.messageId, event.source] as const)));
-    const stored = outcomes.flatMap((outcome) => (outcome.ok ? outcome.result.stored : []));
-    await matchAfterCommit(this.deps, stored.map((event) => ({ ...event, source: sources.get(event.messageId) ?? "segment" })));
-    return outcomes;
   }
 }

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { CampaignCatalog } from "../campaigns/index.js";
 import { stripeClient } from "../billing/index.js";
@@ -13,7 +14,6 @@ import { type Clock, systemClock } from "../time/index.js";
 
 async function dkimKey(dkim: NonNullable<Config["mail"]["dkim"]>): Promise<string> {
   if (dkim.privateKey) return dkim.privateKey;
-  const { readFile } = await import("node:fs/promises");
   return readFile(dkim.privateKeyFile!, "utf8");
 }
 

@@ -1,7 +1,8 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type Stripe from "stripe";
-import type { Db } from "../db/index.js";
+import type { MatchDeps } from "../campaigns/index.js";
+import { ingestThenMatch } from "../ingest/index.js";
 import { applyStripeEvent, type StripeOutcome } from "./apply-event.js";
 
 export interface ImportReport {
@@ -40,9 +41,11 @@ function asEvent(object: StripeObject): Stripe.Event | undefined {
  * `rekindle stripe import <file.jsonl>`: replays exported Stripe events, or objects (customers,
  * subscriptions, payment methods, cards, invoices), through the same mapping as the webhook, oldest
  * first, once each. Imported events count as received when they happened, so the live matcher's
- * sweep does not start campaigns for history.
+ * sweep does not start campaigns for history. Each event is matched right after it is applied, as
+ * a webhook delivery is, in the file's time order: an imported `invoice.paid` ends the dunning
+ * sequence its failure started, and only events younger than EVENT_TRIGGER_MAX_AGE start any.
  */
-export async function importStripeFile(db: Db, file: string, metadataKey: string, now: Date): Promise<ImportReport> {
+export async function importStripeFile(deps: MatchDeps, file: string, metadataKey: string, now: Date): Promise<ImportReport> {
   const report: ImportReport = { lines: 0, outcomes: { applied: 0, duplicate: 0, ignored: 0, unlinked: 0 }, problems: [] };
   const events: { line: number; event: Stripe.Event }[] = [];
   const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
@@ -66,7 +69,7 @@ export async function importStripeFile(db: Db, file: string, metadataKey: string
   events.sort((a, b) => a.event.created - b.event.created || a.line - b.line);
   for (const { line, event } of events) {
     try {
-      const result = await applyStripeEvent(db, event, metadataKey, now, { backfill: true });
+      const result = await ingestThenMatch(deps, "stripe", () => applyStripeEvent(deps.db, event, metadataKey, now, { backfill: true }));
       report.outcomes[result.outcome]++;
     } catch (error) {
       report.problems.push({ line, message: (error as Error).message });

@@ -21,6 +21,12 @@ export type StopInput = z.infer<typeof StopInput>;
 
 export type Scope = { scope: "customer"; customerId: number; label: string } | { scope: "campaign"; campaignId: string } | { scope: "global" };
 
+/** The scope of one customer by their id (`external_id`), or undefined when there is no such customer. */
+export async function customerScope(db: Db, id: string): Promise<Extract<Scope, { scope: "customer" }> | undefined> {
+  const [row] = await db.select({ id: customers.id }).from(customers).where(eq(customers.externalId, id));
+  return row && { scope: "customer", customerId: row.id, label: id };
+}
+
 const target = (s: Scope) => (s.scope === "customer" ? { targetType: "customer", targetId: s.label } : s.scope === "campaign" ? { targetType: "campaign", targetId: s.campaignId } : { targetType: "global", targetId: null });
 
 /**

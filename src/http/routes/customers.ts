@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { matchAfterCommit } from "../../campaigns/index.js";
 import { CustomerInput, getCustomer, putCustomer, searchCustomers } from "../../customers/index.js";
 import type { Deps } from "../../deps/index.js";
+import { ingestThenMatch } from "../../ingest/index.js";
 import { HttpError } from "../http-error.js";
 
 const Params = z.object({ id: z.string().trim().min(1, "must not be empty").max(255) });
@@ -45,8 +45,7 @@ export function customerRoutes(app: FastifyInstance, deps: Deps): void {
     const { id } = params(request);
     const body = CustomerInput.safeParse(request.body ?? {});
     if (!body.success) throw HttpError.fromZod(body.error);
-    const result = await putCustomer(deps.db, id, body.data, deps.clock.now());
-    await matchAfterCommit(deps, result.events.map((event) => ({ ...event, source: "api" })));
+    const result = await ingestThenMatch(deps, "api", () => putCustomer(deps.db, id, body.data, deps.clock.now()));
     const customer = await getCustomer(deps.db, id);
     return reply.status(result.created ? 201 : 200).send({
       ...customer,

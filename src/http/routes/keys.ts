@@ -1,9 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import { desc } from "drizzle-orm";
 import { z } from "zod";
-import { apiKeys } from "../../db/index.js";
 import type { Deps } from "../../deps/index.js";
-import { createApiKey, principalOf, revokeApiKey, ROLES } from "../access.js";
+import { createApiKey, listApiKeys, principalOf, revokeApiKey, ROLES } from "../access.js";
 import { HttpError } from "../http-error.js";
 
 const CreateKey = z.strictObject({
@@ -20,18 +18,7 @@ export function keyRoutes(app: FastifyInstance, deps: Deps): void {
     const created = await createApiKey(deps.db, parsed.data, principalOf(request).name, deps.clock.now());
     return reply.status(201).send({ ...created, name: parsed.data.name, role: parsed.data.role, note: "Keep this key now: it is not shown again." });
   });
-  app.get("/api/keys", ops, async () => ({
-    keys: (await deps.db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt))).map((k) => ({
-      id: k.id,
-      name: k.name,
-      role: k.role,
-      prefix: k.prefix,
-      createdBy: k.createdBy,
-      createdAt: k.createdAt,
-      lastUsedAt: k.lastUsedAt,
-      revokedAt: k.revokedAt,
-    })),
-  }));
+  app.get("/api/keys", ops, async () => ({ keys: await listApiKeys(deps.db) }));
   app.delete("/api/keys/:id", ops, async (request) => {
     const id = Number((request.params as { id: string }).id);
     if (!Number.isSafeInteger(id) || id <= 0) throw HttpError.invalid([{ path: "params.id", message: "expected a key id" }]);

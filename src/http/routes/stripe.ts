@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { matchAfterCommit } from "../../campaigns/index.js";
 import type { Deps } from "../../deps/index.js";
+import { ingestThenMatch } from "../../ingest/index.js";
 import { applyStripeEvent, ignoreStripeEvent, recordableEvent, stripeEventProblem, verifyStripeDelivery } from "../../stripe/index.js";
 import { isTransientDbError } from "../../db/index.js";
 import { HttpError } from "../http-error.js";
@@ -40,13 +40,12 @@ export async function stripeRoutes(app: FastifyInstance, deps: Deps): Promise<vo
       if (problem) return ignore(problem);
       let result: Awaited<ReturnType<typeof applyStripeEvent>>;
       try {
-        result = await applyStripeEvent(deps.db, event, metadataKey, now);
+        result = await ingestThenMatch(deps, "stripe", () => applyStripeEvent(deps.db, event, metadataKey, now));
       } catch (error) {
         if (isTransientDbError(error)) throw error;
         deps.logger.error({ err: error, stripeEvent: event.id, type: event.type }, "stripe event could not be applied");
         return ignore("cannot be applied: a value in the event does not fit what Rekindle stores (out of range or malformed)");
       }
-      await matchAfterCommit(deps, result.events.map((stored) => ({ ...stored, source: "stripe" })));
       deps.logger.info({ stripeEvent: event.id, type: event.type, outcome: result.outcome, stale: result.stale }, "stripe event");
       return reply.send({ received: true, outcome: result.outcome, ...(result.stale.length > 0 && { stale: result.stale }), ...(result.reason && { reason: result.reason }) });
     });

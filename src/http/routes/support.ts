@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { auditLog, customers } from "../../db/index.js";
 import type { Deps } from "../../deps/index.js";
-import { customerTimeline, pause, PauseInput, resume, type Scope, stop, StopInput } from "../../support/index.js";
+import { auditEntries, customerScope as scopeOfCustomer, customerTimeline, pause, PauseInput, resume, type Scope, stop, StopInput } from "../../support/index.js";
 import { TimeZone } from "../../time/index.js";
 import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
@@ -21,9 +19,9 @@ export function supportRoutes(app: FastifyInstance, deps: Deps): void {
   };
   const customerScope = async (request: FastifyRequest): Promise<Extract<Scope, { scope: "customer" }>> => {
     const { id } = request.params as { id: string };
-    const [row] = await deps.db.select({ id: customers.id }).from(customers).where(eq(customers.externalId, id));
-    if (!row) throw new HttpError(404, "not_found", `No customer ${JSON.stringify(id)}.`);
-    return { scope: "customer", customerId: row.id, label: id };
+    const scope = await scopeOfCustomer(deps.db, id);
+    if (!scope) throw new HttpError(404, "not_found", `No customer ${JSON.stringify(id)}.`);
+    return scope;
   };
   const campaignScope = (request: FastifyRequest): Scope => {
     const { id } = request.params as { id: string };
@@ -71,15 +69,7 @@ export function supportRoutes(app: FastifyInstance, deps: Deps): void {
   app.get("/api/audit", { config: { roles: ["support"] } }, async (request) => {
     const parsed = AuditQuery.safeParse(request.query);
     if (!parsed.success) throw HttpError.fromZod(parsed.error, ["query"]);
-    const { target, type, limit } = parsed.data;
-    const rows = await deps.db
-      .select()
-      .from(auditLog)
-      // With the type, one range of audit_log_target_idx; without it, a scan of the log by time.
-      .where(and(type ? eq(auditLog.targetType, type) : undefined, target ? eq(auditLog.targetId, target) : undefined))
-      .orderBy(desc(auditLog.at), desc(auditLog.id))
-      .limit(limit);
-    return { entries: rows };
+    return { entries: await auditEntries(deps.db, parsed.data) };
   });
 }
 
