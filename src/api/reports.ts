@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TimeZone } from "../time/index.js";
-import { Timestamp } from "../validation/index.js";
+// timestamp.ts, not validation/index.ts: the index brings input-rules.ts (Node's Buffer), which the browser cannot type-check.
+import { Timestamp } from "../validation/timestamp.js";
 import { Instant } from "./json.js";
 
 /** A period, each end optional (the route says its default). */

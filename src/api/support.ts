@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { IsoDuration, TimeZone } from "../time/index.js";
-import { Timestamp } from "../validation/index.js";
+// timestamp.ts, not validation/index.ts: the index brings input-rules.ts (Node's Buffer), which the browser cannot type-check.
+import { Timestamp } from "../validation/timestamp.js";
 import { Instant, Json, JsonObject } from "./json.js";
 
 /** `pause` for one customer, one campaign, or everything: held until `until` (or a resume). */
