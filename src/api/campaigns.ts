@@ -43,13 +43,15 @@ export type CampaignList = z.infer<typeof CampaignList>;
 export const Condition = JsonObject;
 export type Condition = z.infer<typeof Condition>;
 
-export const Step = z.object({
+export const Step = z.strictObject({
   id: z.string(),
   type: z.enum(["email", "wait", "webhook", "branch"]),
   template: z.string().optional(),
   duration: z.string().optional(),
   until: z.string().optional(),
   url: z.string().optional(),
+  /** A webhook's extra fields, merged into its JSON body. */
+  body: JsonObject.optional(),
   next: z.string().optional(),
   if: Condition.optional(),
   then: z.string().optional(),
@@ -58,21 +60,21 @@ export const Step = z.object({
 export type Step = z.infer<typeof Step>;
 
 /** A campaign's definition as loaded (defaults filled in): campaigns/definition's `Campaign`, as JSON. */
-export const CampaignDefinition = z.object({
+export const CampaignDefinition = z.strictObject({
   id: z.string(),
   name: z.string(),
   description: z.string().optional(),
   enabled: z.boolean(),
   category: z.string(),
   priority: z.number(),
-  delivery: z.object({ quiet_hours: z.boolean(), frequency_cap: z.boolean(), over_cap: z.enum(["defer", "skip"]), unsubscribable: z.boolean() }),
+  delivery: z.strictObject({ quiet_hours: z.boolean(), frequency_cap: z.boolean(), over_cap: z.enum(["defer", "skip"]), unsubscribable: z.boolean() }),
   holdout: z.number(),
   conversion_window: z.string(),
   retention_goal: z.string().optional(),
   trigger: z.object({ type: z.string() }).catchall(Json),
   audience: Condition.optional(),
-  reentry: z.union([z.enum(["never", "always"]), z.object({ after: z.string() })]),
-  exit: z.array(z.union([z.object({ event: z.string(), where: z.array(Condition).optional() }), z.object({ condition: Condition })])),
+  reentry: z.union([z.enum(["never", "always"]), z.strictObject({ after: z.string() })]),
+  exit: z.array(z.union([z.strictObject({ event: z.string(), where: z.array(Condition) }), z.strictObject({ condition: Condition })])),
   steps: z.array(Step),
 });
 export type CampaignDefinition = z.infer<typeof CampaignDefinition>;
