@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Me } from "./access.js";
+import { ABILITIES, type Ability, Me } from "./access.js";
 import {
   CampaignDetail,
   CampaignEmails,
@@ -74,6 +74,9 @@ export const API = {
 
 export type Api = typeof API;
 export type ApiRoute = keyof Api;
+
+/** Each ability names a route of this table: one renamed here and not there does not compile. */
+const _abilityRoutes: Readonly<Record<Ability, ApiRoute>> = ABILITIES;
 
 /** The 2xx body a route answers, as JSON carries it. */
 export type ResponseOf<R extends ApiRoute> = z.output<Api[R]["response"]>;
