@@ -2,9 +2,6 @@ import { z } from "zod";
 import { TimeZone } from "../time/index.js";
 import { Instant, Json, JsonObject } from "./json.js";
 
-/** The id in `/api/campaigns/:id/…`. */
-export const CampaignParams = z.object({ id: z.string() });
-
 /** What is wrong in a campaign's files, and where. */
 export const Problem = z.strictObject({ file: z.string(), line: z.number(), column: z.number(), path: z.string(), message: z.string() });
 export type Problem = z.infer<typeof Problem>;

@@ -72,4 +72,3 @@ export const Customer = z.strictObject({
   ),
 });
 export type Customer = z.infer<typeof Customer>;
-

@@ -67,4 +67,3 @@ export function query(params: Record<string, string | number | undefined | null>
   const text = search.toString();
   return text ? `?${text}` : "";
 }
-

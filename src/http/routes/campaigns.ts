@@ -12,7 +12,6 @@ import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
 import { bodyOf, queryOf } from "../parse-input.js";
 
-
 /** Campaigns as loaded from their files: what runs, what was refused and why, and the dry run (with `customer`: why they would or would not enter). */
 export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
   const marketers = { config: { roles: ["marketer"] as const } };
@@ -183,4 +182,3 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
     return { sent: true, to: body.to, subject: result.subject, messageId: result.messageId, response: result.response } satisfies AnswerOf<"POST /api/campaigns/:id/steps/:step/test-send">;
   });
 }
-

@@ -74,4 +74,3 @@ export function supportRoutes(app: FastifyInstance, deps: Deps): void {
     return { entries: rows } satisfies AnswerOf<"GET /api/audit">;
   });
 }
-
