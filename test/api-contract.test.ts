@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API, type ApiRoute } from "../src/api/index.js";
 import { FixedClock } from "../src/time/index.js";
+import { installStarterFlow, submit } from "./helpers/cancel-flow.js";
 import { API_KEY, type Harness, post, startHarness, TEST_EMAIL } from "./helpers/harness.js";
 
 const HELLO = `id: hello
@@ -117,5 +118,13 @@ describe("the /api contract", () => {
     const created = (await call("POST /api/keys", { body: { name: "contract", role: "support" } })) as { id: number };
     await call("GET /api/keys");
     await call("DELETE /api/keys/:id", { params: { id: String(created.id) } });
+  });
+
+  it("the cancel sessions' routes answer as src/api/cancel-sessions.ts says", async () => {
+    await installStarterFlow(harness);
+    const started = (await call("POST /api/cancel-sessions", { body: { customerId: "ann", returnUrl: "https://app.example/account" } })) as { id: string; url: string };
+    expect((await submit(started.url.replace(harness.config.http.publicUrl, harness.url), { action: "reason", reason: "too_expensive" })).status).toBeLessThan(400);
+    await call("GET /api/cancel-sessions", { query: { customerId: "ann" } });
+    await call("GET /api/cancel-sessions/:id", { params: { id: started.id } });
   });
 });

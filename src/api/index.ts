@@ -9,6 +9,7 @@
  */
 export * from "./access.js";
 export * from "./campaigns.js";
+export * from "./cancel-sessions.js";
 export * from "./customers.js";
 export * from "./json.js";
 export * from "./keys.js";

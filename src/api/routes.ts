@@ -13,6 +13,7 @@ import {
   TestSendBody,
   TestSent,
 } from "./campaigns.js";
+import { CancelSessionInput, CancelSessionQuery, CancelSessions, CancelSessionView, ResolveInput, StartedCancelSession } from "./cancel-sessions.js";
 import { CustomerMatches, Customer, SearchQuery } from "./customers.js";
 import { CreatedKey, CreateKey, KeyList, Revoked } from "./keys.js";
 import { CampaignDaily, CampaignReport, CampaignReports, CancelFlowQuery, CancelFlowReport, ChurnQuery, ChurnReport, DailyQuery, ReportQuery } from "./reports.js";
@@ -31,7 +32,7 @@ export interface Endpoint {
 const Empty = z.strictObject({});
 
 /**
- * The /api routes the console calls, by the same `METHOD /path/:param` the server registers and
+ * The /api routes (all but `PUT /api/customers/:id`, whose body is the customers module's), by the same `METHOD /path/:param` the server registers and
  * ABILITIES names. The routes parse their input with these schemas and type their answers with
  * `z.input<response>`; the console's `api()` reads `z.output<response>` (what JSON carries).
  */
@@ -70,6 +71,10 @@ export const API = {
   "GET /api/keys": { response: KeyList },
   "POST /api/keys": { body: CreateKey, response: CreatedKey },
   "DELETE /api/keys/:id": { response: Revoked },
+  "POST /api/cancel-sessions": { body: CancelSessionInput, response: StartedCancelSession },
+  "GET /api/cancel-sessions": { query: CancelSessionQuery, response: CancelSessions },
+  "GET /api/cancel-sessions/:id": { response: CancelSessionView },
+  "POST /api/cancel-sessions/:id/resolve": { body: ResolveInput, response: CancelSessionView },
 } as const satisfies Record<string, Endpoint>;
 
 export type Api = typeof API;
