@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { createApiKey, listApiKeys, revokeApiKey, ROLES } from "../http/access.js";
 import { buildDeps, createLogger, type Runtime } from "../runtime/index.js";
 import { listSuppressions, SuppressInput, suppress, UnsuppressInput, unsuppress } from "../suppressions/index.js";
+import { AuditQuery } from "../api/index.js";
 import { auditActionWords, auditChangeWords, auditEntries, collectStatus, customerTimeline, pause, PauseInput, resume, stop, StopInput, uncertainMessages } from "../support/index.js";
 import { localTimeZone, timeWords } from "../words/index.js";
 import { assertMigrated, cliActor, configOrExit, customerScope, fail, parsed, UsageError, withDatabase } from "./shared.js";
@@ -168,10 +169,13 @@ export function registerSupportCommands(program: Command): void {
     .command("audit")
     .description("what people did: pauses, stops, suppressions, test sends")
     .option("--target <id>", "one customer, address or campaign")
-    .option("--limit <n>", "how many", "50")
-    .action((options: { target?: string; limit: string }) =>
+    .option("--type <type>", "what the target is: customer, campaign, email, api_key or global")
+    .option("--limit <n>", "how many (1 to 1000)", "50")
+    .action((options: { target?: string; type?: string; limit: string }) =>
       withDatabase(async (db) => {
-        const rows = await auditEntries(db, { ...(options.target && { target: options.target }), limit: Number.parseInt(options.limit, 10) || 50 });
+        // The same schema as GET /api/audit's query: the same limits, the same refusals.
+        const filter = parsed(AuditQuery, { ...(options.target && { target: options.target }), ...(options.type && { type: options.type }), limit: options.limit });
+        const rows = await auditEntries(db, filter);
         for (const r of rows) {
           const changes = auditChangeWords(r, time);
           process.stdout.write(`${time.moment(r.at)}  ${r.actor} ${auditActionWords(r.action)}  (${r.targetType.replace("_", " ")}${r.targetId ? ` ${r.targetId}` : ""})${changes ? `  ${changes}` : ""}\n`);

@@ -1,19 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type ApiKeyRole, apiKeys, auditLog, type Db } from "../db/index.js";
+import type { Role } from "../api/index.js";
+import { apiKeys, auditLog, type Db } from "../db/index.js";
 import type { Deps } from "../deps/index.js";
 import { basicUsername, bearerToken, KeyRing, unauthorized } from "./auth.js";
 import { aOrAn } from "../words/index.js";
 import { HttpError } from "./http-error.js";
 
-/**
- * Who may do what. `ingest` sends data (the write keys of /v1 are ingest keys); `support` reads
- * customers and their timelines and pauses, stops and suppresses; `marketer` works on campaigns
- * (previews, dry runs, test sends, campaign pauses); `ops` may do everything, keys included.
- */
-export type Role = ApiKeyRole;
-export const ROLES: readonly Role[] = ["ingest", "support", "marketer", "ops"];
+/** The roles and what each may do are the API's (src/api/access.ts); the stored role is the same enum. */
+export { ROLES, type Role } from "../api/index.js";
 
 export interface Principal {
   role: Role;

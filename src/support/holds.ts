@@ -2,22 +2,8 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { auditLog, customers, type Db, pauses, col, queryRows, type Tx } from "../db/index.js";
 import { releasePaused, skipStopped } from "../delivery/index.js";
-import { IsoDuration, addDuration } from "../time/index.js";
-import { Timestamp } from "../validation/index.js";
-
-/** `pause` for one customer, one campaign, or everything: held until `until` (or a resume). */
-export const PauseInput = z.strictObject({
-  until: Timestamp.optional(),
-  reason: z.string().trim().min(1, "say why (support will read it)").max(500),
-});
-export type PauseInput = z.infer<typeof PauseInput>;
-
-export const StopInput = z.strictObject({
-  reason: z.string().trim().min(1, "say why (support will read it)").max(500),
-  /** Keep the customer out of every campaign this long, e.g. P30D. */
-  block: IsoDuration.optional(),
-});
-export type StopInput = z.infer<typeof StopInput>;
+import type { PauseInput, StopInput } from "../api/index.js";
+import { addDuration } from "../time/index.js";
 
 export type Scope = { scope: "customer"; customerId: number; label: string } | { scope: "campaign"; campaignId: string } | { scope: "global" };
 

@@ -1,21 +1,6 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import { z } from "zod";
+import type { SuppressInput, UnsuppressInput } from "../api/index.js";
 import { auditLog, type Db, type Suppression, suppressions } from "../db/index.js";
-
-export const SuppressInput = z.strictObject({
-  email: z.email("expected an email address").transform((e) => e.toLowerCase()),
-  /** One category (`winback`…), or everything when absent. */
-  category: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a category such as winback").optional(),
-  reason: z.enum(["manual", "complaint", "unsubscribe", "bounce"]).default("manual"),
-  detail: z.string().max(500).optional(),
-});
-export type SuppressInput = z.infer<typeof SuppressInput>;
-
-export const UnsuppressInput = z.strictObject({
-  email: z.email("expected an email address").transform((e) => e.toLowerCase()),
-  category: z.string().optional(),
-});
-export type UnsuppressInput = z.infer<typeof UnsuppressInput>;
 
 /**
  * Stops mail to an address (for one category or all), and records who did it. Suppressing an

@@ -1,3 +1,4 @@
+import type { ApiRoute, BodyOf, ParamsOf, QueryOf, ResponseOf } from "../../api/index.js";
 import { session } from "./session.js";
 
 /** A refusal from the API, as its error handler renders it: code, message, and each problem with its path. */
@@ -19,17 +20,27 @@ export const whenUnauthorized = (handler: (message: string) => void) => {
   onUnauthorized = handler;
 };
 
-/** One call to Rekindle's API with the session's key as a bearer token. */
-export async function api<T>(path: string, init: { method?: string; body?: unknown; key?: string } = {}): Promise<T> {
-  const key = init.key ?? session.key();
-  const response = await fetch(path, {
-    method: init.method ?? "GET",
+/** What one call sends besides the route: its path's parameters, query and body, and a key other than the session's. */
+type CallOptions<R extends ApiRoute> = { query?: QueryOf<R>; body?: BodyOf<R>; key?: string } & (keyof ParamsOf<R> extends never ? { params?: never } : { params: ParamsOf<R> });
+
+/**
+ * One call to Rekindle's API with the session's key as a bearer token, named by its route as the
+ * server registers it (`GET /api/campaigns/:id`): the parameters, query, body and answer are typed
+ * by the route's schemas in src/api (imported as types only: the bundle carries none of them).
+ */
+export async function api<R extends ApiRoute>(route: R, ...[init]: keyof ParamsOf<R> extends never ? [CallOptions<R>?] : [CallOptions<R>]): Promise<ResponseOf<R>> {
+  const [method = "GET", pattern = ""] = route.split(" ");
+  const params: Record<string, string> = init?.params ?? {};
+  const path = pattern.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ""));
+  const key = init?.key ?? session.key();
+  const response = await fetch(path + query((init?.query ?? {}) as Record<string, string | number | undefined | null>), {
+    method,
     headers: {
       accept: "application/json",
       ...(key && { authorization: `Bearer ${key}` }),
-      ...(init.body !== undefined && { "content-type": "application/json" }),
+      ...(init?.body !== undefined && { "content-type": "application/json" }),
     },
-    ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+    ...(init?.body !== undefined && { body: JSON.stringify(init.body) }),
   });
   const text = await response.text();
   let body: unknown;
@@ -41,10 +52,12 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string; problems?: { path: string; message: string }[] } } | undefined)?.error;
     const failure = new ApiError(response.status, error?.code ?? "error", error?.message ?? `Rekindle answered ${response.status}.`, error?.problems ?? []);
-    if (response.status === 401 && init.key === undefined) onUnauthorized(failure.message);
+    if (response.status === 401 && init?.key === undefined) onUnauthorized(failure.message);
     throw failure;
   }
-  return body as T;
+  // The server checks its answers against the same schemas (satisfies AnswerOf<route>); parsing them
+  // again here would put zod in the bundle for no new guarantee.
+  return body as ResponseOf<R>;
 }
 
 /** `?a=1&b=2` from the defined entries. */
@@ -54,5 +67,3 @@ export function query(params: Record<string, string | number | undefined | null>
   const text = search.toString();
   return text ? `?${text}` : "";
 }
-
-export const enc = encodeURIComponent;

@@ -1,5 +1,5 @@
 import { duration, percent, value } from "./format.js";
-import type { Condition, Definition, Json, Step } from "./types.js";
+import type { CampaignDefinition, Condition, Json, Step } from "../../api/index.js";
 
 const str = (v: Json | undefined) => (typeof v === "string" ? v : value(v));
 const dur = (v: Json | undefined) => (typeof v === "string" ? duration(v) : value(v));
@@ -71,7 +71,7 @@ export function condition(c: Condition): string {
 const wrap = (text: string) => (/ (and|or) /.test(text) ? `(${text})` : text);
 
 /** The trigger in words: the moment the campaign starts at. */
-export function trigger(t: Definition["trigger"]): string {
+export function trigger(t: CampaignDefinition["trigger"]): string {
   switch (t.type) {
     case "card_expiring":
       return `The default card expires within ${dur(t.within)}`;
@@ -104,13 +104,13 @@ export function trigger(t: Definition["trigger"]): string {
   }
 }
 
-export function reentry(r: Definition["reentry"]): string {
+export function reentry(r: CampaignDefinition["reentry"]): string {
   if (r === "never") return "Never enters twice";
   if (r === "always") return "May enter again at each new moment";
   return `May enter again ${duration(r.after)} after the last entry`;
 }
 
-export function exitGoal(goal: Definition["exit"][number]): string {
+export function exitGoal(goal: CampaignDefinition["exit"][number]): string {
   if ("event" in goal) {
     const where = goal.where && goal.where.length > 0 ? ` where ${goal.where.map((w) => comparison(str(w.property), w)).join(" and ")}` : "";
     return `The event “${goal.event}”${where}`;

@@ -1,4 +1,4 @@
-import type { Json } from "./types.js";
+import type { Json } from "../../api/index.js";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });

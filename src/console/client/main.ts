@@ -3,7 +3,7 @@ import { h, replace } from "./dom.js";
 import { aOrAn } from "./format.js";
 import { BASE, href, interceptLinks, match, navigate, whenNavigated } from "./router.js";
 import { session } from "./session.js";
-import type { Ability, Me } from "./types.js";
+import type { Ability, Me } from "../../api/index.js";
 import { type Context, failure, page } from "./ui.js";
 import { audienceView } from "./views/audience.js";
 import { campaignView } from "./views/campaign.js";
@@ -97,7 +97,7 @@ async function render(): Promise<void> {
   }
   if (!session.me) {
     try {
-      session.me = await api<Me>("/api/me");
+      session.me = await api("GET /api/me");
     } catch {
       return; // refused: whenUnauthorized has gone to sign-in
     }

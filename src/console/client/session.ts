@@ -1,4 +1,4 @@
-import type { Me } from "./types.js";
+import type { Me } from "../../api/index.js";
 
 const KEY = "rekindle.apiKey";
 

@@ -2,7 +2,7 @@ import { errorText } from "./dialog.js";
 import { type Child, h, replace } from "./dom.js";
 import { when } from "./format.js";
 import { href } from "./router.js";
-import type { Me, Problem } from "./types.js";
+import type { Me, Problem } from "../../api/index.js";
 
 /** What a view is given: the signed-in person, the route's parts, and the page's main region. */
 export interface Context {

@@ -1,16 +1,8 @@
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { Deps } from "../../deps/index.js";
 import { cancelFlowReport } from "../../reports/index.js";
-import { Timestamp } from "../../validation/index.js";
-import { HttpError } from "../http-error.js";
-
-const CancelFlowQuery = z
-  .strictObject({
-    from: Timestamp.optional(),
-    to: Timestamp.optional(),
-  })
-  .refine((q) => !q.from || !q.to || q.from < q.to, { message: "expected a date before to", path: ["from"] });
+import { type AnswerOf, CancelFlowQuery } from "../../api/index.js";
+import { queryOf } from "../parse-input.js";
 
 /**
  * `GET /api/reports/cancel-flow?from=&to=`: the cancel flow's sessions started in [from, to)
@@ -19,10 +11,9 @@ const CancelFlowQuery = z
  */
 export function cancelFlowReportRoutes(app: FastifyInstance, deps: Deps): void {
   app.get("/api/reports/cancel-flow", { config: { roles: ["marketer", "support"] } }, async (request) => {
-    const query = CancelFlowQuery.safeParse(request.query);
-    if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
-    const to = query.data.to ?? deps.clock.now();
-    const from = query.data.from ?? new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - 5, 1));
-    return cancelFlowReport(deps.db, from, to);
+    const query = queryOf(CancelFlowQuery, request);
+    const to = query.to ?? deps.clock.now();
+    const from = query.from ?? new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - 5, 1));
+    return (await cancelFlowReport(deps.db, from, to)) satisfies AnswerOf<"GET /api/reports/cancel-flow">;
   });
 }

@@ -15,21 +15,13 @@ import {
   startCancelSession,
   textValues,
 } from "../../cancel-flow/index.js";
-import { auditLog, cancelApplyStatus, cancelSessions, type CancelSession, cancelSessionStatus, customers } from "../../db/index.js";
+import { auditLog, cancelSessions, type CancelSession, customers } from "../../db/index.js";
+import { type AnswerOf, CancelSessionInput, CancelSessionQuery, type CancelSessionView, ResolveInput } from "../../api/index.js";
 import type { Deps } from "../../deps/index.js";
 import { verifyToken } from "../../tokens/index.js";
 import { principalOf } from "../access.js";
 import { HttpError } from "../http-error.js";
-
-/** What the app sends to start a cancel flow for one of its customers. */
-export const CancelSessionInput = z.strictObject({
-  /** Your id for the customer (as in /v1/identify's userId). */
-  customerId: z.string().min(1).max(255),
-  /** Where the customer goes back to when the flow ends (your app). */
-  returnUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL of your app" }).max(2000),
-  /** The page's language; default the customer's locale, else the flow's default. */
-  locale: z.string().regex(/^[A-Za-z]{2}([-_][A-Za-z]{2})?$/, "expected a locale such as en or sv-SE").optional(),
-});
+import { bodyOf, queryOf } from "../parse-input.js";
 
 /** What the pages' forms post. */
 const PageForm = z.object({
@@ -38,17 +30,8 @@ const PageForm = z.object({
   comment: z.string().max(2000).optional(),
 });
 
-const SessionQuery = z.strictObject({
-  customerId: z.string().min(1).max(255).optional(),
-  status: z.enum(cancelSessionStatus.enumValues).optional(),
-  applyStatus: z.enum(cancelApplyStatus.enumValues).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});
-
-const ResolveInput = z.strictObject({ note: z.string().min(1).max(1000) });
-
 /** A session as the API shows it (to support, and to marketers). */
-function view(session: CancelSession, customerId: string) {
+function view(session: CancelSession, customerId: string): z.input<typeof CancelSessionView> {
   return {
     id: session.id,
     customerId,
@@ -74,22 +57,19 @@ function view(session: CancelSession, customerId: string) {
  */
 export function cancelFlowRoutes(app: FastifyInstance, deps: Deps): void {
   app.post("/api/cancel-sessions", { bodyLimit: 8 * 1024, config: { roles: ["ingest"] } }, async (request, reply) => {
-    const parsed = CancelSessionInput.safeParse(request.body ?? {});
-    if (!parsed.success) throw HttpError.fromZod(parsed.error);
-    const result = await startCancelSession(deps, parsed.data);
+    const input = bodyOf(CancelSessionInput, request);
+    const result = await startCancelSession(deps, input);
     if (result.type === "customer_not_found") {
-      throw new HttpError(404, "customer_not_found", `No customer ${JSON.stringify(parsed.data.customerId)}: send it with /v1/identify or PUT /api/customers/:id first.`, [{ path: "customerId", message: "unknown customer" }]);
+      throw new HttpError(404, "customer_not_found", `No customer ${JSON.stringify(input.customerId)}: send it with /v1/identify or PUT /api/customers/:id first.`, [{ path: "customerId", message: "unknown customer" }]);
     }
     if (result.type === "unavailable") {
       throw new HttpError(503, "cancel_flow_unavailable", result.reason, result.problems.map((p) => ({ path: `${p.file}:${p.line}`, message: p.message })));
     }
-    return reply.status(201).send({ id: result.id, url: result.url, expiresAt: result.expiresAt.toISOString(), locale: result.locale });
+    return reply.status(201).send({ id: result.id, url: result.url, expiresAt: result.expiresAt.toISOString(), locale: result.locale } satisfies AnswerOf<"POST /api/cancel-sessions">);
   });
 
   app.get("/api/cancel-sessions", { config: { roles: ["support", "marketer"] } }, async (request) => {
-    const parsed = SessionQuery.safeParse(request.query ?? {});
-    if (!parsed.success) throw HttpError.fromZod(parsed.error, ["query"]);
-    const q = parsed.data;
+    const q = queryOf(CancelSessionQuery, request);
     const filters: SQL[] = [];
     if (q.customerId) filters.push(eq(customers.externalId, q.customerId));
     if (q.status) filters.push(eq(cancelSessions.status, q.status));
@@ -101,7 +81,7 @@ export function cancelFlowRoutes(app: FastifyInstance, deps: Deps): void {
       .where(and(...filters))
       .orderBy(desc(cancelSessions.createdAt))
       .limit(q.limit);
-    return { sessions: rows.map((r) => view(r.session, r.customerId)) };
+    return { sessions: rows.map((r) => view(r.session, r.customerId)) } satisfies AnswerOf<"GET /api/cancel-sessions">;
   });
 
   const sessionById = async (request: FastifyRequest) => {
@@ -123,8 +103,7 @@ export function cancelFlowRoutes(app: FastifyInstance, deps: Deps): void {
 
   // Support applied a decision by hand (after it was handed to them): recorded, with who and why.
   app.post("/api/cancel-sessions/:id/resolve", { bodyLimit: 8 * 1024, config: { roles: ["support"] } }, async (request) => {
-    const parsed = ResolveInput.safeParse(request.body ?? {});
-    if (!parsed.success) throw HttpError.fromZod(parsed.error);
+    const input = bodyOf(ResolveInput, request);
     const row = await sessionById(request);
     const now = deps.clock.now();
     const actor = principalOf(request).name;
@@ -135,7 +114,7 @@ export function cancelFlowRoutes(app: FastifyInstance, deps: Deps): void {
         .where(and(eq(cancelSessions.id, row.session.id), eq(cancelSessions.applyStatus, "support")))
         .returning();
       if (!changed) return undefined;
-      await tx.insert(auditLog).values({ actor, action: "cancel_session.resolve", targetType: "cancel_session", targetId: changed.id, before: { applyStatus: "support", error: row.session.applyError }, after: { applyStatus: "applied", note: parsed.data.note }, at: now });
+      await tx.insert(auditLog).values({ actor, action: "cancel_session.resolve", targetType: "cancel_session", targetId: changed.id, before: { applyStatus: "support", error: row.session.applyError }, after: { applyStatus: "applied", note: input.note }, at: now });
       return changed;
     });
     if (!updated) throw new HttpError(409, "not_with_support", `Cancel session ${row.session.id} is not waiting for support (its decision is ${row.session.applyStatus}).`);

@@ -5,12 +5,8 @@ import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { col, messageStatus, queryRows } from "../../db/index.js";
 import type { Deps } from "../../deps/index.js";
 import { collectStatus, hourlySends } from "../../support/index.js";
-import { HttpError } from "../http-error.js";
-
-const HourlyQuery = z.strictObject({
-  /** How many hours back, the current one included: 1 to 168, default 24. */
-  hours: z.coerce.number().int().min(1).max(168).default(24),
-});
+import { type AnswerOf, HourlyQuery } from "../../api/index.js";
+import { queryOf } from "../parse-input.js";
 
 /**
  * Prometheus metrics (`GET /metrics`, with an API key as a bearer token). Outbox figures are read
@@ -61,13 +57,12 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   const scanSeconds = new Gauge({ name: "rekindle_scan_duration_seconds", help: "Duration of each campaign's last scan.", labelNames: ["campaign"], registers: [registry] });
   const scanMatches = new Gauge({ name: "rekindle_scan_enrolled", help: "Customers each campaign's last scan enrolled.", labelNames: ["campaign"], registers: [registry] });
 
-  app.get("/api/status", { config: { roles: [] } }, async () => collectStatus(deps));
+  app.get("/api/status", { config: { roles: [] } }, async () => (await collectStatus(deps)) satisfies AnswerOf<"GET /api/status">);
 
   /** Sends and failures hour by hour (the last 24 unless `hours` says otherwise): the ops screen's chart. */
   app.get("/api/status/hourly", { config: { roles: [] } }, async (request) => {
-    const query = HourlyQuery.safeParse(request.query);
-    if (!query.success) throw HttpError.fromZod(query.error, ["query"]);
-    return hourlySends(deps.db, deps.clock.now(), query.data.hours);
+    const query = queryOf(HourlyQuery, request);
+    return (await hourlySends(deps.db, deps.clock.now(), query.hours)) satisfies AnswerOf<"GET /api/status/hourly">;
   });
 
   app.get("/metrics", { config: { roles: [] } }, async (_request, reply) => {

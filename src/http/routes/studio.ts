@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps/index.js";
+import type { AnswerOf } from "../../api/index.js";
 
 /**
  * `GET /api/studio`: whether this process watches the templates folder (`rekindle studio`), and
@@ -8,6 +9,6 @@ import type { Deps } from "../../deps/index.js";
  */
 export function studioRoutes(app: FastifyInstance, deps: Deps, options: { watching: boolean }): void {
   app.get("/api/studio", { config: { roles: ["marketer"] } }, async (_request, reply) => {
-    return reply.header("cache-control", "no-store").send({ watching: options.watching, revision: deps.campaigns.revision });
+    return reply.header("cache-control", "no-store").send({ watching: options.watching, revision: deps.campaigns.revision } satisfies AnswerOf<"GET /api/studio">);
   });
 }

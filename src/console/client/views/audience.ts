@@ -1,9 +1,9 @@
-import { api, enc, query } from "../api.js";
+import { api, query } from "../api.js";
 import { errorText } from "../dialog.js";
 import { field, h, replace } from "../dom.js";
 import { count, timeZone, value } from "../format.js";
 import { href } from "../router.js";
-import type { CampaignList, DryRun } from "../types.js";
+import type { DryRun } from "../../../api/index.js";
 import { campaignTabs, type Context, facts, loading, page, table } from "../ui.js";
 import { invalidCampaign } from "./campaign.js";
 import { whyNotSection } from "./why-not.js";
@@ -12,7 +12,7 @@ import { whyNotSection } from "./why-not.js";
 export async function audienceView(ctx: Context): Promise<void> {
   const id = ctx.params.id!;
   const body = page(ctx, `Audience: ${id}`, loading("Loading the campaign"));
-  const list = await api<CampaignList>("/api/campaigns");
+  const list = await api("GET /api/campaigns");
   if (!ctx.current()) return;
   const invalid = list.invalid.find((c) => c.id === id);
   const summary = list.campaigns.find((c) => c.id === id);
@@ -32,7 +32,8 @@ export async function audienceView(ctx: Context): Promise<void> {
     run.disabled = true;
     replace(result, loading("Counting"));
     try {
-      const dry = await api<DryRun>(`/api/campaigns/${enc(id)}/dry-run${query({ sample: sample.value, timeZone: timeZone() })}`);
+      // Without `customer` the route answers the count (DryRun); with it, the explanation.
+      const dry = (await api("GET /api/campaigns/:id/dry-run", { params: { id }, query: { sample: sample.value, timeZone: timeZone() } })) as DryRun;
       if (!ctx.current()) return;
       const basis = dry.basis === "scan" ? "if the scan ran now" : "from the events received in the last hour";
       replace(

@@ -1,10 +1,10 @@
-import { api, enc, query } from "../api.js";
+import { api } from "../api.js";
 import { barChart } from "../chart.js";
 import * as describe from "../describe.js";
 import { confirmDialog } from "../dialog.js";
 import { h, replace } from "../dom.js";
 import { count, duration, percent, points, timeZone, when } from "../format.js";
-import type { CampaignDaily, CampaignDetail, CampaignList, CampaignReport, CampaignSummary, Definition } from "../types.js";
+import type { CampaignDaily, CampaignDefinition, CampaignList, CampaignReport, CampaignSummary } from "../../../api/index.js";
 import { announce, badge, campaignTabs, type Context, facts, loading, page, problemList } from "../ui.js";
 import { stateBadge } from "./campaigns.js";
 
@@ -20,7 +20,7 @@ export function invalidCampaign(problems: CampaignList["invalid"][number]["probl
 }
 
 /** The campaign as a flow: the moment it starts at, who qualifies, each step in order, and what ends it early. */
-export function flow(d: Definition): HTMLElement {
+export function flow(d: CampaignDefinition): HTMLElement {
   return h(
     "section",
     { class: "flow", "aria-labelledby": "flow-heading" },
@@ -122,7 +122,7 @@ function pauseControls(ctx: Context, summary: CampaignSummary, refresh: () => vo
         title: `Resume ${summary.name}?`,
         description: "The emails it held go out now; later steps keep their times.",
         confirm: "Resume",
-        act: () => api(`/api/campaigns/${enc(summary.id)}/resume`, { method: "POST", body: {} }),
+        act: () => api("POST /api/campaigns/:id/resume", { params: { id: summary.id }, body: {} }),
       }).then((done) => {
         if (done) {
           announce(`${summary.name} resumed.`);
@@ -146,8 +146,8 @@ function pauseControls(ctx: Context, summary: CampaignSummary, refresh: () => vo
       confirm: "Pause campaign",
       danger: true,
       act: () =>
-        api(`/api/campaigns/${enc(summary.id)}/pause`, {
-          method: "POST",
+        api("POST /api/campaigns/:id/pause", {
+          params: { id: summary.id },
           body: { reason: reason.value, ...(until.value && { until: new Date(`${until.value}T00:00`).toISOString() }) },
         }),
     }).then((done) => {
@@ -164,7 +164,7 @@ function pauseControls(ctx: Context, summary: CampaignSummary, refresh: () => vo
 export async function campaignView(ctx: Context): Promise<void> {
   const id = ctx.params.id!;
   const body = page(ctx, id, loading("Loading the campaign"));
-  const list = await api<CampaignList>("/api/campaigns");
+  const list = await api("GET /api/campaigns");
   if (!ctx.current()) return;
   const invalid = list.invalid.find((c) => c.id === id);
   if (invalid) {
@@ -177,9 +177,9 @@ export async function campaignView(ctx: Context): Promise<void> {
     return;
   }
   const [detail, report, daily] = await Promise.all([
-    api<CampaignDetail>(`/api/campaigns/${enc(id)}`),
-    ctx.me.may.campaignFigures ? api<CampaignReport>(`/api/campaigns/${enc(id)}/report`) : Promise.resolve(null),
-    ctx.me.may.campaignFigures ? api<CampaignDaily>(`/api/campaigns/${enc(id)}/daily${query({ days: 30, timeZone: timeZone() })}`) : Promise.resolve(null),
+    api("GET /api/campaigns/:id", { params: { id } }),
+    ctx.me.may.campaignFigures ? api("GET /api/campaigns/:id/report", { params: { id } }) : Promise.resolve(null),
+    ctx.me.may.campaignFigures ? api("GET /api/campaigns/:id/daily", { params: { id }, query: { days: 30, timeZone: timeZone() } }) : Promise.resolve(null),
   ]);
   if (!ctx.current()) return;
   const heading = ctx.main.querySelector("h1");

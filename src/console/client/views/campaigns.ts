@@ -2,7 +2,7 @@ import { api } from "../api.js";
 import { h, replace } from "../dom.js";
 import { count, percent, when } from "../format.js";
 import { href } from "../router.js";
-import type { CampaignList, CampaignReport, CampaignSummary } from "../types.js";
+import type { CampaignSummary } from "../../../api/index.js";
 import { badge, type Context, loading, page, table } from "../ui.js";
 
 /** A campaign's state in words and colour. */
@@ -15,7 +15,7 @@ export function stateBadge(c: Pick<CampaignSummary, "state" | "paused">) {
 /** Every campaign: running, paused, disabled or refused with its errors, and its last 30 days in figures. */
 export async function campaignsView(ctx: Context): Promise<void> {
   const body = page(ctx, "Campaigns", loading("Loading campaigns"));
-  const list = await api<CampaignList>("/api/campaigns");
+  const list = await api("GET /api/campaigns");
   if (!ctx.current()) return;
 
   const figureCells = new Map<string, HTMLElement[]>();
@@ -51,7 +51,7 @@ export async function campaignsView(ctx: Context): Promise<void> {
     for (const made of figureCells.values()) for (const cell of made) cell.textContent = "—";
     return;
   }
-  const figures = await api<{ campaigns: CampaignReport[] }>("/api/reports/campaigns");
+  const figures = await api("GET /api/reports/campaigns");
   if (!ctx.current()) return;
   for (const report of figures.campaigns) {
     const [entered, sent, rate] = figureCells.get(report.campaign) ?? [];

@@ -3,7 +3,7 @@ import { errorText } from "../dialog.js";
 import { type Child, field, h, replace } from "../dom.js";
 import { count, day, money, percent } from "../format.js";
 import { href, navigate } from "../router.js";
-import type { CancelFlowReport, SaveGroup, Uplift } from "../types.js";
+import type { CancelFlowReport, SaveGroup, Uplift } from "../../../api/index.js";
 import { badge, type Context, loading, page, table, type Tone } from "../ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -190,7 +190,7 @@ export async function cancelFlowView(ctx: Context): Promise<void> {
   const results = h("div", { class: "cancel-flow" }, loading("Counting the cancel flow's sessions"));
   page(ctx, "Cancel flow", form, results);
   try {
-    const r = await api<CancelFlowReport>(`/api/reports/cancel-flow${query({ from, to })}`);
+    const r = await api("GET /api/reports/cancel-flow", { query: { from, to } });
     if (!ctx.current()) return;
     replace(results, h("p", { class: "muted" }, `Sessions started from ${day(r.from)} to before ${day(r.to)}.`), ...report(r));
   } catch (error) {

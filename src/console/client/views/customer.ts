@@ -1,10 +1,10 @@
-import { api, ApiError, enc, query } from "../api.js";
+import { api, ApiError, query } from "../api.js";
 import { confirmDialog, type DialogField } from "../dialog.js";
 import { type Child, h, replace } from "../dom.js";
 import * as describe from "../describe.js";
 import { day, isMoment, timeZone, value, when } from "../format.js";
 import { href } from "../router.js";
-import type { AuditEntry, CampaignList, Customer, Json, Timeline, TimelineEntry } from "../types.js";
+import type { AuditEntry, Customer, Json, Timeline, TimelineEntry } from "../../../api/index.js";
 import { announce, badge, type Context, facts, loading, moment, page, type Tone } from "../ui.js";
 
 const KIND: Record<TimelineEntry["kind"], [string, Tone]> = {
@@ -135,7 +135,7 @@ function actions(ctx: Context, id: string, timeline: Timeline, categories: strin
         fields,
         confirm: "Pause emails",
         danger: true,
-        act: () => api(`/api/customers/${enc(id)}/pause`, { method: "POST", body: { reason: reason.value.trim(), ...(untilIso(until) && { until: untilIso(until) }) } }),
+        act: () => api("POST /api/customers/:id/pause", { params: { id }, body: { reason: reason.value.trim(), ...(untilIso(until) && { until: untilIso(until) }) } }),
       }).then(done(`${id} is paused.`));
     });
     button(
@@ -145,7 +145,7 @@ function actions(ctx: Context, id: string, timeline: Timeline, categories: strin
           title: `Resume ${id}'s emails?`,
           description: "The emails the pause held go out now; later steps keep their times.",
           confirm: "Resume emails",
-          act: () => api(`/api/customers/${enc(id)}/resume`, { method: "POST", body: {} }),
+          act: () => api("POST /api/customers/:id/resume", { params: { id }, body: {} }),
         }).then(done(`${id} is resumed.`)),
       { disabled: !paused },
     );
@@ -169,7 +169,7 @@ function actions(ctx: Context, id: string, timeline: Timeline, categories: strin
         ],
         confirm: "Stop sequences",
         danger: true,
-        act: () => api(`/api/customers/${enc(id)}/stop`, { method: "POST", body: { reason: reason.value.trim(), ...(block.value && { block: block.value }) } }),
+        act: () => api("POST /api/customers/:id/stop", { params: { id }, body: { reason: reason.value.trim(), ...(block.value && { block: block.value }) } }),
       }).then(done(`${id}'s sequences are stopped.`));
     });
   }
@@ -186,7 +186,7 @@ function actions(ctx: Context, id: string, timeline: Timeline, categories: strin
         ],
         confirm: "Suppress",
         danger: true,
-        act: () => api("/api/suppressions", { method: "POST", body: { email, reason: "manual", ...(category.value && { category: category.value }), ...(detail.value.trim() && { detail: detail.value.trim() }) } }),
+        act: () => api("POST /api/suppressions", { body: { email, reason: "manual", ...(category.value && { category: category.value }), ...(detail.value.trim() && { detail: detail.value.trim() }) } }),
       }).then(done(`${email} is suppressed.`));
     });
     button(
@@ -203,7 +203,7 @@ function actions(ctx: Context, id: string, timeline: Timeline, categories: strin
           description: "Only if the customer asked for it: a bounce or complaint usually means they should not be mailed.",
           fields: [{ label: "What to lift", control: category }],
           confirm: "Unsuppress",
-          act: () => api("/api/suppressions", { method: "DELETE", body: { email, ...(category.value && { category: category.value }) } }),
+          act: () => api("DELETE /api/suppressions", { body: { email, ...(category.value && { category: category.value }) } }),
         }).then(done(`${email} may be emailed again.`));
       },
       { disabled: suppressed.length === 0 },
@@ -279,10 +279,10 @@ export async function customerView(ctx: Context): Promise<void> {
   let categories: string[] = [];
   try {
     [timeline, customer, audit, categories] = await Promise.all([
-      api<Timeline>(`/api/customers/${enc(id)}/timeline${query({ timeZone: timeZone() })}`),
-      api<Customer>(`/api/customers/${enc(id)}`),
-      ctx.me.may.audit ? api<{ entries: AuditEntry[] }>(`/api/audit${query({ target: id, type: "customer", limit: 20 })}`).then((r) => r.entries) : Promise.resolve([]),
-      ctx.me.may.suppressions ? api<CampaignList>("/api/campaigns").then((l) => [...new Set(l.campaigns.map((c) => c.category))].sort()) : Promise.resolve([]),
+      api("GET /api/customers/:id/timeline", { params: { id }, query: { timeZone: timeZone() } }),
+      api("GET /api/customers/:id", { params: { id } }),
+      ctx.me.may.audit ? api("GET /api/audit", { query: { target: id, type: "customer", limit: 20 } }).then((r) => r.entries) : Promise.resolve([]),
+      ctx.me.may.suppressions ? api("GET /api/campaigns").then((l) => [...new Set(l.campaigns.map((c) => c.category))].sort()) : Promise.resolve([]),
     ]);
   } catch (error) {
     if (!ctx.current()) return;

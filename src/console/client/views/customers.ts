@@ -3,7 +3,7 @@ import { errorText } from "../dialog.js";
 import { field, h, replace } from "../dom.js";
 import { when } from "../format.js";
 import { href, navigate } from "../router.js";
-import type { CustomerMatch } from "../types.js";
+import type { CustomerMatch } from "../../../api/index.js";
 import { type Context, loading, page, table } from "../ui.js";
 
 const MATCH: Record<CustomerMatch["match"], string> = { id: "id", id_prefix: "start of id", email: "start of email" };
@@ -27,7 +27,7 @@ export async function customersView(ctx: Context): Promise<void> {
   }
   replace(results, loading("Searching"));
   try {
-    const { customers } = await api<{ customers: CustomerMatch[] }>(`/api/customers${query({ q, limit: 20 })}`);
+    const { customers } = await api("GET /api/customers", { query: { q, limit: 20 } });
     if (!ctx.current()) return;
     replace(
       results,

@@ -4,7 +4,7 @@ import { h, replace } from "../dom.js";
 import { barChart } from "../chart.js";
 import { count, when } from "../format.js";
 import { href } from "../router.js";
-import type { SendHours, Status } from "../types.js";
+import type { SendHours, Status } from "../../../api/index.js";
 import { announce, badge, type Context, loading, moment, page, table, type Tone } from "../ui.js";
 
 const STATE: Record<string, Tone> = { running: "ok", paused: "warn", disabled: "neutral", invalid: "bad" };
@@ -21,7 +21,7 @@ function killSwitch(ctx: Context, status: Status, refresh: () => void): HTMLElem
             title: "Resume all sending?",
             description: "Every email the kill switch held goes out now.",
             confirm: "Resume all sending",
-            act: () => api("/api/resume-all", { method: "POST", body: {} }),
+            act: () => api("POST /api/resume-all", { body: {} }),
           }
         : {
             title: "Pause all sending?",
@@ -29,7 +29,7 @@ function killSwitch(ctx: Context, status: Status, refresh: () => void): HTMLElem
             fields: [{ label: "Reason", control: reason, hint: "An incident number helps." }],
             confirm: "Pause all sending",
             danger: true,
-            act: () => api("/api/pause-all", { method: "POST", body: { reason: reason.value.trim() } }),
+            act: () => api("POST /api/pause-all", { body: { reason: reason.value.trim() } }),
           },
     ).then((done) => {
       if (!done) return;
@@ -94,7 +94,7 @@ function sendingState(status: Status): HTMLElement {
 /** Ops' one screen: the kill switch, the outbox, the last hours, queues and campaigns; and the queue dashboard. */
 export async function opsView(ctx: Context): Promise<void> {
   const body = page(ctx, "Ops", loading("Reading the status"));
-  const [status, hourly] = await Promise.all([api<Status>("/api/status"), api<SendHours>("/api/status/hourly")]);
+  const [status, hourly] = await Promise.all([api("GET /api/status"), api("GET /api/status/hourly")]);
   if (!ctx.current()) return;
   const refresh = () => void opsView(ctx);
   const queueStates = ["waiting", "delayed", "active", "failed", "completed"];

@@ -2,7 +2,6 @@ import { api, ApiError } from "../api.js";
 import { field, h, replace } from "../dom.js";
 import { BASE, navigate } from "../router.js";
 import { session } from "../session.js";
-import type { Me } from "../types.js";
 
 /** Sign-in: an API key of a role, checked with `GET /api/me`, kept in this tab only. */
 export function signInView(root: HTMLElement, next: string | null): void {
@@ -41,7 +40,7 @@ export function signInView(root: HTMLElement, next: string | null): void {
       return;
     }
     submit.disabled = true;
-    api<Me>("/api/me", { key: value })
+    api("GET /api/me", { key: value })
       .then((me) => {
         session.signIn(value, me);
         navigate(next && next.startsWith(BASE) && !next.startsWith(`${BASE}/sign-in`) ? next : `${BASE}/`, { replace: true });

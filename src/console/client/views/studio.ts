@@ -1,8 +1,7 @@
-import { api, ApiError, enc, query } from "../api.js";
+import { api, ApiError, query } from "../api.js";
 import { errorText } from "../dialog.js";
 import { field, h, replace, uid } from "../dom.js";
 import { navigate } from "../router.js";
-import type { CampaignEmails, CampaignList, Preview } from "../types.js";
 import { announce, campaignTabs, type Context, loading, page } from "../ui.js";
 import { invalidCampaign } from "./campaign.js";
 
@@ -30,11 +29,11 @@ interface Choice {
 export async function studioView(ctx: Context): Promise<void> {
   const id = ctx.params.id!;
   const body = page(ctx, `Studio: ${id}`, loading("Loading the emails"));
-  const list = await api<CampaignList>("/api/campaigns");
+  const list = await api("GET /api/campaigns");
   if (!ctx.current()) return;
   const invalid = list.invalid.find((c) => c.id === id);
   const summary = list.campaigns.find((c) => c.id === id);
-  const studio = await api<{ watching: boolean; revision: number }>("/api/studio");
+  const studio = await api("GET /api/studio");
   if (!ctx.current()) return;
   // Until the preview exists, a change has nothing to render again.
   let onChange = () => {};
@@ -46,7 +45,7 @@ export async function studioView(ctx: Context): Promise<void> {
   }
   const heading = ctx.main.querySelector("h1");
   if (heading) heading.textContent = `Studio: ${summary.name}`;
-  const { emails } = await api<CampaignEmails>(`/api/campaigns/${enc(id)}/emails`);
+  const { emails } = await api("GET /api/campaigns/:id/emails", { params: { id } });
   if (!ctx.current()) return;
   if (emails.length === 0) {
     replace(body, campaignTabs(ctx, id, "studio"), watchNote, h("p", null, "This campaign sends no email (its steps are waits, branches and webhooks)."));
@@ -141,7 +140,7 @@ export async function studioView(ctx: Context): Promise<void> {
     replace(result, "Rendering…");
     preview.setAttribute("aria-busy", "true");
     try {
-      const rendered = await api<Preview>(`/api/campaigns/${enc(id)}/steps/${enc(choice.email)}/preview${query({ customer: choice.customer, locale: choice.locale })}`);
+      const rendered = await api("GET /api/campaigns/:id/steps/:step/preview", { params: { id, step: choice.email }, query: { customer: choice.customer, locale: choice.locale } });
       if (!ctx.current() || mine !== renders) return;
       subject.textContent = rendered.subject;
       preheader.textContent = rendered.preheader ?? "(none)";
@@ -193,7 +192,7 @@ export async function studioView(ctx: Context): Promise<void> {
 
   replace(body, campaignTabs(ctx, id, "studio"), watchNote, controls, result, preview, ctx.me.may.testSend ? testSendForm(id, choice) : null);
   onChange = () =>
-    void api<CampaignEmails>(`/api/campaigns/${enc(id)}/emails`).then((now) => {
+    void api("GET /api/campaigns/:id/emails", { params: { id } }).then((now) => {
       // New emails or languages need new controls; otherwise only the preview is drawn again.
       if (JSON.stringify(now.emails) !== JSON.stringify(emails)) navigate(location.pathname + location.search, { replace: true });
       else void render();
@@ -213,8 +212,8 @@ function testSendForm(campaignId: string, choice: Choice): HTMLElement {
     send.disabled = true;
     replace(status, "Sending…");
     status.className = "send-status";
-    api<{ subject: string; to: string }>(`/api/campaigns/${enc(campaignId)}/steps/${enc(choice.email)}/test-send`, {
-      method: "POST",
+    api("POST /api/campaigns/:id/steps/:step/test-send", {
+      params: { id: campaignId, step: choice.email },
       body: { to: to.value.trim(), ...(choice.customer && { customer: choice.customer }), ...(choice.locale && { locale: choice.locale }) },
     })
       .then((sent) => {
@@ -243,10 +242,10 @@ function watchForChanges(ctx: Context, revision: number, onChange: () => void): 
   const tick = async () => {
     if (stopped) return;
     try {
-      const now = await api<{ revision: number }>("/api/studio");
+      const now = await api("GET /api/studio");
       if (!stopped && now.revision !== seen) {
         seen = now.revision;
-        const list = await api<CampaignList>("/api/campaigns");
+        const list = await api("GET /api/campaigns");
         if (stopped) return;
         const id = ctx.params.id!;
         const validNow = list.campaigns.some((c) => c.id === id);

@@ -1,9 +1,9 @@
-import { api, enc, query } from "../api.js";
+import { api } from "../api.js";
 import { errorText } from "../dialog.js";
 import { field, h, replace, uid } from "../dom.js";
 import { when } from "../format.js";
 import { href } from "../router.js";
-import type { ConditionResult, EntryExplanation } from "../types.js";
+import type { ConditionResult, EntryExplanation } from "../../../api/index.js";
 import { type Context, loading } from "../ui.js";
 
 /** ✓/✗ with the word: the result never rests on colour alone. */
@@ -77,7 +77,8 @@ export function whyNotSection(ctx: Context, campaignId: string): HTMLElement {
     ask.disabled = true;
     replace(result, loading("Checking"));
     try {
-      const why = await api<EntryExplanation>(`/api/campaigns/${enc(campaignId)}/dry-run${query({ customer: customer.value.trim() })}`);
+      // With `customer` the route answers why that customer would or would not enter.
+      const why = (await api("GET /api/campaigns/:id/dry-run", { params: { id: campaignId }, query: { customer: customer.value.trim() } })) as EntryExplanation;
       if (!ctx.current()) return;
       replace(result, ...explanationView(ctx, why));
     } catch (error) {
