@@ -103,7 +103,8 @@ export const Campaign = z
         }
       }
     });
-    const loop = findLoop(campaign as Campaign);
+    // With an id used twice the edges are ambiguous, and a loop found through them would be made up.
+    const loop = seen.size === campaign.steps.length ? findLoop(campaign as Campaign) : undefined;
     if (loop) {
       const index = campaign.steps.findIndex((s) => s.id === loop[0]);
       ctx.addIssue({ code: "custom", path: ["steps", index], message: `the steps form a loop (${loop.join(" → ")}); each step runs at most once per customer` });
