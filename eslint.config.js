@@ -3,13 +3,257 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "scratch/", ".rekindle/", "migrations/"] },
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
   {
+    languageOptions: {
+      // Each file is checked with the nearest tsconfig.json: the browser code in src/console/client
+      // with its own (DOM types), everything else with the root one.
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       "@typescript-eslint/no-explicit-any": "error",
-      "@typescript-eslint/no-non-null-assertion": "off",
+      "@typescript-eslint/no-non-null-assertion": "error",
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // Off: Fastify hooks and handlers, and implementations of Promise-returning ports (Mailer.close,
+      // a worker's start), are async by contract; without `async` Fastify calls a hook with a `done`
+      // callback instead, so "no await inside" is no mistake here. no-floating-promises and
+      // no-misused-promises stay on: those are the real bugs.
+      "@typescript-eslint/require-await": "off",
     },
   },
+  // bin/ and this file are plain JavaScript outside every tsconfig: linted without types.
+  { files: ["**/*.js"], ...tseslint.configs.disableTypeChecked },
+  {
+    // Tests read JSON answers (`await response.json()`, `JSON.parse`) and assert on them with
+    // expect(): an `any` there is checked by the assertion that follows, so flagging each access is churn.
+    files: ["test/**/*.ts", "src/**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
+    },
+  },
+  // ---- PENDING (issue 19): files not yet fixed for these rules, with their count of violations.
+  // Remove a file from its list once it passes; remove the whole block once every list is empty.
+  {
+    files: [
+      "test/console-charts.test.ts", // 2
+    ],
+    rules: { "@typescript-eslint/await-thenable": "off" },
+  },
+  {
+    files: [
+      "src/campaigns/explain/explain-scan-trigger.ts", // 2
+      "src/console/client/dom.ts", // 1
+      "src/console/client/views/customer.ts", // 2
+      "src/mail/mailer.ts", // 1
+      "src/words/value-words.ts", // 1
+    ],
+    rules: { "@typescript-eslint/no-base-to-string": "off" },
+  },
+  {
+    files: [
+      "test/segment-client.test.ts", // 1
+    ],
+    rules: { "@typescript-eslint/no-misused-promises": "off" },
+  },
+  {
+    files: [
+      "src/campaigns/compile/condition-sql.ts", // 2
+      "src/campaigns/compile/enrollment-sql.ts", // 1
+      "src/campaigns/definition/campaign.ts", // 2
+      "src/campaigns/definition/condition.ts", // 1
+      "src/campaigns/explain/explain-audience.ts", // 5
+      "src/campaigns/explain/explain-delivery.ts", // 1
+      "src/campaigns/explain/explain-enrollment.ts", // 1
+      "src/campaigns/explain/explain-scan-trigger.ts", // 43
+      "src/campaigns/load/compile-campaign-templates.ts", // 1
+      "src/campaigns/load/parse-campaign-file.ts", // 1
+      "src/campaigns/load/read-campaign-folders.ts", // 2
+      "src/campaigns/load/record-versions.ts", // 3
+      "src/cancel-flow/apply-decisions.ts", // 1
+      "src/cancel-flow/choose-offer.ts", // 1
+      "src/cancel-flow/load-flow.ts", // 1
+      "src/cancel-flow/page.ts", // 7
+      "src/cancel-flow/serve-session.ts", // 1
+      "src/cancel-flow/sessions.ts", // 5
+      "src/cli/campaign-commands.ts", // 3
+      "src/cli/cancel-flow-report.ts", // 3
+      "src/console/client/chart.ts", // 2
+      "src/console/client/describe.ts", // 10
+      "src/console/client/format.ts", // 1
+      "src/console/client/main.ts", // 1
+      "src/console/client/router.ts", // 2
+      "src/console/client/views/audience.ts", // 1
+      "src/console/client/views/campaign.ts", // 2
+      "src/console/client/views/customer.ts", // 1
+      "src/console/client/views/ops.ts", // 3
+      "src/console/client/views/studio.ts", // 4
+      "src/customers/customer-input.ts", // 1
+      "src/customers/put-customer.ts", // 2
+      "src/db/database-unavailable-error.ts", // 1
+      "src/db/micro-batcher.ts", // 1
+      "src/delivery/build-render-context.ts", // 2
+      "src/delivery/outbox.ts", // 1
+      "src/delivery/preview.ts", // 2
+      "src/delivery/send-message.ts", // 2
+      "src/delivery/unsubscribe-token.ts", // 2
+      "src/http/access.ts", // 2
+      "src/http/auth.ts", // 1
+      "src/http/routes/campaigns.ts", // 4
+      "src/http/routes/cancel-flow.ts", // 1
+      "src/http/routes/dashboard.ts", // 1
+      "src/ingest/ingest-events.ts", // 1
+      "src/policy/policy.ts", // 3
+      "src/queue/queues.ts", // 1
+      "src/queue/workers.ts", // 1
+      "src/redis/redis-unavailable-error.ts", // 1
+      "src/render/assemble.ts", // 2
+      "src/render/compile-template.ts", // 2
+      "src/render/render-context.ts", // 1
+      "src/render/render.test.ts", // 2
+      "src/render/template-files.ts", // 3
+      "src/reports/cancel-flow.ts", // 2
+      "src/reports/churn.ts", // 1
+      "src/reports/uplift.test.ts", // 5
+      "src/reports/uplift.ts", // 2
+      "src/runtime/build-deps.ts", // 1
+      "src/runtime/logger.ts", // 2
+      "src/schedule/scheduler.ts", // 1
+      "src/stripe/apply-event.ts", // 3
+      "src/support/holds.ts", // 1
+      "src/support/status.ts", // 15
+      "src/validation/did-you-mean.ts", // 1
+      "src/validation/input-rules.test.ts", // 2
+      "src/webhooks/guarded-fetch.ts", // 3
+      "test/access.test.ts", // 5
+      "test/api-processes.test.ts", // 4
+      "test/bench/bench.ts", // 30
+      "test/bench/partitions.ts", // 2
+      "test/bench/processes.ts", // 3
+      "test/bench/seed.ts", // 3
+      "test/bench/send-defaults.ts", // 17
+      "test/campaign-files.test.ts", // 16
+      "test/cancel-flow-page.test.ts", // 2
+      "test/cancel-flow-report.test.ts", // 38
+      "test/cancel-flow-stripe.test.ts", // 8
+      "test/cancel-flow.test.ts", // 10
+      "test/card-update-link.test.ts", // 11
+      "test/cli.test.ts", // 3
+      "test/console-api.test.ts", // 7
+      "test/console-charts.test.ts", // 12
+      "test/console.test.ts", // 5
+      "test/deliverability.test.ts", // 12
+      "test/delivery-faults.test.ts", // 4
+      "test/delivery-policy.test.ts", // 7
+      "test/delivery.test.ts", // 26
+      "test/dry-run.test.ts", // 2
+      "test/enrollment.test.ts", // 6
+      "test/events-partitions.test.ts", // 3
+      "test/faults.test.ts", // 7
+      "test/fuzz.test.ts", // 2
+      "test/helpers/cancel-flow-demo.ts", // 4
+      "test/helpers/console-demo.ts", // 2
+      "test/helpers/harness.ts", // 1
+      "test/helpers/process-tree.ts", // 1
+      "test/helpers/processes.ts", // 1
+      "test/helpers/stripe-emulator.ts", // 1
+      "test/helpers/tcp-proxy.ts", // 1
+      "test/hostile-input.test.ts", // 10
+      "test/ingest.test.ts", // 1
+      "test/local-redis.test.ts", // 4
+      "test/logs.test.ts", // 7
+      "test/maintenance.test.ts", // 3
+      "test/measurement.test.ts", // 13
+      "test/outbox.test.ts", // 2
+      "test/process-lifecycle.test.ts", // 33
+      "test/rolling-restart.test.ts", // 1
+      "test/segment-client.test.ts", // 3
+      "test/start-up-checks.test.ts", // 1
+      "test/stripe.test.ts", // 7
+      "test/studio.test.ts", // 1
+      "test/support.test.ts", // 12
+      "test/triggers.test.ts", // 5
+      "test/webhooks.test.ts", // 3
+      "test/why-not.test.ts", // 5
+    ],
+    rules: { "@typescript-eslint/no-non-null-assertion": "off" },
+  },
+  {
+    files: [
+      "src/campaigns/definition/campaign.ts", // 1
+      "src/campaigns/definition/condition.ts", // 1
+      "src/cli/shared.ts", // 1
+      "src/console/client/describe.ts", // 5
+      "src/db/database.ts", // 1
+      "src/http/server.ts", // 1
+      "src/stripe/map-event.ts", // 1
+      "test/bench/bench.ts", // 1
+      "test/bench/processes.ts", // 2
+      "test/cancel-flow-stripe.test.ts", // 1
+      "test/cli.test.ts", // 2
+      "test/fuzz.test.ts", // 1
+      "test/hostile-input.test.ts", // 1
+      "test/process-lifecycle.test.ts", // 2
+    ],
+    rules: { "@typescript-eslint/no-unnecessary-type-assertion": "off" },
+  },
+  {
+    files: [
+      "src/render/render-context.ts", // 1
+    ],
+    rules: { "@typescript-eslint/no-unsafe-argument": "off" },
+  },
+  {
+    files: [
+      "src/http/routes/campaigns.ts", // 2
+      "src/validation/schema-keys.ts", // 1
+    ],
+    rules: { "@typescript-eslint/no-unsafe-assignment": "off" },
+  },
+  {
+    files: [
+      "src/db/database.ts", // 2
+      "src/http/routes/campaigns.ts", // 1
+    ],
+    rules: { "@typescript-eslint/no-unsafe-call": "off" },
+  },
+  {
+    files: [
+      "src/db/database.ts", // 2
+      "src/http/routes/campaigns.ts", // 2
+    ],
+    rules: { "@typescript-eslint/no-unsafe-member-access": "off" },
+  },
+  {
+    files: [
+      "src/http/routes/campaigns.ts", // 1
+    ],
+    rules: { "@typescript-eslint/no-unsafe-return": "off" },
+  },
+  {
+    files: [
+      "test/hostile-input.test.ts", // 1
+    ],
+    rules: { "@typescript-eslint/restrict-plus-operands": "off" },
+  },
+  {
+    files: [
+      "src/redis/connect.ts", // 1
+    ],
+    rules: { "@typescript-eslint/restrict-template-expressions": "off" },
+  },
+  {
+    files: [
+      "src/cli/campaign-commands.ts", // 1
+      "src/runtime/job-handlers.ts", // 2
+      "test/helpers/stripe-emulator.ts", // 1
+      "test/stripe.test.ts", // 1
+    ],
+    rules: { "@typescript-eslint/unbound-method": "off" },
+  },
+  // ---- END PENDING
 );
