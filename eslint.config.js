@@ -72,12 +72,6 @@ export default tseslint.config(
       "src/campaigns/load/parse-campaign-file.ts", // 1
       "src/campaigns/load/read-campaign-folders.ts", // 2
       "src/campaigns/load/record-versions.ts", // 3
-      "src/cancel-flow/apply-decisions.ts", // 1
-      "src/cancel-flow/choose-offer.ts", // 1
-      "src/cancel-flow/load-flow.ts", // 1
-      "src/cancel-flow/page.ts", // 7
-      "src/cancel-flow/serve-session.ts", // 1
-      "src/cancel-flow/sessions.ts", // 5
       "src/cli/campaign-commands.ts", // 3
       "src/cli/cancel-flow-report.ts", // 3
       "src/console/client/chart.ts", // 2
