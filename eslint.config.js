@@ -109,11 +109,8 @@ export default tseslint.config(
       "src/support/status.ts", // 15
       "test/access.test.ts", // 5
       "test/api-processes.test.ts", // 4
-      "test/bench/bench.ts", // 30
-      "test/bench/partitions.ts", // 2
-      "test/bench/processes.ts", // 3
-      "test/bench/seed.ts", // 3
-      "test/bench/send-defaults.ts", // 17
+      "test/bench/bench.ts", // 2
+      "test/bench/send-defaults.ts", // 1
       "test/campaign-files.test.ts", // 16
       "test/cancel-flow-page.test.ts", // 2
       "test/cancel-flow-report.test.ts", // 38
@@ -133,13 +130,8 @@ export default tseslint.config(
       "test/events-partitions.test.ts", // 3
       "test/faults.test.ts", // 7
       "test/fuzz.test.ts", // 2
-      "test/helpers/cancel-flow-demo.ts", // 4
       "test/helpers/console-demo.ts", // 2
       "test/helpers/harness.ts", // 1
-      "test/helpers/process-tree.ts", // 1
-      "test/helpers/processes.ts", // 1
-      "test/helpers/stripe-emulator.ts", // 1
-      "test/helpers/tcp-proxy.ts", // 1
       "test/hostile-input.test.ts", // 10
       "test/ingest.test.ts", // 1
       "test/local-redis.test.ts", // 4
@@ -169,8 +161,6 @@ export default tseslint.config(
       "src/db/database.ts", // 1
       "src/http/server.ts", // 1
       "src/stripe/map-event.ts", // 1
-      "test/bench/bench.ts", // 1
-      "test/bench/processes.ts", // 2
       "test/cancel-flow-stripe.test.ts", // 1
       "test/cli.test.ts", // 2
       "test/fuzz.test.ts", // 1
@@ -215,7 +205,6 @@ export default tseslint.config(
     files: [
       "src/cli/campaign-commands.ts", // 1
       "src/runtime/job-handlers.ts", // 2
-      "test/helpers/stripe-emulator.ts", // 1
       "test/stripe.test.ts", // 1
     ],
     rules: { "@typescript-eslint/unbound-method": "off" },
