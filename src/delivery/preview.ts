@@ -32,7 +32,8 @@ export async function previewStep(
     const emails = campaign.definition.steps.filter((s) => s.type === "email").map((s) => s.id);
     return { type: "not_found", what: `no email step ${stepId} in ${campaign.id} (its emails: ${emails.join(", ")})` };
   }
-  const variants = campaign.templates.get(step.template)!;
+  const variants = campaign.templates.get(step.template);
+  if (!variants) return { type: "not_found", what: `no email ${step.template} in ${campaign.id}` };
   const links = {
     unsubscribe: `${deps.config.http.publicUrl}/unsubscribe/preview`,
     billing: deps.config.delivery.links.billing,
@@ -53,7 +54,8 @@ export async function previewStep(
   }
   const sample = sampleContext({ campaign: campaignInfo, company });
   const locale = options.locale ?? (recipient ? recipient.locale : sample.customer.locale);
-  const template = chooseLocale(variants, locale)!;
+  const template = chooseLocale(variants, locale);
+  if (!template) return { type: "not_found", what: `no variant of ${step.template} in ${campaign.id} for ${locale ?? "the default language"}` };
   const chosen = [...variants].find(([, t]) => t === template)?.[0] ?? null;
   // Money and dates as in the email sent: in the language of the variant chosen.
   const formatLocale = formattingLocale(template.locale ?? deps.config.delivery.defaultLocale, locale);
