@@ -10,7 +10,8 @@ const FINISH_RETRY_MS = 120_000;
 /** What a run of a task sees: what the last run left, and a way to leave something for the next. */
 export interface TaskRun {
   state: Record<string, unknown>;
-  setState(state: Record<string, unknown>): void;
+  /** A plain function (no `this`): tasks take it out of their argument. */
+  setState: (state: Record<string, unknown>) => void;
 }
 
 /** A periodic task: its name, how often, and what it does (returning counts for `rekindle status`). */
