@@ -46,7 +46,6 @@ export default tseslint.config(
   },
   {
     files: [
-      "src/campaigns/explain/explain-scan-trigger.ts", // 2
       "src/console/client/dom.ts", // 1
       "src/console/client/views/customer.ts", // 2
     ],
@@ -60,18 +59,6 @@ export default tseslint.config(
   },
   {
     files: [
-      "src/campaigns/compile/condition-sql.ts", // 2
-      "src/campaigns/compile/enrollment-sql.ts", // 1
-      "src/campaigns/definition/campaign.ts", // 2
-      "src/campaigns/definition/condition.ts", // 1
-      "src/campaigns/explain/explain-audience.ts", // 5
-      "src/campaigns/explain/explain-delivery.ts", // 1
-      "src/campaigns/explain/explain-enrollment.ts", // 1
-      "src/campaigns/explain/explain-scan-trigger.ts", // 43
-      "src/campaigns/load/compile-campaign-templates.ts", // 1
-      "src/campaigns/load/parse-campaign-file.ts", // 1
-      "src/campaigns/load/read-campaign-folders.ts", // 2
-      "src/campaigns/load/record-versions.ts", // 3
       "src/cli/campaign-commands.ts", // 3
       "src/cli/cancel-flow-report.ts", // 3
       "src/console/client/chart.ts", // 2
@@ -135,8 +122,6 @@ export default tseslint.config(
   },
   {
     files: [
-      "src/campaigns/definition/campaign.ts", // 1
-      "src/campaigns/definition/condition.ts", // 1
       "src/cli/shared.ts", // 1
       "src/console/client/describe.ts", // 5
       "src/db/database.ts", // 1
