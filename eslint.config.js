@@ -40,22 +40,10 @@ export default tseslint.config(
   // Remove a file from its list once it passes; remove the whole block once every list is empty.
   {
     files: [
-      "test/console-charts.test.ts", // 2
-    ],
-    rules: { "@typescript-eslint/await-thenable": "off" },
-  },
-  {
-    files: [
       "src/console/client/dom.ts", // 1
       "src/console/client/views/customer.ts", // 2
     ],
     rules: { "@typescript-eslint/no-base-to-string": "off" },
-  },
-  {
-    files: [
-      "test/segment-client.test.ts", // 1
-    ],
-    rules: { "@typescript-eslint/no-misused-promises": "off" },
   },
   {
     files: [
@@ -75,48 +63,24 @@ export default tseslint.config(
       "src/http/routes/cancel-flow.ts", // 1
       "src/http/routes/dashboard.ts", // 1
       "src/stripe/apply-event.ts", // 1
-      "test/access.test.ts", // 5
-      "test/api-processes.test.ts", // 4
       "test/bench/bench.ts", // 2
       "test/bench/send-defaults.ts", // 1
-      "test/campaign-files.test.ts", // 16
-      "test/cancel-flow-page.test.ts", // 2
-      "test/cancel-flow-report.test.ts", // 38
-      "test/cancel-flow-stripe.test.ts", // 8
-      "test/cancel-flow.test.ts", // 10
-      "test/card-update-link.test.ts", // 11
-      "test/cli.test.ts", // 3
-      "test/console-api.test.ts", // 7
-      "test/console-charts.test.ts", // 12
-      "test/console.test.ts", // 5
-      "test/deliverability.test.ts", // 12
-      "test/delivery-faults.test.ts", // 4
-      "test/delivery-policy.test.ts", // 7
-      "test/delivery.test.ts", // 26
-      "test/dry-run.test.ts", // 2
-      "test/enrollment.test.ts", // 6
-      "test/events-partitions.test.ts", // 3
-      "test/faults.test.ts", // 7
-      "test/fuzz.test.ts", // 2
+      "test/cancel-flow-stripe.test.ts", // 2
+      "test/cancel-flow.test.ts", // 4
+      "test/card-update-link.test.ts", // 1
+      "test/deliverability.test.ts", // 1
+      "test/delivery-faults.test.ts", // 1
+      "test/delivery.test.ts", // 7
+      "test/enrollment.test.ts", // 1
+      "test/faults.test.ts", // 1
+      "test/fuzz.test.ts", // 1
       "test/helpers/console-demo.ts", // 2
       "test/helpers/harness.ts", // 1
-      "test/hostile-input.test.ts", // 10
-      "test/ingest.test.ts", // 1
-      "test/local-redis.test.ts", // 4
-      "test/logs.test.ts", // 7
-      "test/maintenance.test.ts", // 3
-      "test/measurement.test.ts", // 13
-      "test/outbox.test.ts", // 2
-      "test/process-lifecycle.test.ts", // 33
+      "test/hostile-input.test.ts", // 2
+      "test/logs.test.ts", // 2
+      "test/measurement.test.ts", // 6
       "test/rolling-restart.test.ts", // 1
-      "test/segment-client.test.ts", // 3
-      "test/start-up-checks.test.ts", // 1
-      "test/stripe.test.ts", // 7
-      "test/studio.test.ts", // 1
-      "test/support.test.ts", // 12
-      "test/triggers.test.ts", // 5
-      "test/webhooks.test.ts", // 3
-      "test/why-not.test.ts", // 5
+      "test/support.test.ts", // 3
     ],
     rules: { "@typescript-eslint/no-non-null-assertion": "off" },
   },
@@ -125,11 +89,6 @@ export default tseslint.config(
       "src/cli/shared.ts", // 1
       "src/console/client/describe.ts", // 5
       "src/db/database.ts", // 1
-      "test/cancel-flow-stripe.test.ts", // 1
-      "test/cli.test.ts", // 2
-      "test/fuzz.test.ts", // 1
-      "test/hostile-input.test.ts", // 1
-      "test/process-lifecycle.test.ts", // 2
     ],
     rules: { "@typescript-eslint/no-unnecessary-type-assertion": "off" },
   },
@@ -161,14 +120,7 @@ export default tseslint.config(
   },
   {
     files: [
-      "test/hostile-input.test.ts", // 1
-    ],
-    rules: { "@typescript-eslint/restrict-plus-operands": "off" },
-  },
-  {
-    files: [
       "src/cli/campaign-commands.ts", // 1
-      "test/stripe.test.ts", // 1
     ],
     rules: { "@typescript-eslint/unbound-method": "off" },
   },
