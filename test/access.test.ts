@@ -4,6 +4,7 @@ import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installAccess } from "../src/http/access.js";
 import { API_KEY, basic, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
+import { present } from "./helpers/present.js";
 
 const ROLES = ["ingest", "support", "marketer", "ops"] as const;
 
@@ -13,7 +14,7 @@ async function readmeRoles(): Promise<Map<string, string[]>> {
   const section = readme.slice(readme.indexOf("## Access: API keys and roles"), readme.indexOf("## Security model"));
   const table = new Map<string, string[]>();
   for (const [, route, roles] of section.matchAll(/^\| `((?:GET|POST|PUT|DELETE|PATCH) \S+)` \| ([a-z, ]+) \|$/gm)) {
-    table.set(route!, roles!.split(",").map((r) => r.trim()).filter((r) => r !== "ops"));
+    table.set(present(route, "route"), present(roles, "roles").split(",").map((r) => r.trim()).filter((r) => r !== "ops"));
   }
   return table;
 }
@@ -161,9 +162,9 @@ describe("API keys and roles", () => {
 
   it("shows a key once, stores only its digest, and refuses it once revoked", async () => {
     const list = (await (await fetch(`${harness.url}/api/keys`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { keys: { id: number; role: string; prefix: string }[] };
-    expect(JSON.stringify(list)).not.toContain(keys.support!);
-    const support = list.keys.find((k) => k.role === "support")!;
-    expect(keys.support!.startsWith(support.prefix)).toBe(true);
+    expect(JSON.stringify(list)).not.toContain(present(keys.support, "keys.support"));
+    const support = present(list.keys.find((k) => k.role === "support"), "list.keys.find((k) => k.role === 'support')");
+    expect(keys.support?.startsWith(support.prefix)).toBe(true);
     const before = await fetch(`${harness.url}/api/suppressions`, { headers: { authorization: `Bearer ${keys.support}` } });
     expect(before.status).toBe(200);
     const revoked = await fetch(`${harness.url}/api/keys/${support.id}`, { method: "DELETE", headers: { authorization: `Bearer ${API_KEY}` } });

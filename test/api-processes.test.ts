@@ -6,6 +6,7 @@ import { basic, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.
 import { allGone, descendants } from "./helpers/process-tree.js";
 import { childEnv, spawnRekindle } from "./helpers/processes.js";
 import { until } from "./helpers/wait.js";
+import { present } from "./helpers/present.js";
 
 /** `rekindle api` with API_PROCESSES=2: one port, two processes taking requests, as ops run it on a machine with two cores. */
 describe("several API processes sharing one port", () => {
@@ -27,12 +28,12 @@ describe("several API processes sharing one port", () => {
 
   it("serves from every process, replaces one killed -9, and stops them all on SIGTERM", { timeout: 120_000 }, async () => {
     const api = spawnRekindle("api", childEnv(harness, { API_PROCESSES: "2", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info" }));
-    const supervisor = api.child.pid!;
+    const supervisor = present(api.child.pid, "api.child.pid");
     try {
       // Both listen on the same port (PORT=0 gives every process of a cluster the same one).
       const ports = await until(async () => [...api.output().matchAll(/listening on (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]), (urls) => urls.length === 2 || !api.alive(), 90_000);
       expect(new Set(ports).size).toBe(1);
-      const url = ports[0]!;
+      const url = present(ports[0], "ports[0]");
       expect(apiProcesses(supervisor)).toHaveLength(2);
       const first = apiProcesses(supervisor).map((p) => p.pid);
 
@@ -43,11 +44,11 @@ describe("several API processes sharing one port", () => {
       expect(stored?.n).toBe(400);
 
       // One process dies (what it had in hand dies with it): the port keeps answering, and another process takes its place.
-      process.kill(first[0]!, "SIGKILL");
+      process.kill(present(first[0], "first[0]"), "SIGKILL");
       await until(async () => api.output(), (output) => output.includes("an API process died"), 10_000);
       const after = await Promise.all(Array.from({ length: 10 }, (_, n) => send(url, 100 + n)));
       expect(after.map((r) => r.status)).toEqual(after.map(() => 200));
-      await until(async () => apiProcesses(supervisor).map((p) => p.pid), (pids) => pids.length === 2 && !pids.includes(first[0]!), 15_000);
+      await until(async () => apiProcesses(supervisor).map((p) => p.pid), (pids) => pids.length === 2 && !pids.includes(present(first[0], "first[0]")), 15_000);
 
       const all = [supervisor, ...apiProcesses(supervisor).map((p) => p.pid)];
       api.child.kill("SIGTERM");

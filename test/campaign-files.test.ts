@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatProblem, parseCampaignFile, readCampaignFolders } from "../src/campaigns/index.js";
 import { col, queryRows } from "../src/db/index.js";
 import { type Harness, startHarness, writeCampaign } from "./helpers/harness.js";
+import { present } from "./helpers/present.js";
 
 const VALID = `id: card-expiring
 name: Card expiring
@@ -46,7 +47,7 @@ describe("campaign file validation", () => {
   it("refuses an unknown trigger, listing the known ones", () => {
     const [problem] = problemsOf(VALID.replace("type: card_expiring", "type: card_expired"));
     expect(problem).toMatchObject({ line: 5, path: "trigger.type" });
-    expect(problem!.message).toMatch(/unknown trigger type; use one of card_expiring, payment_failed, inactive/);
+    expect(problem?.message).toMatch(/unknown trigger type; use one of card_expiring, payment_failed, inactive/);
   });
 
   it("refuses a branch to a step that does not exist, at the branch", () => {
@@ -73,13 +74,13 @@ describe("campaign file validation", () => {
 
   it("reports YAML syntax errors with their line", () => {
     const [problem] = problemsOf(VALID.replace("  within: P30D", "  within: [P30D"));
-    expect(problem!.line).toBeGreaterThanOrEqual(6);
-    expect(problem!.message).toMatch(/^YAML: /);
+    expect(problem?.line).toBeGreaterThanOrEqual(6);
+    expect(problem?.message).toMatch(/^YAML: /);
   });
 
   it("formats a problem the way editors and terminals link it", () => {
     const parsed = parseCampaignFile("templates/x/campaign.yaml", VALID.replace("within: P30D", "within: soon"));
-    expect(parsed.type === "invalid" && formatProblem(parsed.problems[0]!)).toBe(
+    expect(parsed.type === "invalid" && formatProblem(present(parsed.problems[0], "parsed.problems[0]"))).toBe(
       "templates/x/campaign.yaml:6:11: trigger.within: expected an ISO-8601 duration such as P30D, PT10M or P1DT12H",
     );
   });
@@ -118,14 +119,14 @@ describe("loading campaign folders", () => {
     await writeCampaign(dir, "_layouts", VALID);
     const folders = await readCampaignFolders(dir);
     expect(folders.map((f) => [f.id, f.type])).toEqual([["renamed", "invalid"]]);
-    expect(folders[0]!.type === "invalid" && folders[0]!.problems[0]!.message).toBe('id "card-expiring" must match its folder name "renamed"');
+    expect(folders[0]?.type === "invalid" && folders[0]?.problems[0]?.message).toBe('id "card-expiring" must match its folder name "renamed"');
   });
 
   it("lists campaigns and their problems through the API", async () => {
     const response = await fetch(`${harness.url}/api/campaigns`, { headers: { authorization: `Bearer ${harness.config.apiKeys[0]}` } });
     const body = (await response.json()) as { campaigns: { id: string; trigger: string }[]; invalid: { id: string; messages: string[] }[] };
     expect(body.campaigns).toMatchObject([{ id: "card-expiring", trigger: "card_expiring" }]);
-    expect(body.invalid[0]!.messages[0]).toMatch(/broken\/campaign\.yaml:6:11: trigger\.within: expected an ISO-8601 duration/);
+    expect(body.invalid[0]?.messages[0]).toMatch(/broken\/campaign\.yaml:6:11: trigger\.within: expected an ISO-8601 duration/);
     const dry = await fetch(`${harness.url}/api/campaigns/broken/dry-run`, { headers: { authorization: `Bearer ${harness.config.apiKeys[0]}` } });
     expect(dry.status).toBe(409);
   });
@@ -163,7 +164,7 @@ describe("a campaign's emails are checked when it loads", () => {
       "notice.mjml": "---\nsubject: Hi {{customer.firstName}}\n---\n<mjml>\n  <mj-body>\n    <mj-section><mj-column><mj-text>{{card.lastFour}}</mj-text></mj-column></mj-section>\n  </mj-body>\n</mjml>\n",
     });
     const [folder] = await readCampaignFolders(dir, dir);
-    expect(folder!.type === "invalid" && folder!.problems.map(formatProblem)).toEqual([
+    expect(folder?.type === "invalid" && folder?.problems.map(formatProblem)).toEqual([
       "card-expiring/notice.mjml:6:39: unknown variable \"card.lastFour\" (card has brand, last4, expMonth, expYear, expiry)",
     ]);
   });
@@ -180,7 +181,7 @@ describe("a campaign's emails are checked when it loads", () => {
       await writeFile(join(root, "_layouts", "default.mjml"), '<mjml>\n  <mj-body>\n    <mj-yield />\n    <mj-include path="_partials/footer.mjml" />\n  </mj-body>\n</mjml>\n');
       await writeFile(join(root, "_partials", "footer.mjml"), '<mj-section><mj-column>\n  <mj-text><a href="{{link.unsubscribe}}">Unsubscribe</a></mj-text>\n</mj-column></mj-section>\n');
       const [folder] = await readCampaignFolders(root, root);
-      expect(folder!.type === "invalid" && folder!.problems.map(formatProblem)).toEqual([
+      expect(folder?.type === "invalid" && folder?.problems.map(formatProblem)).toEqual([
         'card-expiring/notice.mjml:2:43: unknown variable "customer.emial" (did you mean "customer.email"?)',
         'card-expiring/notice.mjml:7:19: unknown variable "customer.frist_name" (did you mean "customer.firstName"?)',
         `${join(root, "_partials", "footer.mjml")}:2:23: unknown variable "link.unsubscribe" (did you mean "links.unsubscribe"?)`,
@@ -195,17 +196,17 @@ describe("a campaign's emails are checked when it loads", () => {
     const { unlink } = await import("node:fs/promises");
     await unlink(join(dir, "card-expiring", "notise.mjml"));
     const [folder] = await readCampaignFolders(dir, dir);
-    expect(folder!.type === "invalid" && folder!.problems.map(formatProblem)).toEqual([
+    expect(folder?.type === "invalid" && folder?.problems.map(formatProblem)).toEqual([
       "card-expiring/campaign.yaml:10:15: steps[0].template: template notise has no notise.mjml beside campaign.yaml",
     ]);
   });
 
   it("gives every email a new version when a shared partial changes", async () => {
     await writeCampaign(dir, "card-expiring", VALID);
-    const before = (await readCampaignFolders(dir, dir))[0]!.contentHash;
+    const before = present((await readCampaignFolders(dir, dir))[0], "(await readCampaignFolders(dir, dir))[0]").contentHash;
     const { mkdir, writeFile } = await import("node:fs/promises");
     await mkdir(join(dir, "_partials"), { recursive: true });
     await writeFile(join(dir, "_partials", "footer.mjml"), "<mj-section><mj-column><mj-text>Bye</mj-text></mj-column></mj-section>");
-    expect((await readCampaignFolders(dir, dir))[0]!.contentHash).not.toBe(before);
+    expect(present((await readCampaignFolders(dir, dir))[0], "the campaign folder").contentHash).not.toBe(before);
   });
 });

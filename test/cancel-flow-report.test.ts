@@ -5,6 +5,7 @@ import { cancelSessions, type CancelSessionStatus, customers, type ShownOffer, s
 import { insertEvents } from "../src/events/index.js";
 import { cancelFlowReport, churnByMonth } from "../src/reports/index.js";
 import { API_KEY, type ErrorBody, type Harness, startHarness } from "./helpers/harness.js";
+import { present } from "./helpers/present.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const HOUR = 3_600_000;
@@ -141,7 +142,7 @@ describe("the cancel flow report", () => {
       .limit(1);
     // Stored the way Rekindle stores events (its month's partition made as it goes).
     const at = new Date("2026-10-05T00:00:00Z");
-    await insertEvents(db, [{ messageId: "pf-1", type: "track", name: "payment_failed", customerId: firstMissingFeature!.id, anonymousId: null, properties: {}, context: {}, source: "stripe", occurredAt: at, receivedAt: at }]);
+    await insertEvents(db, [{ messageId: "pf-1", type: "track", name: "payment_failed", customerId: present(firstMissingFeature, "firstMissingFeature").id, anonymousId: null, properties: {}, context: {}, source: "stripe", occurredAt: at, receivedAt: at }]);
   });
   afterAll(async () => {
     await harness?.stop();
@@ -167,32 +168,32 @@ describe("the cancel flow report", () => {
   it("compares each reason's save rate with its holdout: 40% vs 20% for too_expensive, with the interval worked out by hand", async () => {
     const report = await cancelFlowReport(harness.deps.db, FROM, TO);
     const [tooExpensive, missingFeature, notUsing, other] = report.reasons;
-    expect(tooExpensive!.treated).toEqual({ finished: 100, saved: 40, rate: 0.4 });
-    expect(tooExpensive!.holdout).toEqual({ finished: 50, saved: 10, rate: 0.2 });
+    expect(tooExpensive?.treated).toEqual({ finished: 100, saved: 40, rate: 0.4 });
+    expect(tooExpensive?.holdout).toEqual({ finished: 50, saved: 10, rate: 0.2 });
     // SE = √(.4·.6/100 + .2·.8/50) = √.0056 = 0.0748331; half-width 1.96·SE = 0.1466729.
-    expect(tooExpensive!.uplift!.absolute).toBeCloseTo(0.2, 12);
-    expect(tooExpensive!.uplift!.relative).toBeCloseTo(1, 12);
-    expect(Math.abs(tooExpensive!.uplift!.ci95[0] - (0.2 - 1.96 * Math.sqrt(0.0056)))).toBeLessThan(1e-9);
-    expect(Math.abs(tooExpensive!.uplift!.ci95[1] - (0.2 + 1.96 * Math.sqrt(0.0056)))).toBeLessThan(1e-9);
-    expect(tooExpensive!.uplift!.ci95[0]).toBeCloseTo(0.0533271, 6);
-    expect(tooExpensive!.verdict).toBe(
+    expect(tooExpensive?.uplift?.absolute).toBeCloseTo(0.2, 12);
+    expect(tooExpensive?.uplift?.relative).toBeCloseTo(1, 12);
+    expect(Math.abs(present(present(tooExpensive, "tooExpensive").uplift, "tooExpensive.uplift").ci95[0] - (0.2 - 1.96 * Math.sqrt(0.0056)))).toBeLessThan(1e-9);
+    expect(Math.abs(present(present(tooExpensive, "tooExpensive").uplift, "tooExpensive.uplift").ci95[1] - (0.2 + 1.96 * Math.sqrt(0.0056)))).toBeLessThan(1e-9);
+    expect(tooExpensive?.uplift?.ci95[0]).toBeCloseTo(0.0533271, 6);
+    expect(tooExpensive?.verdict).toBe(
       "Showing an offer works: 40.0% of the customers shown one stayed vs 20.0% of those held out (+20.0 points, 95% CI +5.3 points to +34.7 points).",
     );
 
     // 10 of 40 vs 3 of 30: the interval includes zero.
-    expect(missingFeature!.treated).toEqual({ finished: 40, saved: 10, rate: 0.25 });
-    expect(missingFeature!.holdout).toEqual({ finished: 30, saved: 3, rate: 0.1 });
+    expect(missingFeature?.treated).toEqual({ finished: 40, saved: 10, rate: 0.25 });
+    expect(missingFeature?.holdout).toEqual({ finished: 30, saved: 3, rate: 0.1 });
     const [low, high] = interval(10, 40, 3, 30);
-    expect(Math.abs(missingFeature!.uplift!.ci95[0] - low)).toBeLessThan(1e-9);
-    expect(Math.abs(missingFeature!.uplift!.ci95[1] - high)).toBeLessThan(1e-9);
-    expect(missingFeature!.verdict).toMatch(/^No measurable difference yet: 25\.0% of the customers shown one stayed vs 10\.0% of those held out; the 95% CI .* includes zero\.$/);
+    expect(Math.abs(present(present(missingFeature, "missingFeature").uplift, "missingFeature.uplift").ci95[0] - low)).toBeLessThan(1e-9);
+    expect(Math.abs(present(present(missingFeature, "missingFeature").uplift, "missingFeature.uplift").ci95[1] - high)).toBeLessThan(1e-9);
+    expect(missingFeature?.verdict).toMatch(/^No measurable difference yet: 25\.0% of the customers shown one stayed vs 10\.0% of those held out; the 95% CI .* includes zero\.$/);
 
-    expect(notUsing!.holdout).toEqual({ finished: 0, saved: 0, rate: null });
-    expect(notUsing!.uplift).toBeNull();
-    expect(notUsing!.verdict).toBe("No holdout group: no session with this reason was held out, so what its offer changes cannot be measured.");
-    expect(other!.treated).toEqual({ finished: 11, saved: 2, rate: 2 / 11 });
-    expect(other!.uplift).toBeNull();
-    expect(other!.verdict).toBe("No offer for this reason: nothing to compare with the holdout.");
+    expect(notUsing?.holdout).toEqual({ finished: 0, saved: 0, rate: null });
+    expect(present(notUsing, "notUsing").uplift).toBeNull();
+    expect(notUsing?.verdict).toBe("No holdout group: no session with this reason was held out, so what its offer changes cannot be measured.");
+    expect(other?.treated).toEqual({ finished: 11, saved: 2, rate: 2 / 11 });
+    expect(present(other, "other").uplift).toBeNull();
+    expect(other?.verdict).toBe("No offer for this reason: nothing to compare with the holdout.");
   });
 
   it("compares each offer with the held-out sessions matched to the same offer, across the reasons it was shown for", async () => {
@@ -203,17 +204,17 @@ describe("the cancel flow report", () => {
     ]);
     const [discount, pause] = report.offers;
     // too_expensive and missing_feature together: 50 of 140 shown vs 13 of 80 held out.
-    expect(discount!.treated).toEqual({ finished: 140, saved: 50, rate: 50 / 140 });
-    expect(discount!.holdout).toEqual({ finished: 80, saved: 13, rate: 13 / 80 });
+    expect(discount?.treated).toEqual({ finished: 140, saved: 50, rate: 50 / 140 });
+    expect(discount?.holdout).toEqual({ finished: 80, saved: 13, rate: 13 / 80 });
     const [low, high] = interval(50, 140, 13, 80);
-    expect(Math.abs(discount!.uplift!.absolute - (50 / 140 - 13 / 80))).toBeLessThan(1e-12);
-    expect(Math.abs(discount!.uplift!.ci95[0] - low)).toBeLessThan(1e-9);
-    expect(Math.abs(discount!.uplift!.ci95[1] - high)).toBeLessThan(1e-9);
-    expect(discount!.verdict).toBe(
+    expect(Math.abs(present(present(discount, "discount").uplift, "discount.uplift").absolute - (50 / 140 - 13 / 80))).toBeLessThan(1e-12);
+    expect(Math.abs(present(present(discount, "discount").uplift, "discount.uplift").ci95[0] - low)).toBeLessThan(1e-9);
+    expect(Math.abs(present(present(discount, "discount").uplift, "discount.uplift").ci95[1] - high)).toBeLessThan(1e-9);
+    expect(discount?.verdict).toBe(
       `The offer works: 35.7% of the customers shown it stayed vs 16.3% of those held out (+19.5 points, 95% CI +${(low * 100).toFixed(1)} points to +${(high * 100).toFixed(1)} points).`,
     );
-    expect(pause!.treated).toEqual({ finished: 20, saved: 8, rate: 0.4 });
-    expect(pause!.verdict).toMatch(/^No holdout group/);
+    expect(pause?.treated).toEqual({ finished: 20, saved: 8, rate: 0.4 });
+    expect(pause?.verdict).toMatch(/^No holdout group/);
   });
 
   it("sums the MRR saved by the offers and lost through the flow, per currency", async () => {

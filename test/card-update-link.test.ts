@@ -13,6 +13,7 @@ import { enrollments, resetState } from "./helpers/campaigns.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 import { type StripeEmulator, startStripeEmulator } from "./helpers/stripe-emulator.js";
+import { present } from "./helpers/present.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const DAY = 86_400_000;
@@ -90,10 +91,10 @@ describe("the card-update link, without Stripe", () => {
     await post(harness, "/v1/track", { userId: "grace", event: "payment_failed" });
     await dispatchDue(harness.deps); // or the worker's own dispatch, whichever comes first
     const [email] = await smtp.waitFor(1);
-    const links = [...String(email!.html).matchAll(/href="(https:\/\/rekindle\.acme\.example\/card\/[^"]+)"/g)].map((m) => m[1]!);
+    const links = [...String(present(email, "email").html).matchAll(/href="(https:\/\/rekindle\.acme\.example\/card\/[^"]+)"/g)].map((m) => present(m[1], "m[1]"));
     expect(links).toHaveLength(1);
-    expect(email!.text).toContain(`Update payment details [${links[0]}]`);
-    const token = links[0]!.slice(`${PUBLIC_URL}/card/`.length);
+    expect(email?.text).toContain(`Update payment details [${links[0]}]`);
+    const token = present(links[0], "links[0]").slice(`${PUBLIC_URL}/card/`.length);
     // The token names the customer's row, not their id or address.
     expect(token.split(".")[0]).toBe(String(await rowId(harness, "grace")));
     expect(token).not.toContain("grace");
@@ -102,7 +103,7 @@ describe("the card-update link, without Stripe", () => {
     expect(response.status).toBe(303);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("referrer-policy")).toBe("no-referrer");
-    const location = response.headers.get("location")!;
+    const location = present(response.headers.get("location"), "response.headers.get('location')");
     const url = new URL(location);
     expect(`${url.origin}${url.pathname}`).toBe("https://app.acme.example/billing");
     expect(url.searchParams.get("tab")).toBe("payment"); // BILLING_URL's own query is kept
@@ -128,7 +129,7 @@ describe("the card-update link, without Stripe", () => {
     await post(harness, "/v1/track", { userId: "ada", event: "payment_failed" });
     await dispatchDue(harness.deps);
     const [email] = await smtp.waitFor(1);
-    const token = String(email!.html).match(/\/card\/([^"]+)"/)![1]!;
+    const token = present(present(String(present(email, "email").html).match(/\/card\/([^"]+)"/), "String(email.html).match(/\\/card\\/([^']+)'/)")[1], "String(present(email.html).match(/\\/card\\/([^']+)'/), 'String(email.html).match(/\\\\/card\\\\/([^']+)'/)')[1]");
 
     clock.set(new Date(NOW.getTime() + 14 * DAY - 1_000));
     expect((await open(harness, token)).status).toBe(303);
@@ -153,7 +154,7 @@ describe("the card-update link, without Stripe", () => {
     const [, expiry, signature] = mallory.split(".");
     const refused = {
       "another customer's id under mallory's signature": `${victimId}.${expiry}.${signature}`,
-      "a later expiry": `${mallory.split(".")[0]}.${(Number.parseInt(expiry!, 36) + 86_400).toString(36)}.${signature}`,
+      "a later expiry": `${mallory.split(".")[0]}.${(Number.parseInt(present(expiry, "expiry"), 36) + 86_400).toString(36)}.${signature}`,
       "a changed signature": `${mallory.slice(0, -1)}${mallory.endsWith("A") ? "B" : "A"}`,
       "another secret": signToken("not-this-installation-s-secret-0000", "card-update", String(victimId), new Date(NOW.getTime() + DAY)),
       "a token made for the cancel flow": signToken(harness.deps.secretKey, "cancel-session", String(victimId), new Date(NOW.getTime() + DAY)),
@@ -171,7 +172,7 @@ describe("the card-update link, without Stripe", () => {
     }
     expect(await linkEvents(harness)).toEqual([]);
     // The genuine one still works.
-    expect(appVerifies((await open(harness, mallory)).headers.get("location")!, APP_SIGNING_SECRET, NOW)).toBe("mallory");
+    expect(appVerifies(present((await open(harness, mallory)).headers.get("location"), "(await open(harness, mallory)).headers.get('location')"), APP_SIGNING_SECRET, NOW)).toBe("mallory");
   });
 
   it("a link whose customer was deleted shows a page, not an error", async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseUrl, withAdmin } from "./helpers/postgres.js";
+import { present } from "./helpers/present.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -15,8 +16,8 @@ function rekindle(args: string[], env: Record<string, string>): ChildProcess & {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  present(child.stdout, "child.stdout").on("data", (chunk: Buffer) => (output += chunk.toString()));
+  present(child.stderr, "child.stderr").on("data", (chunk: Buffer) => (output += chunk.toString()));
   return Object.assign(child, { output: () => output });
 }
 
@@ -27,7 +28,7 @@ async function listeningUrl(child: ChildProcess & { output: () => string }, time
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const match = child.output().match(/listening on (http:\/\/[\d.]+:\d+)/);
-    if (match) return match[1]!;
+    if (match) return present(match[1], "match[1]");
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`did not start:\n${child.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -8,6 +8,7 @@ import { col, queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { accessibilityProblems, createKey, hasChromium, launchBrowser, newContext, signIn, SKIPPED } from "./helpers/browser.js";
 import { API_KEY, type ErrorBody, type Harness, startHarness } from "./helpers/harness.js";
+import { present } from "./helpers/present.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const NUDGE = `id: nudge
@@ -50,7 +51,7 @@ describe("figures over time, for the console's charts", () => {
       env: {
         PATH: process.env.PATH ?? "",
         TZ: "UTC",
-        DATABASE_URL: harness.config.database.url!,
+        DATABASE_URL: present(harness.config.database.url, "harness.config.database.url"),
         REDIS_URL: harness.config.redis.url ?? "redis://127.0.0.1:6379",
         REDIS_PREFIX: harness.config.redis.prefix,
         TEMPLATES_DIR: join(harness.config.dataDir, "templates"),
@@ -89,7 +90,7 @@ describe("figures over time, for the console's charts", () => {
                                       values ('dispatch', now() - interval '9 minutes', now() - interval '10 minutes', now() - interval '10 minutes')`);
     const dead = await workers();
     expect(dead.running).toBe(false);
-    expect(Date.now() - new Date(dead.lastSeenAt!).getTime()).toBeGreaterThan(9 * 60_000);
+    expect(Date.now() - new Date(present(dead.lastSeenAt, "dead.lastSeenAt")).getTime()).toBeGreaterThan(9 * 60_000);
     expect(await status()).toMatch(/sending: on, but no worker is running \(a worker last ran a task at \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\)/);
     // Its task runs on time again: a worker is alive.
     await harness.deps.db.execute(sql`update scheduled_tasks set next_run_at = now() + interval '1 minute', last_started_at = now()`);
@@ -109,14 +110,14 @@ describe("figures over time, for the console's charts", () => {
           db,
           z.object({ id: col.int }),
           sql`insert into enrollments (campaign_id, campaign_version_id, customer_id, status, trigger_key, holdout, entered_at, goal_reached_at)
-              values ('nudge', ${version!.id}, ${customer!.id}, 'completed', ${`event:${name}`}, ${options.holdout ?? false}, ${entered}::timestamptz, ${options.goal ?? null}::timestamptz)
+              values ('nudge', ${present(version, "version").id}, ${present(customer, "customer").id}, 'completed', ${`event:${name}`}, ${options.holdout ?? false}, ${entered}::timestamptz, ${options.goal ?? null}::timestamptz)
               returning id::int`,
         );
-        return { customer: customer!.id, enrollment: enrollment!.id };
+        return { customer: present(customer, "customer").id, enrollment: present(enrollment, "enrollment").id };
       };
       const message = async (entrant: { customer: number; enrollment: number }, step: string, status: "sent" | "failed", at: string, kind = "email") => {
         await db.execute(sql`insert into messages (enrollment_id, step_id, kind, campaign_version_id, customer_id, status, due_at, sent_at, updated_at)
-                             values (${entrant.enrollment}, ${step}, ${kind}, ${version!.id}, ${entrant.customer}, ${status}, ${at}::timestamptz,
+                             values (${entrant.enrollment}, ${step}, ${kind}, ${present(version, "version").id}, ${entrant.customer}, ${status}, ${at}::timestamptz,
                                      ${status === "sent" ? at : null}::timestamptz, ${at}::timestamptz)`);
       };
       const e1 = await enter("e1", "2026-11-02T10:00:00Z", { goal: "2026-11-03T10:00:00Z" });
@@ -171,7 +172,7 @@ describe("figures over time, for the console's charts", () => {
       for (const [query, path] of [["days=0", "query.days"], ["days=91", "query.days"], ["timeZone=Mars/Olympus", "query.timeZone"], ["weeks=2", "query"]] as const) {
         const bad = await get(`/api/campaigns/nudge/daily?${query}`);
         expect(bad.status, query).toBe(400);
-        expect(bad.body.error.problems[0]!.path, query).toBe(path);
+        expect(bad.body.error.problems[0]?.path, query).toBe(path);
       }
       expect((await get("/api/campaigns/nope/daily")).status).toBe(404);
     });
@@ -180,8 +181,8 @@ describe("figures over time, for the console's charts", () => {
       const { status, body } = await get<Hourly>("/api/status/hourly");
       expect(status).toBe(200);
       expect(body.hours).toHaveLength(24);
-      expect(body.hours[0]!.from).toBe("2026-11-30T13:00:00.000Z");
-      expect(body.hours[23]!.from).toBe("2026-12-01T12:00:00.000Z");
+      expect(body.hours[0]?.from).toBe("2026-11-30T13:00:00.000Z");
+      expect(body.hours[23]?.from).toBe("2026-12-01T12:00:00.000Z");
       const busy = Object.fromEntries(body.hours.flatMap((h, i) => (h.sent + h.failed + h.uncertain > 0 ? [[i, h]] : [])));
       expect(busy).toEqual({
         0: { from: "2026-11-30T13:00:00.000Z", sent: 1, failed: 0, uncertain: 0 },
@@ -193,7 +194,7 @@ describe("figures over time, for the console's charts", () => {
       expect((await get<Hourly>("/api/status/hourly?hours=2")).body.hours.map((h) => h.sent)).toEqual([3, 1]);
       const bad = await get("/api/status/hourly?hours=169");
       expect(bad.status).toBe(400);
-      expect(bad.body.error.problems[0]!.path).toBe("query.hours");
+      expect(bad.body.error.problems[0]?.path).toBe("query.hours");
     });
 
     describe.skipIf(!hasChromium)(`drawn in the console${SKIPPED}`, () => {
@@ -244,7 +245,7 @@ describe("figures over time, for the console's charts", () => {
 
           expect(await accessibilityProblems(page), viewport).toEqual([]);
           const box = await picture.boundingBox();
-          expect(box!.width).toBeGreaterThan(viewport === "phone" ? 250 : 600);
+          expect(box?.width).toBeGreaterThan(viewport === "phone" ? 250 : 600);
           expect(errors).toEqual([]);
           await page.context().close();
         });
@@ -262,7 +263,7 @@ describe("figures over time, for the console's charts", () => {
           expect(await chart.locator("g.bar").nth(22).locator("title").textContent()).toBe("1 Dec 2026, 11:00–12:00: 3 sent, 1 failed");
           expect(await chart.locator(".chart-ticks span").allTextContents()).toEqual(["13:00", "00:00", "12:00"]);
           // Sent and failed stack: the 11:00 bar's failure sits on its three sends, on a scale of 4.
-          const [sentBar, failedBar] = await Promise.all([chart.locator("g.bar").nth(22).locator("rect.series-sent"), chart.locator("g.bar").nth(22).locator("rect.series-failed")]);
+          const [sentBar, failedBar] = [chart.locator("g.bar").nth(22).locator("rect.series-sent"), chart.locator("g.bar").nth(22).locator("rect.series-failed")];
           expect([await sentBar.getAttribute("y"), await sentBar.getAttribute("height"), await failedBar.getAttribute("y"), await failedBar.getAttribute("height")]).toEqual(["25", "75", "0", "25"]);
 
           await chart.getByText("The figures as a table").click();

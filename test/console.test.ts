@@ -12,6 +12,7 @@ import { accessibilityProblems, createKey, hasChromium, launchBrowser, newContex
 import { seedCancelFlowDemo } from "./helpers/cancel-flow-demo.js";
 import { API_KEY, type Harness, post, startHarness, TEST_EMAIL } from "./helpers/harness.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
+import { present } from "./helpers/present.js";
 
 const NUDGE = `id: nudge
 name: Nudge
@@ -171,7 +172,7 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     expect(await page.getByRole("button", { name: "Resume" }).isEnabled()).toBe(true);
 
     // Its time comes: the worker takes the queued email, finds the pause, and holds it until the pause ends.
-    await job!.promote();
+    await present(job, "job").promote();
     const held = await settled("ann", "reminder", (row) => row.status === "scheduled" && row.outcome?.type === "paused");
     expect(new Date(held.due_at).toISOString()).toBe("2026-12-24T00:00:00.000Z");
     expect(smtp.received).toHaveLength(1);
@@ -253,8 +254,8 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
     await page.getByRole("button", { name: "Send test" }).click();
     await page.getByText("Sent “[Test] Nudge for ann@example.com” to maria@example.com.").waitFor();
     const [test] = await smtp.waitFor(before + 1).then((all) => all.slice(before));
-    expect(test!.subject).toBe("[Test] Nudge for ann@example.com");
-    expect(test!.to).toMatchObject({ text: "maria@example.com" });
+    expect(test?.subject).toBe("[Test] Nudge for ann@example.com");
+    expect(test?.to).toMatchObject({ text: "maria@example.com" });
 
     // A marketer's key does not open support's pages, and the server refuses it too.
     await page.goto(`${harness.url}/console/customers/ann`);
@@ -295,12 +296,12 @@ describe.skipIf(!hasChromium)(`the console in a browser${SKIPPED}`, () => {
       mrr: { currency: string; savedMinor: number; savedSessions: number; lostMinor: number; lostSessions: number }[];
       churn: { month: string; cancelled: number; byReason: { reason: string | null; customers: number }[] }[];
     };
-    const eur = report.mrr.find((m) => m.currency === "EUR")!;
+    const eur = present(report.mrr.find((m) => m.currency === "EUR"), "report.mrr.find((m) => m.currency === 'EUR')");
     const euros = (minor: number) => new Intl.NumberFormat("en-GB", { style: "currency", currency: "EUR" }).format(minor / 100);
     expect(await page.getByRole("region", { name: "MRR saved and lost through the flow" }).getByRole("row", { name: /EUR/ }).innerText()).toBe(
       `EUR\t${euros(eur.savedMinor)} (${eur.savedSessions})\t${euros(eur.lostMinor)} (${eur.lostSessions})`,
     );
-    const october = report.churn.find((m) => m.month === "2026-10")!;
+    const october = present(report.churn.find((m) => m.month === "2026-10"), "report.churn.find((m) => m.month === '2026-10')");
     expect(october.cancelled).toBeGreaterThan(0);
     expect(await page.getByRole("region", { name: "Cancelled through the flow each month, beside all churn" }).getByRole("row", { name: /2026-10/ }).innerText()).toMatch(
       new RegExp(`\\s${october.cancelled}\\s+${october.byReason.map((r) => `${r.reason ?? "no reason"} ${r.customers}`).join(", ")}$`),

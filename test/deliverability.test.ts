@@ -7,6 +7,7 @@ import { queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
+import { present } from "./helpers/present.js";
 
 const CAMPAIGN = `id: winback
 name: We miss you
@@ -54,18 +55,18 @@ describe("DKIM", () => {
     await dispatchDue(harness.deps);
     await smtp.waitFor(1);
     const dnsRecord = `v=DKIM1; k=rsa; p=${publicKey.export({ type: "spki", format: "der" }).toString("base64")}`;
-    const result = await dkimVerify(smtp.raw[0]!, {
+    const result = await dkimVerify(present(smtp.raw[0], "smtp.raw[0]"), {
       resolver: async (name: string, type: string) => {
         if (type === "TXT" && name === "rk2026._domainkey.acme.example") return [[dnsRecord]];
         throw Object.assign(new Error("not found"), { code: "ENOTFOUND" });
       },
     });
     const [signature] = result.results as unknown as { status: { result: string }; signingDomain: string; signingHeaders: { keys: string } }[];
-    expect(signature!.status.result).toBe("pass");
-    expect(signature!.signingDomain).toBe("acme.example");
-    const signed = signature!.signingHeaders.keys.toLowerCase().split(": ").join(":").split(":");
+    expect(signature?.status.result).toBe("pass");
+    expect(signature?.signingDomain).toBe("acme.example");
+    const signed = present(signature, "signature").signingHeaders.keys.toLowerCase().split(": ").join(":").split(":");
     expect(signed).toEqual(expect.arrayContaining(["from", "subject", "list-unsubscribe", "list-unsubscribe-post"]));
-    const unsubscribe = smtp.received[0]!.headerLines.find((h) => h.key === "list-unsubscribe")!.line;
+    const unsubscribe = present(present(smtp.received[0], "smtp.received[0]").headerLines.find((h) => h.key === "list-unsubscribe"), "smtp.received[0].headerLines.find((h) => h.key === 'list-unsubscribe')").line;
     expect(unsubscribe).toMatch(/<https:\/\/rekindle\.acme\.example\/unsubscribe\/[^>]+>/);
   });
 });
@@ -118,7 +119,7 @@ steps:
   it("a billing notice carries no unsubscribe headers and still reaches someone who unsubscribed from everything", async () => {
     await api("PUT", "/api/customers/ann", { email: "ann@example.com" });
     const first = await send("ann", "Went Quiet");
-    const link = first.mail!.headerLines.find((h) => h.key === "list-unsubscribe")!.line.match(/<(https?[^>]+)>/)![1]!;
+    const link = present(present(present(first.mail, "first.mail").headerLines.find((h) => h.key === "list-unsubscribe"), "first.mail.headerLines.find((h) => h.key === 'list-unsubscribe')").line.match(/<(https?[^>]+)>/), "present(first.mail.headerLines.find((h) => h.key === 'list-unsubscribe'), 'first.mail.headerLines.find((h) => h.key === 'list-unsubscribe')').line.match(/<(https?[^>]+)>/)")[1]!;
     const page = await (await fetch(`${harness.url}${new URL(link).pathname}`)).text();
     expect(page).toContain('value="all"');
     const choose = await fetch(`${harness.url}${new URL(link).pathname}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "scope=all" });
@@ -126,7 +127,7 @@ steps:
     expect((await send("ann", "Went Quiet")).status).toBe("skipped");
     const billing = await send("ann", "Card Declined");
     expect(billing.status).toBe("sent");
-    expect(billing.mail!.headerLines.some((h) => h.key === "list-unsubscribe")).toBe(false);
+    expect(present(billing.mail, "billing.mail").headerLines.some((h) => h.key === "list-unsubscribe")).toBe(false);
   });
 
   it("suppresses, lists and re-subscribes through the API, each act in the audit log", async () => {
@@ -143,6 +144,6 @@ steps:
     expect((await send("bob", "Went Quiet")).status).toBe("skipped");
     const audit = await queryRows(harness.deps.db, z.object({ actor: z.string(), action: z.string(), target_id: z.string() }), sql`select actor, action, target_id from audit_log where target_id = 'bob@example.com' order by id`);
     expect(audit.map((a) => a.action)).toEqual(["suppression.manual", "suppression.lifted", "suppression.complaint"]);
-    expect(audit[0]!.actor).toMatch(/^api-key:/);
+    expect(audit[0]?.actor).toMatch(/^api-key:/);
   });
 });

@@ -10,6 +10,7 @@ import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js"
 import { childEnv, spawnRekindle } from "./helpers/processes.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 import { until } from "./helpers/wait.js";
+import { present } from "./helpers/present.js";
 
 const TWO_STEPS = `id: dunning
 name: Payment failed
@@ -107,7 +108,7 @@ describe("delivery when things fail", () => {
     clock.advance(24 * 3_600_000 + 60_000);
     await dispatchDue(harness.deps);
     const [mail] = await smtp.waitFor(1);
-    expect(mail!.to).toMatchObject({ value: [{ address: "c0@example.com" }] });
+    expect(mail?.to).toMatchObject({ value: [{ address: "c0@example.com" }] });
     await until(
       () => queryRows(harness.deps.db, z.object({ status: z.string() }), sql`select status::text from messages where step_id = 'second'`),
       (rows) => rows[0]?.status === "sent",
@@ -169,7 +170,7 @@ describe("a worker killed in the middle of sending", () => {
     );
     expect(sending).toBe(3);
     child.kill("SIGKILL");
-    await new Promise((r) => child!.once("exit", r));
+    await new Promise((r) => present(child, "child").once("exit", r));
     smtp.freezeData(false);
 
     // A healthy worker takes over; the dispatcher reclaims expired leases.
@@ -190,7 +191,7 @@ describe("a worker killed in the middle of sending", () => {
       // The frozen three may or may not have reached the server; none was handed over twice.
       const ids = smtp.received.map((m) => m.messageId);
       expect(new Set(ids).size).toBe(ids.length);
-      expect(uncertain[0]!.outcome).toMatchObject({ type: "uncertain" });
+      expect(uncertain[0]?.outcome).toMatchObject({ type: "uncertain" });
       // Reported as a metric too.
       const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })).text();
       expect(metrics).toMatch(/^rekindle_messages_uncertain 3$/m);

@@ -7,6 +7,7 @@ import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
+import { present } from "./helpers/present.js";
 
 const campaign = (id: string, category: string, priority = 0, extra = "") => `id: ${id}
 name: ${id}
@@ -81,12 +82,12 @@ describe("frequency cap and send window", () => {
       ["shanghai", "scheduled"],
       ["los-angeles", "sent"],
     ]);
-    expect(new Date(all[0]!.due_at).toISOString()).toBe("2026-12-11T01:00:00.000Z");
-    expect(all[0]!.outcome).toMatchObject({ type: "quiet_hours" });
+    expect(new Date(present(all[0], "all[0]").due_at).toISOString()).toBe("2026-12-11T01:00:00.000Z");
+    expect(all[0]?.outcome).toMatchObject({ type: "quiet_hours" });
     clock.set(new Date("2026-12-11T01:00:00Z"));
     all = await settle();
-    expect(all[0]!.status).toBe("sent");
-    expect(smtp.received.map((m) => m.to && "value" in m.to ? m.to.value[0]!.address : "").sort()).toEqual(["los-angeles@example.com", "shanghai@example.com"]);
+    expect(all[0]?.status).toBe("sent");
+    expect(smtp.received.map((m) => m.to && "value" in m.to ? present(m.to.value[0], "m.to.value[0]").address : "").sort()).toEqual(["los-angeles@example.com", "shanghai@example.com"]);
   });
 
   it("defers a third email in a day to when the cap allows it; billing notices are exempt", async () => {
@@ -108,8 +109,8 @@ describe("frequency cap and send window", () => {
       ["dunning", "sent"],
     ]);
     // The 09:00 send leaves the rolling day at 09:00 tomorrow; that is inside the London window.
-    expect(new Date(all[2]!.due_at).toISOString()).toBe("2026-12-11T09:00:00.000Z");
-    expect(all[2]!.outcome).toMatchObject({ type: "capped" });
+    expect(new Date(present(all[2], "all[2]").due_at).toISOString()).toBe("2026-12-11T09:00:00.000Z");
+    expect(all[2]?.outcome).toMatchObject({ type: "capped" });
   });
 
   it("lets the higher-priority campaign go first when the cap has room for one, and skips when a campaign says so", async () => {
@@ -128,7 +129,7 @@ describe("frequency cap and send window", () => {
     ]);
     // Whichever job ran first, the lower-priority email waits for tomorrow's room.
     const waiting = all.find((r) => r.campaign === "onboarding" && r.status === "scheduled");
-    expect(new Date(waiting!.due_at).toISOString()).toBe("2026-12-11T10:00:00.000Z");
+    expect(new Date(present(waiting, "waiting").due_at).toISOString()).toBe("2026-12-11T10:00:00.000Z");
     await post(harness, "/v1/track", { userId: "busy", event: "urgent" });
     all = await settle();
     expect(all.find((r) => r.campaign === "urgent")).toMatchObject({ campaign: "urgent", status: "skipped", outcome: { type: "capped" } });

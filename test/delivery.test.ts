@@ -9,6 +9,7 @@ import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
+import { present } from "./helpers/present.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const HOUR = 3_600_000;
@@ -105,12 +106,12 @@ describe("delivery, end to end", () => {
     await post(harness, "/v1/track", { userId: "sven", event: "payment_failed" });
     expect(await dispatchDue(harness.deps)).toMatchObject({ dispatched: 1 });
     const [first] = await smtp.waitFor(1);
-    expect(first!.subject).toBe("Sven, din betalning gick inte igenom");
-    expect(first!.to).toMatchObject({ value: [{ address: "sven@example.com", name: "Sven Svensson" }] });
-    expect(first!.from).toMatchObject({ value: [{ address: "billing@acme.example", name: "Acme" }] });
-    expect(first!.html).toContain("Hej Sven, vi kunde inte dra pengar från ditt Visa-kort som slutar på 4242.");
-    expect(first!.text).toContain("Hej Sven, vi kunde inte dra pengar från ditt Visa-kort som slutar på 4242.");
-    const header = (name: string) => first!.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, "");
+    expect(first?.subject).toBe("Sven, din betalning gick inte igenom");
+    expect(first?.to).toMatchObject({ value: [{ address: "sven@example.com", name: "Sven Svensson" }] });
+    expect(first?.from).toMatchObject({ value: [{ address: "billing@acme.example", name: "Acme" }] });
+    expect(first?.html).toContain("Hej Sven, vi kunde inte dra pengar från ditt Visa-kort som slutar på 4242.");
+    expect(first?.text).toContain("Hej Sven, vi kunde inte dra pengar från ditt Visa-kort som slutar på 4242.");
+    const header = (name: string) => present(first, "first").headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, "");
     expect(header("list-unsubscribe")).toMatch(/^<https:\/\/rekindle\.acme\.example\/unsubscribe\/[0-9a-z]+\.[\w-]+>$/);
     expect(header("list-unsubscribe-post")).toBe("List-Unsubscribe=One-Click");
 
@@ -119,15 +120,15 @@ describe("delivery, end to end", () => {
       ["first", "sent"],
       ["second", "scheduled"],
     ]);
-    expect(rows[0]!.smtp_message_id).toMatch(/^<rekindle\.\d+@acme\.example>$/);
-    expect(new Date(rows[1]!.due_at).toISOString()).toBe(new Date(NOW.getTime() + HOUR).toISOString());
+    expect(rows[0]?.smtp_message_id).toMatch(/^<rekindle\.\d+@acme\.example>$/);
+    expect(new Date(present(rows[1], "rows[1]").due_at).toISOString()).toBe(new Date(NOW.getTime() + HOUR).toISOString());
 
     // Not yet due: nothing more goes out.
     expect(await dispatchDue(harness.deps)).toMatchObject({ dispatched: 0 });
     clock.advance(HOUR);
     expect(await dispatchDue(harness.deps)).toMatchObject({ dispatched: 1 });
     await smtp.waitFor(2);
-    expect(smtp.received[1]!.subject).toBe("Reminder: your payment failed"); // no Swedish variant: the default
+    expect(smtp.received[1]?.subject).toBe("Reminder: your payment failed"); // no Swedish variant: the default
     rows = await waitForStatus("sent", 2);
     const [enrollment] = await queryRows(harness.deps.db, z.object({ status: z.string(), end_reason: z.string() }), sql`select status::text, end_reason from enrollments`);
     expect(enrollment).toEqual({ status: "completed", end_reason: "completed" });
@@ -142,7 +143,7 @@ describe("delivery, end to end", () => {
     await post(harness, "/v1/track", { userId: "ada", event: "invoice_paid" });
     await dispatchDue(harness.deps);
     const rows = await waitForStatus("skipped", 1);
-    expect(rows[0]!.outcome).toMatchObject({ type: "enrollment_ended", status: "exited" });
+    expect(rows[0]?.outcome).toMatchObject({ type: "enrollment_ended", status: "exited" });
     expect(smtp.received).toHaveLength(0);
   });
 
@@ -151,7 +152,7 @@ describe("delivery, end to end", () => {
     await post(harness, "/v1/track", { userId: "no-card", event: "payment_failed" });
     await dispatchDue(harness.deps);
     const rows = await waitForStatus("failed", 1);
-    expect(rows[0]!.outcome).toMatchObject({ type: "render_failed" });
+    expect(rows[0]?.outcome).toMatchObject({ type: "render_failed" });
     expect(rows[1]).toMatchObject({ step_id: "second", status: "scheduled" });
     expect(smtp.received).toHaveLength(0);
   });
@@ -196,7 +197,7 @@ describe("delivery, end to end", () => {
     clock.advance(HOUR);
     await dispatchDue(harness.deps);
     const after = await waitForStatus("skipped", 1);
-    expect(after[1]!.outcome).toMatchObject({ type: "suppressed" });
+    expect(after[1]?.outcome).toMatchObject({ type: "suppressed" });
     expect(smtp.received).toHaveLength(0);
   });
 });
@@ -244,7 +245,7 @@ steps:
         subscription: { status: "active", plan: "pro", mrrMinor: 30000, currency: "EUR", currentPeriodEnd: "2026-12-18T10:00:00Z" },
       }),
     });
-  const unsubscribeLink = (mail: (typeof smtp.received)[number]) => new URL(mail.headerLines.find((h) => h.key === "list-unsubscribe")!.line.match(/<(.+)>/)![1]!).pathname;
+  const unsubscribeLink = (mail: (typeof smtp.received)[number]) => new URL(present(present(present(mail.headerLines.find((h) => h.key === "list-unsubscribe"), "mail.headerLines.find((h) => h.key === 'list-unsubscribe')").line.match(/<(.+)>/), "mail.headerLines.find((h) => h.key === 'list-unsubscribe').line.match(/<(.+)>/)")[1], "present(mail.headerLines.find((h) => h.key === 'list-unsubscribe').line.match(/<(.+)>/), 'mail.headerLines.find((h) => h.key === 'list-unsubscribe').line.match(/<(.+)>/)')[1]")).pathname;
 
   it("a Swedish customer gets the Swedish email with a Swedish footer, Swedish money and dates, and a Swedish unsubscribe page; a German one on the English email gets it all in English", async () => {
     expect((await customer("sven", "Sven Svensson", "sv-SE", "Europe/Stockholm")).status).toBeLessThan(300);
@@ -253,7 +254,7 @@ steps:
     await post(harness, "/v1/track", { userId: "klaus", event: "payment_failed" });
     expect(await dispatchDue(harness.deps)).toMatchObject({ dispatched: 2 });
     await smtp.waitFor(2);
-    const to = (address: string) => smtp.received.find((mail) => mail.to && !Array.isArray(mail.to) && mail.to.value[0]?.address === address)!;
+    const to = (address: string) => present(smtp.received.find((mail) => mail.to && !Array.isArray(mail.to) && mail.to.value[0]?.address === address), "smtp.received.find((mail) => mail.to && !Array.isArray(mail.to) && mail.to.value[0]?.address === address)");
 
     const sven = to("sven@example.com");
     expect(sven.subject).toBe("Sven, din betalning gick inte igenom");
@@ -323,7 +324,7 @@ describe("the unsubscribe link", () => {
     await post(harness, "/v1/track", { userId: "bo", event: "payment_failed" });
     await dispatchDue(harness.deps);
     const [mail] = await smtp.waitFor(1);
-    const link = mail!.headerLines.find((h) => h.key === "list-unsubscribe")!.line.match(/<(.+)>/)![1]!;
+    const link = present(present(present(mail, "mail").headerLines.find((h) => h.key === "list-unsubscribe"), "mail.headerLines.find((h) => h.key === 'list-unsubscribe')").line.match(/<(.+)>/), "present(mail.headerLines.find((h) => h.key === 'list-unsubscribe'), 'mail.headerLines.find((h) => h.key === 'list-unsubscribe')').line.match(/<(.+)>/)")[1]!;
     const path = new URL(link).pathname;
     // The page names the email by its subject, recorded just after SMTP accepted it.
     await expect.poll(async () => (await queryRows(harness.deps.db, z.object({ status: z.string() }), sql`select status::text from messages`))[0]?.status).toBe("sent");

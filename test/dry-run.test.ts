@@ -5,6 +5,7 @@ import { FixedClock } from "../src/time/index.js";
 import { enrolled } from "./helpers/campaigns.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
 import { campaignYaml } from "./helpers/yaml.js";
+import { present } from "./helpers/present.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DAY = 86_400_000;
@@ -57,7 +58,7 @@ describe("dry run", () => {
   it("answers 400 for a bad query and 404 for an unknown campaign", async () => {
     const bad = await fetch(`${harness.url}/api/campaigns/quiet/dry-run?sample=lots`, { headers: { authorization: `Bearer ${API_KEY}` } });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { problems: { path: string }[] } }).error.problems[0]!.path).toBe("query.sample");
+    expect(((await bad.json()) as { error: { problems: { path: string }[] } }).error.problems[0]?.path).toBe("query.sample");
     const missing = await fetch(`${harness.url}/api/campaigns/nope/dry-run`, { headers: { authorization: `Bearer ${API_KEY}` } });
     expect(missing.status).toBe(404);
   });
@@ -67,7 +68,7 @@ describe("dry run", () => {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? "",
-        DATABASE_URL: harness.config.database.url!,
+        DATABASE_URL: present(harness.config.database.url, "harness.config.database.url"),
         TEMPLATES_DIR: join(harness.config.dataDir, "templates"),
         DATA_DIR: harness.config.dataDir,
       },

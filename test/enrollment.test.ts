@@ -7,6 +7,7 @@ import { FixedClock } from "../src/time/index.js";
 import { enrolled, enrollments, resetState, scan } from "./helpers/campaigns.js";
 import { API_KEY, type Harness, post, runTask, startHarness } from "./helpers/harness.js";
 import { campaignYaml } from "./helpers/yaml.js";
+import { present } from "./helpers/present.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const DAY = 86_400_000;
@@ -80,7 +81,7 @@ exit:
 
   it("overlapping scans enroll each customer once", async () => {
     for (let i = 0; i < 20; i++) await lastSeen(`quiet-${i}`, 20);
-    const campaign = harness.deps.campaigns.get("quiet")!;
+    const campaign = present(harness.deps.campaigns.get("quiet"), "harness.deps.campaigns.get('quiet')");
     const { scanCampaign } = await import("../src/campaigns/index.js");
     const results = await Promise.all(Array.from({ length: 6 }, () => scanCampaign(harness.deps.db, campaign, NOW)));
     expect(results.reduce((sum, r) => sum + r.length, 0)).toBe(20);
@@ -174,15 +175,15 @@ exit:
   it("records the campaign version, and an edit makes a new version", async () => {
     await lastSeen("u1", 20);
     await scan(harness, "quiet-once");
-    const before = harness.deps.campaigns.get("quiet-once")!;
-    expect((await enrollments(harness, "quiet-once"))[0]!.campaign_version_id).toBe(before.versionId);
+    const before = present(harness.deps.campaigns.get("quiet-once"), "harness.deps.campaigns.get('quiet-once')");
+    expect((await enrollments(harness, "quiet-once"))[0]?.campaign_version_id).toBe(before.versionId);
     await harness.setCampaign("quiet-once", campaignYaml("quiet-once", { type: "inactive", for: "P21D" }));
-    const after = harness.deps.campaigns.get("quiet-once")!;
+    const after = present(harness.deps.campaigns.get("quiet-once"), "harness.deps.campaigns.get('quiet-once')");
     expect(after.versionId).not.toBe(before.versionId);
     const versions = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from campaign_versions where campaign_id = 'quiet-once'`);
     expect(versions[0]!.n).toBe(2);
     // Reloading the same files records nothing new.
     await harness.setCampaign("quiet-once", campaignYaml("quiet-once", { type: "inactive", for: "P21D" }));
-    expect(harness.deps.campaigns.get("quiet-once")!.versionId).toBe(after.versionId);
+    expect(harness.deps.campaigns.get("quiet-once")?.versionId).toBe(after.versionId);
   });
 });

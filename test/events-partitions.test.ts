@@ -13,6 +13,7 @@ import { enrollments, resetState } from "./helpers/campaigns.js";
 import { count, type Harness, post, runTask, startHarness } from "./helpers/harness.js";
 import { databaseUrl, withAdmin } from "./helpers/postgres.js";
 import { campaignYaml } from "./helpers/yaml.js";
+import { present } from "./helpers/present.js";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
 
@@ -182,11 +183,11 @@ async function oldShapeDatabase(name: string, folder: string) {
   await database.db.execute(sql`
     insert into events (id, message_id, type, name, customer_id, anonymous_id, properties, occurred_at, received_at)
     overriding system value values
-      (3, 'm-a', 'track', 'Signed Up', ${customer!.id}, null, '{"plan":"team"}', '2023-12-31T23:59:59.999Z', '2024-01-01T00:00:05Z'),
+      (3, 'm-a', 'track', 'Signed Up', ${present(customer, "customer").id}, null, '{"plan":"team"}', '2023-12-31T23:59:59.999Z', '2024-01-01T00:00:05Z'),
       (7, 'm-b', 'page', 'Pricing', null, 'anon-1', '{}', '2025-06-15T10:00:00Z', '2025-06-15T10:00:01Z'),
-      (8, 'm-c', 'track', 'Logged In', ${customer!.id}, null, '{}', '2026-11-01T00:00:00Z', '2026-11-01T00:00:02Z')`);
+      (8, 'm-c', 'track', 'Logged In', ${present(customer, "customer").id}, null, '{}', '2026-11-01T00:00:00Z', '2026-11-01T00:00:02Z')`);
   await database.db.execute(sql`select setval('events_id_seq', 12)`);
-  return { database, customerId: Number(customer!.id) };
+  return { database, customerId: Number(present(customer, "customer").id) };
 }
 
 const eventRow = (messageId: string, customerId: number, at: Date) => ({

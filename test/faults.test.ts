@@ -10,6 +10,7 @@ import { childEnv, type RekindleProcess, spawnApi, spawnWorker } from "./helpers
 import { type PrivateRedis, startPrivateRedis } from "./helpers/redis-server.js";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
+import { present } from "./helpers/present.js";
 
 /*
  * Ops' promise, tried with the real faults: several hundred emails due at once, one `rekindle api`
@@ -52,7 +53,7 @@ describe("nothing lost, nothing twice, when Redis or PostgreSQL fails mid-send",
     harness = await startHarness({ env: { REDIS_URL: redis.url, SMTP_URL: smtp.url, FREQUENCY_CAP: "none" } });
     await harness.setCampaign("blast", CAMPAIGN);
     // The processes reach PostgreSQL through a proxy the test can cut, as a network or a failover would.
-    const database = new URL(harness.config.database.url!);
+    const database = new URL(present(harness.config.database.url, "harness.config.database.url"));
     proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
     const throughProxy = new URL(database);
     throughProxy.host = `127.0.0.1:${proxy.port}`;
@@ -67,7 +68,7 @@ describe("nothing lost, nothing twice, when Redis or PostgreSQL fails mid-send",
     });
     api = await spawnApi(env);
     workers = await Promise.all([spawnWorker(env), spawnWorker(env)]);
-    admin = new pg.Client({ connectionString: harness.config.database.url! });
+    admin = new pg.Client({ connectionString: present(harness.config.database.url, "harness.config.database.url") });
     await admin.connect();
   }, 90_000);
 
@@ -218,7 +219,7 @@ not sent: ${JSON.stringify(stuck)}`);
       const { rows } = await admin.query<{ n: number }>(
         "select count(*) filter (where pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
       );
-      terminated += rows[0]!.n;
+      terminated += present(rows[0], "rows[0]").n;
       if (!ingested) duringIngest++;
       const now = await sent("terminate");
       if (now > 0 && now < EMAILS) duringSend++;
@@ -236,14 +237,14 @@ not sent: ${JSON.stringify(stuck)}`);
     const [events] = await read(() =>
       queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from events e join customers c on c.id = e.customer_id where c.external_id like 'terminate%'`),
     );
-    expect(events!.n).toBe(EMAILS * 2);
+    expect(events?.n).toBe(EMAILS * 2);
   }, 180_000);
 
   it("the statement recording results cancelled after SMTP accepted: recorded on retry, never sent again", async () => {
     await ingest("cancel");
     await until(async () => (await sent("cancel")) >= 10, 60_000, "first sends");
     const faultAt = Date.now();
-    const locker = new pg.Client({ connectionString: harness.config.database.url! });
+    const locker = new pg.Client({ connectionString: present(harness.config.database.url, "harness.config.database.url") });
     await locker.connect();
     let cancelled = 0;
     try {
@@ -256,7 +257,7 @@ not sent: ${JSON.stringify(stuck)}`);
           `select count(*) filter (where pg_cancel_backend(pid))::int as n from pg_stat_activity
            where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock' and query like '%with finished as%'`,
         );
-        cancelled += rows[0]!.n;
+        cancelled += present(rows[0], "rows[0]").n;
         await locker.query("rollback");
         await sleep(100);
       }

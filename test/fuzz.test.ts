@@ -5,6 +5,7 @@ import { z } from "zod";
 import { queryRows } from "../src/db/index.js";
 import { API_KEY, basic, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
 import { signed, STRIPE_SECRET } from "./helpers/stripe.js";
+import { present } from "./helpers/present.js";
 
 /**
  * Property-based fuzzing of every way in: /v1, the /api bodies, queries and path parameters, and
@@ -92,7 +93,7 @@ const when = fc.oneof(
   { weight: 1, arbitrary: fc.oneof(text, number, fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? "Invalid Date" : d.toISOString()))) },
 );
 /** Mostly what a field expects, sometimes anything: so that hostile values reach the handlers and the database, not only the validators. */
-const mostly = <T>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<unknown> = text) => fc.oneof({ weight: 9, arbitrary: valid as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: hostile });
+const mostly = <T>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<unknown> = text) => fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: hostile });
 const leaf = fc.oneof(text, number, fc.boolean(), fc.constant(null));
 const { json } = fc.letrec<{ json: unknown }>((tie) => ({
   json: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, fc.array(tie("json"), { maxLength: 4 }), fc.dictionary(text, tie("json"), { maxKeys: 4 })),
@@ -142,7 +143,7 @@ const segmentMessage = fc.record(
 function encode(value: string): string {
   let out = "";
   for (const char of value) {
-    const cp = char.codePointAt(0)!;
+    const cp = present(char.codePointAt(0), "char.codePointAt(0)");
     const bytes = cp >= 0xd800 && cp <= 0xdfff ? Buffer.from([0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)]) : Buffer.from(char);
     for (const byte of bytes) out += /[A-Za-z0-9._~-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }

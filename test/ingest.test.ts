@@ -95,7 +95,7 @@ describe("ingesting Segment calls", () => {
       ["Logged In", "u9"],
     ]);
     // analytics.js puts the page's path in context.page; campaigns find it in properties.
-    expect(rows[0]!.properties).toMatchObject({ path: "/pricing" });
+    expect(rows[0]?.properties).toMatchObject({ path: "/pricing" });
   });
 
   it("accepts the write key in the body and /v1/import as a batch", async () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort, redisAnswers, RedisUnavailableError, redisSearchPath, resolveRedis } from "../src/redis/index.js";
 import { allGone, redisServersOf, running } from "./helpers/process-tree.js";
+import { present } from "./helpers/present.js";
 
 // Nothing listens on port 1, so these tests see the machine as one without a running Redis.
 const NOTHING_RUNNING = "redis://127.0.0.1:1";
@@ -64,7 +65,7 @@ describe("finding Redis when REDIS_URL is not set", () => {
     // What a Rekindle killed together with its watchdog leaves: a redis-server running on, its pidfile naming an owner that is gone.
     const goneOwner = spawn(process.execPath, ["-e", ""]);
     await new Promise((r) => goneOwner.once("exit", r));
-    const orphan = await redisServer(goneOwner.pid!);
+    const orphan = await redisServer(present(goneOwner.pid, "goneOwner.pid"));
     // And the redis-server of a Rekindle still running (this process), which must be left alone.
     const kept = await redisServer(process.pid);
 
@@ -73,13 +74,13 @@ describe("finding Redis when REDIS_URL is not set", () => {
     try {
       await orphan.exited;
       expect(messages[0]).toBe(`stopped redis-server (pid ${orphan.child.pid}) left running by Rekindle process ${goneOwner.pid}, which is gone`);
-      expect(running(kept.child.pid!)).toBe(true);
+      expect(running(present(kept.child.pid, "kept.child.pid"))).toBe(true);
       expect(redisServersOf(dataDir)).toHaveLength(2);
       expect((await readdir(directory)).sort()).toEqual([`redis-server-${process.pid}-${kept.port}.pid`, `redis-server-${process.pid}-${new URL(server.url).port}.pid`].sort());
     } finally {
       await server.stop();
       for (const { child } of [orphan, kept]) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await allGone([orphan.child.pid!, kept.child.pid!]);
+      await allGone([present(orphan.child.pid, "orphan.child.pid"), present(kept.child.pid, "kept.child.pid")]);
       await rm(dataDir, { recursive: true, force: true });
     }
   });

@@ -9,6 +9,7 @@ import { unsubscribeToken } from "../src/delivery/index.js";
 import { signToken } from "../src/tokens/index.js";
 import { API_KEY, basic, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
 import { signed, STRIPE_SECRET, stripeCustomer, stripeEvent } from "./helpers/stripe.js";
+import { present } from "./helpers/present.js";
 
 const SMTP_PASSWORD = "smtp-Passw0rd-never-logged";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -98,16 +99,16 @@ describe("logs carry no secret, at any level", () => {
       WRITE_KEY,
       ...Object.fromEntries(keys.map((key, i) => [`role key ${i}`, key])),
       // The key after its `rk_<role>_` prefix (the body itself may contain `_`).
-      "role key body": keys[0]!.replace(/^rk_[a-z]+_/, ""),
+      "role key body": present(keys[0], "keys[0]").replace(/^rk_[a-z]+_/, ""),
       STRIPE_SECRET,
       SMTP_PASSWORD,
-      "DKIM key": DKIM_KEY.split("\n")[1]!,
+      "DKIM key": present(DKIM_KEY.split("\n")[1], "DKIM_KEY.split('\\n')[1]"),
       SECRET_KEY: harness.deps.secretKey,
-      "unsubscribe token": token.split(".")[1]!,
-      "card-update token": cardToken.split(".")[2]!,
+      "unsubscribe token": present(token.split(".")[1], "token.split('.')[1]"),
+      "card-update token": present(cardToken.split(".")[2], "cardToken.split('.')[2]"),
       "a key from API_KEYS alone": "only-the-api-key-is-real-0001",
       "the failed statement's parameter": "failing.person@example.com",
-      "a Stripe signature": stripe.header.split("v1=")[1]!.slice(0, 20),
+      "a Stripe signature": present(stripe.header.split("v1=")[1], "stripe.header.split('v1=')[1]").slice(0, 20),
       "a search's query string": "private.query",
     };
     for (const [what, secret] of Object.entries(secrets)) {

@@ -7,6 +7,7 @@ import { FixedClock } from "../src/time/index.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
 import { campaignYaml } from "./helpers/yaml.js";
 import { until } from "./helpers/wait.js";
+import { present } from "./helpers/present.js";
 
 describe("the periodic tasks and the maintenance task", () => {
   let harness: Harness;
@@ -26,8 +27,8 @@ describe("the periodic tasks and the maintenance task", () => {
     );
     expect(tasks.map((t) => t.name)).toEqual(["cancel-flow", "dispatch", "prune-events", "scan-campaigns", "sweep-events"]);
     const gap = (name: string) => {
-      const task = tasks.find((t) => t.name === name)!;
-      return new Date(task.nextRunAt).getTime() - new Date(task.lastStartedAt!).getTime();
+      const task = present(tasks.find((t) => t.name === name), "tasks.find((t) => t.name === name)");
+      return new Date(task.nextRunAt).getTime() - new Date(present(task.lastStartedAt, "task.lastStartedAt")).getTime();
     };
     expect(gap("prune-events")).toBe(3_600_000);
     expect(gap("scan-campaigns")).toBe(60_000);
@@ -59,7 +60,7 @@ describe("the periodic tasks and the maintenance task", () => {
     // Its hour is up: the worker's scheduler claims the run at its next poll.
     await harness.deps.db.execute(sql`update scheduled_tasks set next_run_at = now() where name = 'prune-events'`);
     const task = await until(
-      async () => (await listTasks(harness.deps.db)).find((t) => t.name === "prune-events")!,
+      async () => present((await listTasks(harness.deps.db)).find((t) => t.name === "prune-events"), "(await listTasks(harness.deps.db)).find((t) => t.name === 'prune-events')"),
       (t) => Array.isArray(t.lastResult?.dropped) && t.lastResult.dropped.includes("events_2026_09"),
     );
     expect(task.lastError).toBeNull();

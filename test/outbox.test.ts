@@ -7,6 +7,7 @@ import { dispatchDue } from "../src/delivery/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
+import { present } from "./helpers/present.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 
@@ -78,12 +79,12 @@ describe("the outbox", () => {
       body: JSON.stringify({ email: "dst@example.com", timezone: "America/New_York" }),
     });
     await post(harness, "/v1/track", { userId: "dst", event: "payment_failed" });
-    expect(new Date((await outbox())[0]!.due_at).toISOString()).toBe("2026-03-08T13:00:00.000Z");
+    expect(new Date(present((await outbox())[0], "(await outbox())[0]").due_at).toISOString()).toBe("2026-03-08T13:00:00.000Z");
   });
 
   it("hands everything due to the send queue in one dispatch pass, however many statements' batches it takes", async () => {
     // 2,500 emails due at once: more than one batch (1,000 rows a statement); none waits for the next DISPATCH_INTERVAL.
-    const campaign = harness.deps.campaigns.get("morning")!;
+    const campaign = present(harness.deps.campaigns.get("morning"), "harness.deps.campaigns.get('morning')");
     await harness.deps.db.execute(sql`
       with c as (insert into customers (external_id, email) select 'bulk-' || g, 'bulk-' || g || '@example.com' from generate_series(1, 2500) g returning id),
       en as (insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id, trigger_key)

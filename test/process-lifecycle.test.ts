@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "./helpers/postgres.js";
 import { allGone, descendants, redisServersOf, running } from "./helpers/process-tree.js";
 import { spawnRekindle } from "./helpers/processes.js";
+import { present } from "./helpers/present.js";
 
 /*
  * The process tree `npm start` makes, and what stops it: npm → node (the script `exec`s it, so no
@@ -47,10 +48,10 @@ describe("the process lifecycle", () => {
   /** Runs `npm run start` in `cwd`, as a terminal's foreground job would (a process group of its own). */
   function npmStart(cwd: string, env: Record<string, string>): Started {
     const child = spawn("npm", ["run", "start"], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    started.push(child.pid!);
+    started.push(present(child.pid, "child.pid"));
     let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    present(child.stdout, "child.stdout").on("data", (chunk: Buffer) => (output += chunk.toString()));
+    present(child.stderr, "child.stderr").on("data", (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | string | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
     return { child, output: () => output, exited };
   }
@@ -83,12 +84,12 @@ describe("the process lifecycle", () => {
     // npm start builds first.
     const url = await listening(npm, 150_000);
 
-    const { below, node, watchdog, redis } = tree(npm.child.pid!);
+    const { below, node, watchdog, redis } = tree(present(npm.child.pid, "npm.child.pid"));
     // No shell between npm and Rekindle: npm forwards its signals to its child, and that is Rekindle.
     expect(node?.ppid, JSON.stringify(below)).toBe(npm.child.pid);
     expect(watchdog, JSON.stringify(below)).toBeDefined();
     expect(redis?.ppid, JSON.stringify(below)).toBe(watchdog?.pid);
-    expect(redisServersOf(env.DATA_DIR!).map((p) => p.pid)).toEqual([redis!.pid]);
+    expect(redisServersOf(present(env.DATA_DIR, "env.DATA_DIR")).map((p) => p.pid)).toEqual([present(redis, "redis").pid]);
 
     const line = `Rekindle is running. The console: ${url}/console; sign in with the development API key ${DEV_API_KEY}`;
     await expect.poll(() => npm.output()).toContain(`${line} (set API_KEYS before exposing Rekindle)\n`);
@@ -96,82 +97,82 @@ describe("the process lifecycle", () => {
     // The key printed is the one that signs in.
     expect((await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${DEV_API_KEY}` } })).status).toBe(200);
 
-    process.kill(npm.child.pid!, "SIGTERM");
+    process.kill(present(npm.child.pid, "npm.child.pid"), "SIGTERM");
     expect(await npm.exited, npm.output()).toBe(0);
     expect(npm.output()).toContain('"msg":"stopped"');
     await allGone(below.map((p) => p.pid));
-    expect(redisServersOf(env.DATA_DIR!)).toEqual([]);
-    expect(await readdir(join(env.DATA_DIR!, "redis"))).toEqual([]);
+    expect(redisServersOf(present(env.DATA_DIR, "env.DATA_DIR"))).toEqual([]);
+    expect(await readdir(join(present(env.DATA_DIR, "env.DATA_DIR"), "redis"))).toEqual([]);
   }, 180_000);
 
   it("Ctrl-C (SIGINT to npm and Rekindle at once, and npm forwarding it) stops everything gracefully", async () => {
     // The package's own script minus its build (the previous test ran it): the same npm → exec node.
-    const script = (JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start!;
+    const script = present((JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start, "(JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start");
     const env = await environment();
-    const probe = env.DATA_DIR!;
+    const probe = present(env.DATA_DIR, "env.DATA_DIR");
     await writeFile(join(probe, "package.json"), JSON.stringify({ name: "rekindle-start-probe", private: true, scripts: { start: `cd ${ROOT} && ${script.replace(/^npm run build && /, "")}` } }));
     const npm = npmStart(probe, env);
     await listening(npm, 60_000);
-    const { below } = tree(npm.child.pid!);
+    const { below } = tree(present(npm.child.pid, "npm.child.pid"));
     expect(below.map((p) => p.name).sort()).toEqual(["node", "redis-server", "sh"]);
 
-    process.kill(-npm.child.pid!, "SIGINT");
+    process.kill(-present(npm.child.pid, "npm.child.pid"), "SIGINT");
     await npm.exited;
     // One Ctrl-C: a graceful stop, not the immediate exit of a second one.
     expect(npm.output()).toContain('"msg":"stopped"');
     expect(npm.output()).not.toContain("exiting now");
     await allGone(below.map((p) => p.pid));
-    expect(redisServersOf(env.DATA_DIR!)).toEqual([]);
+    expect(redisServersOf(present(env.DATA_DIR, "env.DATA_DIR"))).toEqual([]);
   }, 90_000);
 
   it("kill -9 of Rekindle takes its redis-server with it, and the next start runs exactly one", async () => {
     const env = await environment();
     const first = spawnRekindle("start", env);
-    started.push(first.child.pid!);
+    started.push(present(first.child.pid, "first.child.pid"));
     await listening(first, 60_000);
-    const [redis] = redisServersOf(env.DATA_DIR!);
+    const [redis] = redisServersOf(present(env.DATA_DIR, "env.DATA_DIR"));
     expect(redis).toBeDefined();
 
     first.child.kill("SIGKILL");
     await first.exited;
     // The watchdog sees Rekindle's end of its pipe close, and stops redis-server.
-    await allGone([redis!.pid], 5_000);
+    await allGone([present(redis, "redis").pid], 5_000);
 
     const second = spawnRekindle("start", env);
-    started.push(second.child.pid!);
+    started.push(present(second.child.pid, "second.child.pid"));
     await listening(second, 60_000);
-    expect(redisServersOf(env.DATA_DIR!)).toHaveLength(1);
+    expect(redisServersOf(present(env.DATA_DIR, "env.DATA_DIR"))).toHaveLength(1);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
-    expect(redisServersOf(env.DATA_DIR!)).toEqual([]);
+    expect(redisServersOf(present(env.DATA_DIR, "env.DATA_DIR"))).toEqual([]);
   }, 120_000);
 
   it("kill -9 of Rekindle and its watchdog leaves redis-server running; the next start stops it (the pidfile) and runs exactly one", async () => {
     const env = await environment();
     const first = spawnRekindle("start", env);
-    started.push(first.child.pid!);
+    started.push(present(first.child.pid, "first.child.pid"));
     await listening(first, 60_000);
-    const { watchdog, redis } = tree(first.child.pid!);
+    const { watchdog, redis } = tree(present(first.child.pid, "first.child.pid"));
     expect(watchdog).toBeDefined();
     // The watchdog first: were Rekindle killed first, the watchdog would stop redis-server.
-    process.kill(watchdog!.pid, "SIGKILL");
+    process.kill(present(watchdog, "watchdog").pid, "SIGKILL");
     first.child.kill("SIGKILL");
     await first.exited;
-    await allGone([watchdog!.pid]);
-    expect(running(redis!.pid)).toBe(true);
-    expect(await readdir(join(env.DATA_DIR!, "redis"))).toEqual([expect.stringMatching(new RegExp(`^redis-server-${first.child.pid}-\\d+\\.pid$`))]);
+    await allGone([present(watchdog, "watchdog").pid]);
+    expect(running(present(redis, "redis").pid)).toBe(true);
+    expect(await readdir(join(present(env.DATA_DIR, "env.DATA_DIR"), "redis"))).toEqual([expect.stringMatching(new RegExp(`^redis-server-${first.child.pid}-\\d+\\.pid$`))]);
 
     const second = spawnRekindle("start", env);
-    started.push(second.child.pid!);
+    started.push(present(second.child.pid, "second.child.pid"));
     await listening(second, 60_000);
-    expect(second.output()).toContain(`stopped redis-server (pid ${redis!.pid}) left running by Rekindle process ${first.child.pid}, which is gone`);
-    await allGone([redis!.pid], 1_000);
-    const now = redisServersOf(env.DATA_DIR!);
+    expect(second.output()).toContain(`stopped redis-server (pid ${present(redis, "redis").pid}) left running by Rekindle process ${first.child.pid}, which is gone`);
+    await allGone([present(redis, "redis").pid], 1_000);
+    const now = redisServersOf(present(env.DATA_DIR, "env.DATA_DIR"));
     expect(now).toHaveLength(1);
-    expect(await readdir(join(env.DATA_DIR!, "redis"))).toEqual([`redis-server-${second.child.pid}-${await redisPort(now[0]!.pid)}.pid`]);
+    expect(await readdir(join(present(env.DATA_DIR, "env.DATA_DIR"), "redis"))).toEqual([`redis-server-${second.child.pid}-${await redisPort(present(now[0], "now[0]").pid)}.pid`]);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
-    expect(redisServersOf(env.DATA_DIR!)).toEqual([]);
+    expect(redisServersOf(present(env.DATA_DIR, "env.DATA_DIR"))).toEqual([]);
   }, 120_000);
 });
 

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Analytics } from "@segment/analytics-node";
 import { sql } from "drizzle-orm";
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { col, queryRows } from "../src/db/index.js";
 import { type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
+import { present } from "./helpers/present.js";
 
 /**
  * A proxy in front of the API that lets the first delivery of every batch through and then
@@ -14,7 +15,7 @@ import { type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
 async function flakyProxy(target: string): Promise<{ url: string; deliveries: string[][]; close(): Promise<void> }> {
   const deliveries: string[][] = [];
   const seen = new Set<string>();
-  const server: Server = createServer(async (request, response) => {
+  const relay = async (request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -33,6 +34,10 @@ async function flakyProxy(target: string): Promise<{ url: string; deliveries: st
       return;
     }
     response.writeHead(upstream.status, { "content-type": "application/json" }).end(text);
+  };
+  // A relay that fails (the API went away) drops the connection, as a dying proxy would.
+  const server: Server = createServer((request, response) => {
+    relay(request, response).catch(() => response.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -89,7 +94,7 @@ describe("the unmodified @segment/analytics-node client", () => {
       ["page", "Cancel", "user-42"],
     ]);
     // Segment's skew correction adds the time in transit (receivedAt - sentAt): milliseconds here.
-    const backfilled = new Date(events[0]!.occurred_at).getTime() - Date.parse("2026-01-15T08:00:00Z");
+    const backfilled = new Date(present(events[0], "events[0]").occurred_at).getTime() - Date.parse("2026-01-15T08:00:00Z");
     expect(backfilled).toBeGreaterThanOrEqual(0);
     expect(backfilled).toBeLessThan(2_000);
 
@@ -106,6 +111,6 @@ describe("the unmodified @segment/analytics-node client", () => {
       plan: "pro",
       traits: { seats: 12 },
     });
-    expect(new Date(customers[0]!.signed_up_at!).toISOString()).toBe("2025-06-01T09:00:00.000Z");
+    expect(new Date(present(present(customers[0], "customers[0]").signed_up_at, "customers[0].signed_up_at")).toISOString()).toBe("2025-06-01T09:00:00.000Z");
   });
 });

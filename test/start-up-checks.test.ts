@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../src/redis/index.js";
 import { createTestDatabase, databaseUrl } from "./helpers/postgres.js";
 import { spawnRekindle } from "./helpers/processes.js";
+import { present } from "./helpers/present.js";
 
 /*
  * What an operator sees when a dependency is not there at start-up: one line naming the
@@ -33,7 +34,7 @@ describe("start-up with a dependency missing", () => {
     expect(output).not.toContain('"level"'); // nothing was logged before it: the check comes first
     const lines = output.trim().split("\n");
     expect(lines, output).toHaveLength(1);
-    return lines[0]!;
+    return present(lines[0], "lines[0]");
   }
 
   it("PostgreSQL not listening at DATABASE_URL's port", async () => {

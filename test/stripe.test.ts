@@ -1,13 +1,18 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { col, queryRows } from "../src/db/index.js";
+import { importStripeFile } from "../src/stripe/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { resetState } from "./helpers/campaigns.js";
 import { API_KEY, count, type Harness, startHarness } from "./helpers/harness.js";
 import { settleEmails } from "./helpers/settle.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 import { signed, STRIPE_SECRET, stripeCard, stripeCustomer, stripeEvent, stripeInvoice, stripeSubscription } from "./helpers/stripe.js";
+import { present } from "./helpers/present.js";
 
 const NOW = new Date();
 const seconds = (ms: number) => new Date(NOW.getTime() - ms);
@@ -98,7 +103,7 @@ describe("Stripe webhooks", () => {
     await deliver(stripeEvent("customer.subscription.updated", stripeSubscription("sub_O", "cus_O", { status: "past_due" }), seconds(10_000)));
     const older = await deliver(stripeEvent("customer.subscription.updated", stripeSubscription("sub_O", "cus_O", { status: "active" }), seconds(30_000)));
     expect(older.body).toMatchObject({ outcome: "applied", stale: ["subscription"] });
-    expect((await customer("o")).subscriptions[0]!.status).toBe("past_due");
+    expect((await customer("o")).subscriptions[0]?.status).toBe("past_due");
     await deliver(stripeEvent("customer.updated", { ...stripeCustomer("cus_O", "new-o@example.com", { user_id: "o" }) }, seconds(5_000)));
     await deliver(stripeEvent("customer.updated", { ...stripeCustomer("cus_O", "old-o@example.com", { user_id: "o" }) }, seconds(50_000)));
     expect((await customer("o")).email).toBe("new-o@example.com");
@@ -123,7 +128,7 @@ describe("Stripe webhooks", () => {
     const d = await customer("d");
     expect(d.subscriptions[0]).toMatchObject({ status: "active", plan: "Starter", mrrMinor: 1900 });
     expect(d.paymentMethods[0]).toMatchObject({ isDefault: false });
-    expect(d.paymentMethods[0]!.detachedAt).not.toBeNull();
+    expect(present(d.paymentMethods[0], "d.paymentMethods[0]").detachedAt).not.toBeNull();
   });
 });
 
@@ -160,16 +165,16 @@ describe("Stripe to the inbox", () => {
     const source = { id: "card_E", object: "card", customer: "cus_E", brand: "Visa", last4: "4242", exp_month: now.getUTCMonth() + 1, exp_year: now.getUTCFullYear() };
     await deliver(stripeEvent("customer.source.expiring", source, new Date(now.getTime() - 40_000)));
     const { scanCampaign } = await import("../src/campaigns/index.js");
-    await scanCampaign(harness.deps.db, harness.deps.campaigns.get("card-expiring")!, clock.now());
+    await scanCampaign(harness.deps.db, present(harness.deps.campaigns.get("card-expiring"), "harness.deps.campaigns.get('card-expiring')"), clock.now());
     await settle(1);
-    expect(smtp.received[0]!.subject).toBe("Grace, ditt kort som slutar på 4242 går snart ut"); // preferred_locales: sv-SE
+    expect(smtp.received[0]?.subject).toBe("Grace, ditt kort som slutar på 4242 går snart ut"); // preferred_locales: sv-SE
 
     await deliver(stripeEvent("invoice.payment_failed", stripeInvoice("in_E", "cus_E", 4900), new Date(now.getTime() - 30_000)));
     await settle(2);
-    expect(smtp.received[1]!.subject).toBe("We couldn't process your Acme payment");
-    expect(smtp.received[1]!.text).toContain("We tried to charge €49.00 for your Acme subscription to the Visa card ending in 4242");
+    expect(smtp.received[1]?.subject).toBe("We couldn't process your Acme payment");
+    expect(smtp.received[1]?.text).toContain("We tried to charge €49.00 for your Acme subscription to the Visa card ending in 4242");
     // A billing notice: no unsubscribe headers.
-    expect(smtp.received[1]!.headerLines.some((h) => h.key === "list-unsubscribe")).toBe(false);
+    expect(present(smtp.received[1], "smtp.received[1]").headerLines.some((h) => h.key === "list-unsubscribe")).toBe(false);
 
     await deliver(stripeEvent("invoice.paid", { ...stripeInvoice("in_E", "cus_E", 0), amount_paid: 4900, status: "paid" }, new Date(now.getTime() - 20_000)));
     clock.advance(8 * 86_400_000);
@@ -201,10 +206,6 @@ describe("rekindle stripe import", () => {
   });
 
   it("replays exported objects and events oldest first, once each, reporting bad lines", async () => {
-    const { writeFile, mkdtemp } = await import("node:fs/promises");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const { importStripeFile } = await import("../src/stripe/index.js");
     const file = join(await mkdtemp(join(tmpdir(), "stripe-import-")), "export.jsonl");
     const lines = [
       JSON.stringify({ ...stripeSubscription("sub_I", "cus_I", { unitAmount: 2900 }), created: 1_760_000_100 }),
@@ -243,10 +244,6 @@ describe("rekindle stripe import and the campaigns", () => {
   });
 
   it("matches what it imports as a delivery is: a recent failure starts dunning, an old one does not, and an imported payment ends it", async () => {
-    const { writeFile, mkdtemp } = await import("node:fs/promises");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
-    const { importStripeFile } = await import("../src/stripe/index.js");
     const dir = await mkdtemp(join(tmpdir(), "stripe-import-match-"));
     const now = Date.now();
     const ago = (ms: number) => new Date(now - ms);

@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_EMAIL, writeCampaign } from "./helpers/harness.js";
 import { createTestDatabase } from "./helpers/postgres.js";
+import { present } from "./helpers/present.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const KEY = "studio-test-key-0123456789";
@@ -33,7 +34,7 @@ function startStudio(env: Record<string, string>): { child: ChildProcess; output
       const found = output.match(/^Rekindle Studio: (http:\/\/\S+)$/m);
       if (found) {
         clearTimeout(timer);
-        resolve(found[1]!);
+        resolve(present(found[1], "found[1]"));
       }
     };
     child.stdout.on("data", read);

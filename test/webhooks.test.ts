@@ -8,6 +8,7 @@ import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { DestinationRefusedError, guardedFetcher, parseAllowance } from "../src/webhooks/index.js";
 import { API_KEY, type Harness, post, startHarness } from "./helpers/harness.js";
+import { present } from "./helpers/present.js";
 
 /** An HTTP server on a loopback address that records what reaches it (and can redirect). */
 async function listen(host: string, handler?: (url: string) => { status: number; location?: string }) {
@@ -112,8 +113,8 @@ steps:
     ]);
     expect(inside.hits).toEqual([]);
     const [hit] = team.hits;
-    expect(JSON.parse(hit!.body)).toMatchObject({ channel: "#success", campaign: { id: "alert-team" }, customer: { id: "acme", email: "ops@acme.example" }, facts: { properties: { seats: 40 } } });
-    const expected = createHmac("sha256", harness.deps.secretKey).update(hit!.body).digest("hex");
-    expect(hit!.headers["x-rekindle-signature"]).toBe(`sha256=${expected}`);
+    expect(JSON.parse(present(hit, "hit").body)).toMatchObject({ channel: "#success", campaign: { id: "alert-team" }, customer: { id: "acme", email: "ops@acme.example" }, facts: { properties: { seats: 40 } } });
+    const expected = createHmac("sha256", harness.deps.secretKey).update(present(hit, "hit").body).digest("hex");
+    expect(hit?.headers["x-rekindle-signature"]).toBe(`sha256=${expected}`);
   });
 });

@@ -11,6 +11,7 @@ import { createKey } from "./helpers/browser.js";
 import { enrolled, scan } from "./helpers/campaigns.js";
 import { API_KEY, type ErrorBody, type Harness, post, startHarness } from "./helpers/harness.js";
 import { campaignYaml } from "./helpers/yaml.js";
+import { present } from "./helpers/present.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -97,11 +98,11 @@ describe("why not? one customer against one campaign", () => {
     }
   };
   const explain = async (campaign: string, customer: string) => {
-    const result = await explainEntry(harness.deps.db, harness.deps.campaigns.get(campaign)!, customer, clock.now());
+    const result = await explainEntry(harness.deps.db, present(harness.deps.campaigns.get(campaign), "harness.deps.campaigns.get(campaign)"), customer, clock.now());
     if (!result) throw new Error(`no customer ${customer}`);
     return result;
   };
-  const check = (explanation: EntryExplanation, test: string) => explanation.checks.find((c) => c.test === test)!;
+  const check = (explanation: EntryExplanation, test: string) => present(explanation.checks.find((c) => c.test === test), "explanation.checks.find((c) => c.test === test)");
 
   beforeAll(async () => {
     harness = await startHarness({ clock, campaigns: { card: CARD, quiet: QUIET, gone: GONE, off: campaignYaml("off", { type: "card_expiring", within: "P30D" }, "enabled: false") } });
@@ -386,7 +387,7 @@ describe("why not? one customer against one campaign", () => {
     expect((await get("/api/campaigns/nope/dry-run?customer=later")).status).toBe(404);
     const empty = await get("/api/campaigns/card/dry-run?customer=");
     expect(empty.status).toBe(400);
-    expect(((await empty.json()) as ErrorBody).error.problems[0]!.path).toBe("query.customer");
+    expect(((await empty.json()) as ErrorBody).error.problems[0]?.path).toBe("query.customer");
     const support = await createKey(harness.url, API_KEY, "support", "sam");
     expect((await get("/api/campaigns/card/dry-run?customer=later", support)).status).toBe(403);
   });
@@ -397,7 +398,7 @@ describe("why not? one customer against one campaign", () => {
       [
         "later in card at 2026-11-28 12:00 UTC (as the scan would run now)",
         "Entering:",
-        "  ✓ Campaign: card is valid and enabled (version " + harness.deps.campaigns.get("card")!.contentHash.slice(0, 12) + ")",
+        "  ✓ Campaign: card is valid and enabled (version " + present(harness.deps.campaigns.get("card"), "harness.deps.campaigns.get('card')").contentHash.slice(0, 12) + ")",
         "  ✗ Trigger: card expiring within 30 days: visa ending 4242 expires 2027-01-31; the trigger looks for a default card expiring between 2026-11-28 and 2026-12-28 (within 30 days): not yet",
         "  ✓ Re-entry: never entered this campaign; re-entry after 60 days",
         "  ✓ Audience: every test passes",
@@ -420,7 +421,7 @@ describe("why not? one customer against one campaign", () => {
     const run = async (args: string[]) => {
       const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", DATABASE_URL: harness.config.database.url!, TEMPLATES_DIR: join(harness.config.dataDir, "templates"), DATA_DIR: harness.config.dataDir },
+        env: { PATH: process.env.PATH ?? "", DATABASE_URL: present(harness.config.database.url, "harness.config.database.url"), TEMPLATES_DIR: join(harness.config.dataDir, "templates"), DATA_DIR: harness.config.dataDir },
       });
       let output = "";
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));

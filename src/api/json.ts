@@ -15,7 +15,7 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
  * Free-form JSON whose shape the API does not promise. Its input is `unknown` because the server
  * hands what it read from a jsonb column; parsing checks that it is JSON, never its shape.
  */
-export const Json: z.ZodType<Json, unknown> = z.json() as z.ZodType<Json, unknown>;
+export const Json: z.ZodType<Json, unknown> = z.json();
 
 /** A JSON object of free-form values (`traits`, `facts`, `detail`). */
 export const JsonObject = z.record(z.string(), Json);

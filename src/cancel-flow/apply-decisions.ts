@@ -68,7 +68,9 @@ class CannotApply extends Error {
 
 /** Only billing's (or the app's) answer comes out of here: the database is read before and written after. */
 async function applyOne(deps: ApplyDeps, session: CancelSession, customer: { id: string; email: string | null } | undefined, now: Date): Promise<string> {
-  const decision = session.decision!;
+  const decision = session.decision;
+  // Only sessions with a decision are claimed for applying.
+  if (!decision) throw new CannotApply("the session has no decision to apply");
   if (session.applyVia === "stripe") {
     if (!deps.stripe) throw new CannotApply("STRIPE_SECRET_KEY is not set in this process");
     if (!session.subscriptionExternalId?.startsWith("sub_")) throw new CannotApply("no Stripe subscription is on record for this customer");

@@ -21,7 +21,7 @@ export function inHoldout(sessionId: string, share: number): boolean {
  */
 export async function chooseOffer(db: Db, flow: CancelFlow, reasonId: string, customerId: number, now: Date): Promise<Offer | undefined> {
   const reason = flow.reasons.find((r) => r.id === reasonId);
-  const candidates = (reason?.offers ?? []).map((id) => flow.offers.find((o) => o.id === id)!).filter(Boolean);
+  const candidates = (reason?.offers ?? []).flatMap((id) => flow.offers.filter((o) => o.id === id));
   if (candidates.length === 0) return undefined;
   const scope = new SqlScope(now);
   const tests = candidates.map((offer, i) => sql`${offer.audience ? conditionSql(offer.audience, scope) : sql`true`} as ${sql.identifier(`o${i}`)}`);

@@ -94,7 +94,7 @@ export async function loadCancelFlow(templatesDir: string, displayRoot = process
   for (const [name, text] of files) hash.update(name).update("\0").update(text).update("\0");
 
   const problems: CampaignFileProblem[] = [];
-  const parsedFlow = parseYamlFile(display(FLOW_FILE), files.get(FLOW_FILE)!, CancelFlow);
+  const parsedFlow = parseYamlFile(display(FLOW_FILE), files.get(FLOW_FILE) ?? "", CancelFlow);
   if (parsedFlow.type === "invalid") problems.push(...parsedFlow.problems);
   const texts = new Map<string, FlowTexts>();
   for (const [name, text] of files) {

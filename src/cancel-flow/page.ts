@@ -65,9 +65,18 @@ ${flow.reasons.every((r) => r.comment === "none") ? "" : `<label class="block" f
 <button class="secondary" name="action" value="keep" formnovalidate>${texts.keep(values)}</button></div></form>`;
 }
 
-function offer({ texts, values, session }: PageInput): string {
-  const words = texts.offers[session.offer!.id]!;
-  const contact = session.offer!.type === "contact";
+type SessionOffer = NonNullable<CancelSession["offer"]>;
+
+/** An offer's words in the session's language; every offer of a valid flow has them in each. */
+function offerWords(texts: FlowTexts, offer: SessionOffer): FlowTexts["offers"][string] {
+  const words = texts.offers[offer.id];
+  if (!words) throw new Error(`the cancel flow's texts have no words for offer "${offer.id}" (was it removed while this session was open?)`);
+  return words;
+}
+
+function offer({ texts, values }: PageInput, chosen: SessionOffer): string {
+  const words = offerWords(texts, chosen);
+  const contact = chosen.type === "contact";
   return `<h1>${texts.offer_intro(values)}</h1>
 <form method="post" class="card offer"><h2>${words.title(values)}</h2><p>${words.body(values)}</p>
 <div class="actions"><button class="primary" name="action" value="accept">${words.accept(values)}</button>
@@ -93,9 +102,10 @@ function applyNote({ texts, values, session }: PageInput): string {
 
 function done(input: PageInput): string {
   const { texts, values, session, flow } = input;
-  if (session.status === "accepted") {
-    const words = texts.offers[session.offer!.id]!;
-    const contact = session.offer!.type === "contact" ? `<p><a class="button primary" href="${escape(String(session.offer!.spec.link))}">${words.accept(values)}</a></p>` : "";
+  // An accepted session always has its offer: accepting is choosing it.
+  if (session.status === "accepted" && session.offer) {
+    const words = offerWords(texts, session.offer);
+    const contact = session.offer.type === "contact" ? `<p><a class="button primary" href="${escape(String(session.offer.spec.link))}">${words.accept(values)}</a></p>` : "";
     return `<h1>${texts.accepted_title(values)}</h1><div class="card"><p>${words.done(values)}</p>${applyNote(input)}${contact}</div>${back(input)}`;
   }
   if (session.status === "cancelled") {
@@ -121,7 +131,7 @@ export function sessionPage(input: PageInput): { title: string; body: string } {
     case "started":
       return { title: texts.title(values), body: survey(input) };
     case "reason_given":
-      return session.offer && !session.holdout ? { title: texts.offer_intro(values), body: offer(input) } : { title: texts.confirm_title(values), body: confirm(input) };
+      return session.offer && !session.holdout ? { title: texts.offer_intro(values), body: offer(input, session.offer) } : { title: texts.confirm_title(values), body: confirm(input) };
     case "accepted":
       return { title: texts.accepted_title(values), body: done(input) };
     case "cancelled":

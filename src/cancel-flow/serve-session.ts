@@ -34,7 +34,7 @@ export const cancelPageUrl = (deps: Pick<Deps, "config" | "secretKey">, session:
 export async function startCancelSession(deps: Deps, input: { customerId: string; returnUrl: string; locale?: string | undefined }): Promise<StartResult> {
   const loaded = deps.cancelFlow.current();
   if (!loaded) {
-    const why = deps.cancelFlow.unavailable()!;
+    const why = deps.cancelFlow.unavailable() ?? { reason: "The cancel flow is not running.", problems: [] };
     return { type: "unavailable", reason: why.reason, problems: why.problems.map((p) => ({ file: p.file, line: p.line, message: `${p.path}: ${p.message}` })) };
   }
   const [customer] = await deps.db.select({ id: customers.id, locale: customers.locale }).from(customers).where(eq(customers.externalId, input.customerId));

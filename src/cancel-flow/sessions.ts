@@ -41,10 +41,11 @@ export async function createSession(
         createdAt: now,
       })
       .returning();
+    if (!session) throw new Error("inserting a cancel session returned no row");
     const events = await recordFlowEvents(tx, now, [
-      { session: session!, name: "cancel_flow_started", properties: { plan: session!.plan, mrrMinor: session!.mrrMinor, currency: session!.currency } },
+      { session, name: "cancel_flow_started", properties: { plan: session.plan, mrrMinor: session.mrrMinor, currency: session.currency } },
     ]);
-    return { session: session!, events };
+    return { session, events };
   });
 }
 

@@ -63,8 +63,11 @@ export const CustomerInput = z.strictObject({
   name: z.string().trim().max(255).nullable().optional(),
   locale: z
     .string()
-    .refine((value) => canonicalLocale(value) !== undefined, "expected a language tag such as en-GB")
-    .transform((value) => canonicalLocale(value)!)
+    .transform((value, ctx) => {
+      const locale = canonicalLocale(value);
+      if (locale === undefined) ctx.addIssue({ code: "custom", message: "expected a language tag such as en-GB" });
+      return locale ?? z.NEVER;
+    })
     .nullable()
     .optional(),
   timezone: z

@@ -54,7 +54,8 @@ export async function putCustomer(db: Db, externalId: string, input: CustomerInp
         },
       })
       .returning({ id: customers.id, created: sql<boolean>`(xmax = 0)` });
-    const customerId = row!.id;
+    if (!row) throw new Error("upserting a customer returned no row");
+    const customerId = row.id;
     const stateEvents: StateEvent[] = [];
     const ignored: string[] = [];
 
@@ -99,7 +100,7 @@ export async function putCustomer(db: Db, externalId: string, input: CustomerInp
         receivedAt: origin.receivedAt ?? now,
       })),
     );
-    return { created: row!.created, events, ignored };
+    return { created: row.created, events, ignored };
   });
 }
 

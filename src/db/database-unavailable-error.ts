@@ -29,7 +29,8 @@ export function databaseUnavailable(url: string, error: unknown): DatabaseUnavai
   const name = decodeURIComponent(parsed.pathname.slice(1)) || user || "";
   const where = `PostgreSQL at ${host}:${port} (DATABASE_URL)`;
   const cause = (error ?? {}) as DriverError;
-  const message = String(cause.message ?? error).split("\n")[0]!;
+  const whole = String(cause.message ?? error);
+  const message = whole.split("\n", 1)[0] ?? whole;
   const code = codeOf(cause);
   const text = ((): string => {
     switch (code) {

@@ -59,7 +59,8 @@ export class MicroBatcher<I, O> {
     this.#inFlight++;
     try {
       const results = await this.run(batch.map((entry) => entry.item));
-      batch.forEach((entry, i) => entry.resolve(results[i]!));
+      if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} gave ${results.length} results: run must answer each item in order`);
+      results.forEach((result, i) => batch[i]?.resolve(result));
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     } finally {

@@ -19,7 +19,9 @@ type QueryRows = <S extends z.ZodType>(db: Db, schema: S, query: SQL) => Promise
  * statement: nothing is cast.
  */
 export const queryRows: QueryRows = async (db, schema, query) => {
-  const { rows } = (await db.execute(query)) as unknown as { rows: unknown[] };
+  // Both drivers answer \`{ rows }\`; the Db type, common to both, leaves the result unknown.
+  const result: unknown = await db.execute(query);
+  const { rows } = result as { rows: unknown[] };
   const parsed: z.output<typeof schema>[] = [];
   for (const [index, row] of rows.entries()) {
     const result = schema.safeParse(row);

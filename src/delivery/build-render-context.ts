@@ -76,9 +76,10 @@ export function formatDay(value: string | Date | null, locale: string, timeZone:
  * it is not (`de-DE` reading the English email gets English).
  */
 export function formattingLocale(language: string, customerLocale: string | null): string {
-  const customer = customerLocale?.toLowerCase();
+  if (!customerLocale) return language;
+  const customer = customerLocale.toLowerCase();
   const wanted = language.toLowerCase();
-  return customerLocale && (customer === wanted || customer!.startsWith(`${wanted}-`)) ? customerLocale : language;
+  return customer === wanted || customer.startsWith(`${wanted}-`) ? customerLocale : language;
 }
 
 /**
@@ -140,7 +141,7 @@ export function renderContextOf(recipient: RecipientRow, subscription: Subscript
       id: recipient.external_id,
       email: recipient.email ?? "",
       name,
-      firstName: name ? name.split(/\s+/)[0]! : null,
+      firstName: name ? (name.split(/\s+/, 1)[0] ?? null) : null,
       locale: recipient.locale,
       timezone: recipient.timezone,
       plan: subscription?.plan ?? recipient.plan,

@@ -136,7 +136,9 @@ export async function recordResults(
 ): Promise<void> {
   const groups = groupBy(results, (result) => `${result.campaign.versionId}\u0000${result.nextStep}`);
   for (const group of groups.values()) {
-    const { campaign, nextStep } = group[0]!;
+    const [first] = group;
+    if (!first) continue;
+    const { campaign, nextStep } = first;
     const values = group.map(({ record: r }) => ({
       id: r.id,
       token: r.token,

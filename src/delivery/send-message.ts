@@ -94,7 +94,13 @@ async function sendMessage(
 
   if (step.type === "webhook") return sendWebhook(deps, row, campaign, step, record, retryOrFail);
 
-  // step.type === "email"
+  // step.type === "email". Claiming skips one whose customer has no address, so this only fails
+  // if the two drift apart.
+  const address = row.email;
+  if (!address) {
+    const detail = "the customer has no email address";
+    return (await record({ status: "failed", outcome: { type: "failed", reason: "no_address", detail, attempts: attempt.attempt } })) ?? { type: "failed", reason: "no_address", detail };
+  }
   const unsubscribe = unsubscribeToken(deps.secretKey, row.id);
   const unsubscribeUrl = `${deps.config.http.publicUrl}/unsubscribe/${unsubscribe}`;
   const composed = composeEmail(deps.config, campaign, step, { type: "customer", recipient: row, subscription: row.subscription, card: row.card, facts: row.matched_facts }, {
@@ -110,7 +116,7 @@ async function sendMessage(
   try {
     accepted = await deps.mailer.send({
       from: deps.config.mail.from,
-      to: { name: row.name, address: row.email! },
+      to: { name: row.name, address },
       subject: rendered.subject,
       html: rendered.html,
       text: rendered.text,
@@ -130,7 +136,7 @@ async function sendMessage(
     if (failure.type === "transient") return retryOrFail("smtp_transient", failure.message);
     // Refused for good. Only a refused recipient is a bounce that suppresses the address; a
     // message refused for its content (at DATA: policy, spam) fails alone and is reported.
-    if (failure.recipientRejected) await retryDb(() => suppressBounce(deps.db, row.email!, failure.message, deps.clock.now()), "suppressing a bounced address");
+    if (failure.recipientRejected) await retryDb(() => suppressBounce(deps.db, address, failure.message, deps.clock.now()), "suppressing a bounced address");
     const refused = await record({
       status: "failed",
       outcome: { type: "rejected", code: failure.code, detail: failure.message, bounce: failure.recipientRejected },

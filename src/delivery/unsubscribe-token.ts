@@ -19,11 +19,11 @@ export function unsubscribeToken(secret: string, messageId: number): string {
  * so the signature has no spare bits to vary).
  */
 export function verifyUnsubscribeToken(secret: string, token: string): number | undefined {
-  const match = token.match(/^([0-9a-z]{1,13})\.([A-Za-z0-9_-]{24})$/);
-  if (!match) return undefined;
-  const messageId = Number.parseInt(match[1]!, 36);
-  if (!Number.isSafeInteger(messageId) || messageId <= 0 || messageId.toString(36) !== match[1]) return undefined;
-  const given = Buffer.from(match[2]!, "base64url");
+  const [, id, signed] = token.match(/^([0-9a-z]{1,13})\.([A-Za-z0-9_-]{24})$/) ?? [];
+  if (id === undefined || signed === undefined) return undefined;
+  const messageId = Number.parseInt(id, 36);
+  if (!Number.isSafeInteger(messageId) || messageId <= 0 || messageId.toString(36) !== id) return undefined;
+  const given = Buffer.from(signed, "base64url");
   const expected = signature(secret, messageId);
   return given.length === expected.length && timingSafeEqual(given, expected) ? messageId : undefined;
 }

@@ -35,8 +35,9 @@ export async function createApiKey(db: Db, input: { name: string; role: Role }, 
   const prefix = key.slice(0, input.role.length + 10);
   return db.transaction(async (tx) => {
     const [row] = await tx.insert(apiKeys).values({ name: input.name, role: input.role, digest: digest(key), prefix, createdBy: actor, createdAt: now }).returning({ id: apiKeys.id });
-    await tx.insert(auditLog).values({ actor, action: "key.create", targetType: "api_key", targetId: String(row!.id), after: { name: input.name, role: input.role, prefix }, at: now });
-    return { id: row!.id, key, prefix };
+    if (!row) throw new Error("inserting an API key returned no row");
+    await tx.insert(auditLog).values({ actor, action: "key.create", targetType: "api_key", targetId: String(row.id), after: { name: input.name, role: input.role, prefix }, at: now });
+    return { id: row.id, key, prefix };
   });
 }
 

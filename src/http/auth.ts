@@ -31,9 +31,9 @@ export class KeyRing {
 
 /** The username of an HTTP Basic header (Segment sends the write key as the username). */
 export function basicUsername(header: string | undefined): string | undefined {
-  const match = header?.match(/^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i);
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1]!, "base64").toString("utf8");
+  const encoded = header?.match(/^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i)?.[1];
+  if (encoded === undefined) return undefined;
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   return colon === -1 ? decoded : decoded.slice(0, colon);
 }

@@ -47,8 +47,10 @@ function jsonSyntaxProblem(error: Error): string {
 /** Builds the HTTP API (not yet listening): health, Segment ingestion, the REST API, the console. */
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
   const { timeouts } = deps.config.http;
+  // Typed as Fastify's logger so that the instance's type (and every route's) names Fastify's.
+  const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance,
     // A line per request only at LOG_LEVEL=debug: at thousands of ingestion calls a second it is noise.
     logController: new LogController({ disableRequestLogging: !deps.logger.isLevelEnabled("debug") }),
     bodyLimit: MAX_BATCH_BYTES,

@@ -60,7 +60,8 @@ async function ingestOnce(db: Db, requests: readonly IngestRequest[]): Promise<I
     const links = new Map<string, number>();
     for (const event of incoming) {
       if (event.userId === undefined) continue;
-      const customerId = customerIds.get(event.userId)!;
+      const customerId = customerIds.get(event.userId);
+      if (customerId === undefined) throw new Error(`no customer id was resolved for userId ${event.userId}`);
       if (event.anonymousId !== undefined && !links.has(event.anonymousId)) links.set(event.anonymousId, customerId);
       if (event.previousId !== undefined && !links.has(event.previousId)) links.set(event.previousId, customerId);
     }

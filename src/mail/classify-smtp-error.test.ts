@@ -28,4 +28,34 @@ describe("classifySmtpError", () => {
     expect(classifySmtpError(smtp(550, "DATA", "550 5.7.1 Message rejected as spam"))).toMatchObject({ type: "permanent", recipientRejected: false });
     expect(classifySmtpError(smtp(554, "DATA", "554 Transaction failed", { rejected: ["a@example.com"] }))).toMatchObject({ type: "permanent", recipientRejected: true });
   });
+
+  it("takes a full mailbox as a failure of this email, not a reason to suppress the address", () => {
+    // 552 5.2.2 after the data: permanent for this message, but the mailbox exists.
+    expect(classifySmtpError(smtp(552, "DATA", "552 5.2.2 Mailbox full"))).toEqual({ type: "permanent", code: 552, message: "552 5.2.2 Mailbox full", recipientRejected: false });
+    // Refused at RCPT TO, the address itself was turned away.
+    expect(classifySmtpError(smtp(552, "RCPT TO", "552 5.2.2 Mailbox full"))).toMatchObject({ type: "permanent", recipientRejected: true });
+  });
+
+  it("reads the enhanced status of a multi-line reply, and no other number in the text", () => {
+    expect(classifySmtpError(smtp(550, "DATA", "550-5.1.1 The email account does not exist\n550 5.1.1 Try again"))).toMatchObject({ recipientRejected: true });
+    // 5.1 appears in the text, not as the status: still a content refusal.
+    expect(classifySmtpError(smtp(554, "DATA", "554 5.7.1 Rejected by filter version 5.1.2"))).toMatchObject({ type: "permanent", recipientRejected: false });
+  });
+
+  it("tries again after a greylisting deferral, whatever its wording", () => {
+    expect(classifySmtpError(smtp(450, "RCPT TO", "450 4.2.0 <a@example.com>: Recipient address rejected: Greylisted"))).toEqual({
+      type: "transient",
+      code: 450,
+      message: "450 4.2.0 <a@example.com>: Recipient address rejected: Greylisted",
+    });
+  });
+
+  it("keeps the words of anything thrown that is not an SMTP reply", () => {
+    expect(classifySmtpError(Object.assign(new Error("Invalid login: 535 Authentication failed"), { code: "EAUTH" }))).toEqual({
+      type: "transient",
+      code: null,
+      message: "Invalid login: 535 Authentication failed",
+    });
+    expect(classifySmtpError("socket hang up")).toEqual({ type: "transient", code: null, message: "socket hang up" });
+  });
 });

@@ -63,7 +63,7 @@ export function createMailer(
         ...(dkim && { dkim }),
       });
       if (smtpUrl === "log") logger.info({ to: email.to.address, subject: email.subject, messageId: email.messageId }, "email (SMTP_URL=log: not sent)");
-      return { messageId: String(info.messageId ?? email.messageId), response: String((info as { response?: unknown }).response ?? "logged") };
+      return { messageId: String(info.messageId ?? email.messageId), response: typeof info.response === "string" ? info.response : "logged" };
     },
     async close() {
       transport.close();

@@ -26,7 +26,9 @@ export function capAllowsAt(sends: readonly Date[], rules: readonly CapRule[], n
   for (const rule of rules) {
     const ms = windowMs(rule.window);
     const inWindow = recent.filter((at) => at.getTime() > now.getTime() - ms);
-    if (inWindow.length >= rule.count) allowed = Math.max(allowed, inWindow[rule.count - 1]!.getTime() + ms);
+    // The window holds `count` sends when the count-th most recent is in it.
+    const countth = inWindow[rule.count - 1];
+    if (countth) allowed = Math.max(allowed, countth.getTime() + ms);
   }
   return new Date(allowed);
 }
@@ -58,9 +60,9 @@ export const SendDays = z
       .transform((names, ctx) => {
         const days = new Set<number>();
         for (const name of names) {
-          const range = name.split("-");
-          const from = DAY_NAMES.indexOf(range[0]!);
-          const to = DAY_NAMES.indexOf(range[1] ?? range[0]!);
+          const [first = "", last = first] = name.split("-");
+          const from = DAY_NAMES.indexOf(first);
+          const to = DAY_NAMES.indexOf(last);
           if (from < 0 || to < 0) {
             ctx.addIssue({ code: "custom", message: `unknown day "${name}"; use mon, tue, … sun, or ranges like mon-fri` });
             return z.NEVER;

@@ -11,7 +11,9 @@ export class Queues {
   }
 
   queue(name: QueueName): Queue {
-    return this.#queues.get(name)!;
+    const queue = this.#queues.get(name);
+    if (!queue) throw new Error(`no queue named ${name}`);
+    return queue;
   }
 
   all(): Queue[] {

@@ -31,11 +31,12 @@ export class Workers {
       return handler(parsed.data, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
     };
     this.#workers = QUEUE_NAMES.map((name) => {
+      const limit = limiter?.(name);
       const worker = new Worker(name, process, {
         connection,
         prefix,
         concurrency: typeof concurrency === "number" ? concurrency : concurrency(name),
-        ...(limiter?.(name) && { limiter: limiter(name)! }),
+        ...(limit && { limiter: limit }),
         autorun: false,
       });
       worker.on("failed", (job, error) => logger.warn({ queue: name, job: job?.name, jobId: job?.id, err: error }, "job failed"));

@@ -24,7 +24,8 @@ export async function redisProblem(url: string, timeoutMs = 1_000): Promise<(Err
   client.on("error", (error: Error) => (emitted ??= error));
   try {
     await client.connect();
-    const answer = await client.ping();
+    // Typed as "PONG", but it is whatever the server says.
+    const answer: string = await client.ping();
     return answer === "PONG" ? undefined : new Error(`answered PING with ${answer}`);
   } catch (error) {
     return emitted ?? (error instanceof Error ? error : new Error(String(error)));

@@ -12,7 +12,7 @@ export function redisUnavailable(url: string, error: Error & { code?: unknown },
   const parsed = new URL(url);
   const where = `Redis at ${parsed.hostname}:${parsed.port || "6379"} (REDIS_URL)`;
   const ownOne = "or unset REDIS_URL to let Rekindle start one";
-  const message = error.message.split("\n")[0]!;
+  const message = error.message.split("\n", 1)[0] ?? error.message;
   const text = ((): string => {
     if (error.code === "ECONNREFUSED") return `${where} does not answer (connection refused): is it running? Start it with \`redis-server\`, correct REDIS_URL, ${ownOne}`;
     if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") return `Redis's host ${parsed.hostname} (REDIS_URL) is not found: correct the host name in REDIS_URL, ${ownOne}`;

@@ -61,13 +61,13 @@ export function assemble(
       }
       flush();
       if (include) {
-        const path = localizedPath(include[1]!.replace(/^(\.\.\/)+/, ""), locale, files);
+        const path = localizedPath((include[1] ?? "").replace(/^(\.\.\/)+/, ""), locale, files);
         const partial = files.get(path);
         const where = { file, line: firstLine + index, column: line.indexOf("<mj-include") + 1 };
         if (partial === undefined) problems.push({ ...where, message: `included file ${include[1]} does not exist (partials live in templates/_partials)` });
         else if (depth > 5) problems.push({ ...where, message: "includes nested too deep" });
         else emit(path, partial.replace(/\s+$/, ""), 1, depth + 1);
-      } else yieldBody!();
+      } else yieldBody?.();
       runStart = out.length + 1;
       runSource = firstLine + index + 1;
     });

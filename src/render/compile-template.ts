@@ -83,7 +83,7 @@ const clean = (message: string) =>
   message
     .replace(/ - \d+:\d+$/, "")
     .replace(/ in \[object Object\]$/, "")
-    .split("\n")[0]!;
+    .split("\n", 1)[0] ?? "";
 
 /**
  * Checks a Handlebars source: every path it names from the top of the render context against the
@@ -234,7 +234,7 @@ export function renderTemplate(template: CompiledTemplate, context: RenderContex
     throw new RenderError(`${template.file}: ${renderFailure(error)}`);
   }
   for (const match of html.matchAll(/\shref="([^"]*)"/g)) {
-    const href = match[1]!.replace(/&amp;/g, "&").trim();
+    const href = (match[1] ?? "").replace(/&amp;/g, "&").trim();
     if (!SAFE_HREF.test(href)) throw new RenderError(`${template.file}: a link is not http(s): ${href.slice(0, 80)}`);
   }
   return { subject, preheader: template.preheader ? template.preheader(context) : null, html, text };

@@ -61,7 +61,7 @@ function pathsOf(schema: z.core.$ZodType, prefix: string): string[] {
   let inner = schema;
   while (inner instanceof z.ZodNullable || inner instanceof z.ZodOptional) inner = inner.unwrap();
   if (!(inner instanceof z.ZodObject)) return [];
-  return Object.entries(inner.shape).flatMap(([key, child]) => {
+  return Object.entries(inner.shape as Record<string, z.core.$ZodType>).flatMap(([key, child]) => {
     const path = prefix ? `${prefix}.${key}` : key;
     return [path, ...pathsOf(child, path)];
   });
@@ -96,7 +96,8 @@ export function suggestPath(written: string): string | undefined {
     fixed.push(name);
   }
   if (fixed.length === parts.length) return fixed.join(".");
-  return closestName(parts[parts.length - 1]!, KNOWN_PATHS, lastPart);
+  const last = parts.at(-1);
+  return last === undefined ? undefined : closestName(last, KNOWN_PATHS, lastPart);
 }
 
 /** What to tell the author of `{{written}}`, a variable the render context does not have. */

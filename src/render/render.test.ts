@@ -103,12 +103,12 @@ describe("templates", () => {
   });
 
   it("refuses a missing layout or partial, and front matter without a subject", async () => {
-    expect((await problems(NOTICE.replace("layout: default", "layout: fancy")))[0]!.message).toMatch(/layout fancy does not exist/);
+    expect((await problems(NOTICE.replace("layout: default", "layout: fancy")))[0]?.message).toMatch(/layout fancy does not exist/);
     expect((await problems(NOTICE, [["_layouts/default.mjml", LAYOUT.replace("footer.mjml", "footr.mjml")]]))[0]).toMatchObject({
       file: "_layouts/default.mjml",
       line: 7,
     });
-    expect((await problems(NOTICE.replace(/subject: .*\n/, "")))[0]!.message).toMatch(/subject/);
+    expect((await problems(NOTICE.replace(/subject: .*\n/, "")))[0]?.message).toMatch(/subject/);
   });
 });
 

@@ -37,9 +37,10 @@ export function splitFrontMatter(
   | { type: "ok"; frontMatter: TemplateFrontMatter; fields: Partial<Record<keyof TemplateFrontMatter, FieldRange>>; body: string; bodyLine: number }
   | { type: "invalid"; problems: TemplateProblem[] } {
   const match = text.match(/^---\r?\n([\s\S]*?)\r?\n---\r?\n?/);
-  if (!match) return { type: "invalid", problems: [{ file, line: 1, column: 1, message: "a template starts with front matter: ---, subject: …, ---" }] };
+  const frontText = match?.[1];
+  if (!match || frontText === undefined) return { type: "invalid", problems: [{ file, line: 1, column: 1, message: "a template starts with front matter: ---, subject: …, ---" }] };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(match[1]!, { lineCounter });
+  const doc = parseDocument(frontText, { lineCounter });
   if (doc.errors.length > 0) {
     return {
       type: "invalid",
@@ -47,7 +48,7 @@ export function splitFrontMatter(
     };
   }
   // The front matter starts on line 2, after `---` and its line break.
-  const base = match[0].indexOf(match[1]!);
+  const base = match[0].indexOf(frontText);
   const fields: Partial<Record<string, FieldRange>> = {};
   const keys: Record<string, number> = {};
   if (isMap(doc.contents)) {
@@ -82,7 +83,8 @@ export function splitFrontMatter(
 /** `first-notice.sv-SE.mjml` → `{ name: "first-notice", locale: "sv-SE" }`; `first-notice.mjml` → locale null. */
 export function templateFileName(fileName: string): { name: string; locale: string | null } | undefined {
   const match = fileName.match(/^([a-z0-9][a-z0-9_-]*)(?:\.([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*))?\.mjml$/);
-  return match ? { name: match[1]!, locale: match[2] ?? null } : undefined;
+  const name = match?.[1];
+  return name === undefined ? undefined : { name, locale: match?.[2] ?? null };
 }
 
 /** The best file for a customer's locale: `sv-SE`, then `sv`, then the default. */

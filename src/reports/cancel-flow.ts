@@ -205,8 +205,9 @@ export async function cancelFlowReport(db: Db, from: Date, to: Date): Promise<Ca
 
   // Churn counts whole months; so do these, whenever the session that ended in them started.
   const months = monthsOf(from, to);
+  const [first, last] = [months[0], months.at(-1)];
   const [cancelledRows, churn] = await Promise.all([
-    months.length === 0
+    !first || !last
       ? []
       : queryRows(
           db,
@@ -214,7 +215,7 @@ export async function cancelFlowReport(db: Db, from: Date, to: Date): Promise<Ca
           sql`select c.month, c.reason, grouping(c.reason) = 1 as total, count(distinct c.customer_id)::int as customers
               from (select to_char(cs.finished_at at time zone 'UTC', 'YYYY-MM') as month, cs.reason, cs.customer_id
                     from cancel_sessions cs
-                    where cs.status = 'cancelled' and cs.finished_at >= ${ts(months[0]!.start)} and cs.finished_at < ${ts(months.at(-1)!.end)}) c
+                    where cs.status = 'cancelled' and cs.finished_at >= ${ts(first.start)} and cs.finished_at < ${ts(last.end)}) c
               group by grouping sets ((c.month, c.reason), (c.month))
               order by c.month, customers desc, c.reason nulls last`,
         ),

@@ -81,7 +81,8 @@ async function customersIn(db: Db, month: { start: Date; end: Date }, cohort?: C
                  and pf.occurred_at <= base.lost_at and pf.occurred_at > base.lost_at - interval '30 days'))::int as involuntary
         from base`,
   );
-  const c = counts!;
+  if (!counts) throw new Error("the churn counts returned no row");
+  const c = counts;
   return {
     month: month.start.toISOString().slice(0, 7),
     customersAtStart: c.at_start,

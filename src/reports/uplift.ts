@@ -73,8 +73,9 @@ export function upliftOf(treated: GroupFigures, holdout: GroupFigures, words: Up
   if (treated.entered < MIN_GROUP || holdout.entered < MIN_GROUP) {
     return { uplift: null, verdict: `Too early to say: the treated and holdout groups need at least ${MIN_GROUP} ${words.unit} each (now ${treated.entered} and ${holdout.entered}).` };
   }
-  const p1 = treated.rate!;
-  const p2 = holdout.rate!;
+  // Both groups are past MIN_GROUP here, so neither rate divides by zero.
+  const p1 = treated.converted / treated.entered;
+  const p2 = holdout.converted / holdout.entered;
   const difference = p1 - p2;
   const half = 1.96 * Math.sqrt((p1 * (1 - p1)) / treated.entered + (p2 * (1 - p2)) / holdout.entered);
   const ci95: [number, number] = [difference - half, difference + half];

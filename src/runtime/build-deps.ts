@@ -14,7 +14,8 @@ import { type Clock, systemClock } from "../time/index.js";
 
 async function dkimKey(dkim: NonNullable<Config["mail"]["dkim"]>): Promise<string> {
   if (dkim.privateKey) return dkim.privateKey;
-  return readFile(dkim.privateKeyFile!, "utf8");
+  if (!dkim.privateKeyFile) throw new Error("DKIM needs DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE");
+  return readFile(dkim.privateKeyFile, "utf8");
 }
 
 export interface Runtime {

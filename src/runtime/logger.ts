@@ -45,9 +45,9 @@ interface SerializedError {
 function withoutData(serialized: SerializedError | undefined, depth = 0): SerializedError | undefined {
   if (!serialized || typeof serialized !== "object" || depth > 5) return serialized;
   const clean: SerializedError = { ...serialized };
-  const cut = (text: string | undefined) => text?.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "\nparams: [redacted]");
-  if (typeof clean.message === "string") clean.message = cut(clean.message)!;
-  if (typeof clean.stack === "string") clean.stack = cut(clean.stack)!;
+  const cut = (text: string) => text.replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "\nparams: [redacted]");
+  if (typeof clean.message === "string") clean.message = cut(clean.message);
+  if (typeof clean.stack === "string") clean.stack = cut(clean.stack);
   if ("params" in clean) clean.params = REDACTED;
   if ("detail" in clean) clean.detail = REDACTED;
   if (typeof clean.where === "string") clean.where = clean.where.replace(/parameter \$(\d+) = '[\s\S]*?'(?=,|$)/g, `parameter $$$1 = '${REDACTED}'`);

@@ -10,7 +10,8 @@ const FINISH_RETRY_MS = 120_000;
 /** What a run of a task sees: what the last run left, and a way to leave something for the next. */
 export interface TaskRun {
   state: Record<string, unknown>;
-  setState(state: Record<string, unknown>): void;
+  /** A plain function (no `this`): tasks take it out of their argument. */
+  setState: (state: Record<string, unknown>) => void;
 }
 
 /** A periodic task: its name, how often, and what it does (returning counts for `rekindle status`). */
@@ -85,10 +86,11 @@ export class Scheduler {
       if (this.#stopped) return;
       const idle = tasks.filter((task) => !this.#running.has(task.name));
       const claimed = await claimDueTasks(db, idle, this.owner, leaseMs);
-      for (const { name, state } of claimed) {
-        const task = tasks.find((t) => t.name === name)!;
-        const run = this.#run(task, state).finally(() => this.#running.delete(name));
-        this.#running.set(name, run);
+      for (const task of idle) {
+        const claim = claimed.find((c) => c.name === task.name);
+        if (!claim) continue;
+        const run = this.#run(task, claim.state).finally(() => this.#running.delete(task.name));
+        this.#running.set(task.name, run);
       }
       if (this.#failing) logger.info("periodic tasks: PostgreSQL answers again");
       this.#failing = false;

@@ -136,10 +136,11 @@ export async function applyStripeEvent(
     );
     stale.push(...result.ignored);
     const [customer] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.externalId, externalId));
+    if (!customer) throw new Error(`customer ${externalId} is missing right after it was stored`);
     if (change.stripeCustomerId) {
       await tx
         .insert(stripeCustomers)
-        .values({ stripeId: change.stripeCustomerId, customerId: customer!.id, sourceUpdatedAt: profile ? asOf : null, createdAt: now })
+        .values({ stripeId: change.stripeCustomerId, customerId: customer.id, sourceUpdatedAt: profile ? asOf : null, createdAt: now })
         .onConflictDoUpdate({
           target: stripeCustomers.stripeId,
           set: { sourceUpdatedAt: profile ? sql`greatest(${stripeCustomers.sourceUpdatedAt}, ${asOf.toISOString()}::timestamptz)` : sql`${stripeCustomers.sourceUpdatedAt}` },
@@ -151,7 +152,7 @@ export async function applyStripeEvent(
         messageId: `stripe-${event.id}-${i}`,
         type: "track" as const,
         name: e.name,
-        customerId: customer!.id,
+        customerId: customer.id,
         anonymousId: null,
         properties: JSON.parse(JSON.stringify(e.properties)) as Record<string, unknown>,
         context: { stripeEventId: event.id, stripeEventType: event.type },

@@ -47,7 +47,7 @@ const STATUS: Record<string, NonNullable<CustomerInput["subscription"]>["status"
 
 function subscriptionChange(subscription: Stripe.Subscription, asOf: Date): NonNullable<CustomerInput["subscription"]> {
   const items = subscription.items?.data ?? [];
-  const first = items[0] as (Stripe.SubscriptionItem & { current_period_end?: number }) | undefined;
+  const first = items[0];
   // Newer API versions keep the period on the items; older ones on the subscription.
   const periodEnd = (subscription as unknown as { current_period_end?: number }).current_period_end ?? first?.current_period_end;
   const paused = subscription.status === "paused" || subscription.pause_collection != null;

@@ -33,8 +33,9 @@ export async function pause(db: Db, scope: Scope, input: PauseInput, actor: stri
         createdAt: now,
       })
       .returning({ id: pauses.id });
+    if (!row) throw new Error("inserting a pause returned no row");
     await tx.insert(auditLog).values({ actor, action: `${scope.scope}.pause`, ...target(scope), after: { until: input.until ?? null, reason: input.reason }, at: now });
-    return { pauseId: row!.id };
+    return { pauseId: row.id };
   });
 }
 

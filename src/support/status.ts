@@ -130,25 +130,27 @@ export async function collectStatus(deps: Pick<Deps, "db" | "database" | "queues
     z.object({ created_by: z.string(), reason: z.string().nullable(), until: z.string().nullable() }),
     sql`select created_by, reason, until from pauses where scope = 'global' and lifted_at is null and (until is null or until > ${at}) limit 1`,
   );
+  // Each is one aggregate row, always there.
+  if (!outbox || !hour || !decisions) throw new Error("a status count returned no row");
   return {
     at: now.toISOString(),
     queues: queues ?? {},
     tasks,
     // Task timing is PostgreSQL's clock, not the (possibly injected) one of the figures below.
     workers: workerState(tasks, new Date()),
-    outbox: { due: outbox!.due, lagSeconds: outbox!.oldest ? Math.max(0, Math.round((now.getTime() - outbox!.oldest.getTime()) / 1000)) : 0, inFlight: outbox!.in_flight },
-    lastHour: { sent: hour!.sent, failed: hour!.failed, uncertain: hour!.uncertain, avgSendLatencySeconds: hour!.latency === null ? null : Math.round(hour!.latency * 10) / 10, eventsReceived: hour!.events },
-    uncertainTotal: hour!.uncertain_total,
+    outbox: { due: outbox.due, lagSeconds: outbox.oldest ? Math.max(0, Math.round((now.getTime() - outbox.oldest.getTime()) / 1000)) : 0, inFlight: outbox.in_flight },
+    lastHour: { sent: hour.sent, failed: hour.failed, uncertain: hour.uncertain, avgSendLatencySeconds: hour.latency === null ? null : Math.round(hour.latency * 10) / 10, eventsReceived: hour.events },
+    uncertainTotal: hour.uncertain_total,
     campaigns: campaigns.map((c) => ({
       id: c.id,
       state: c.load_error ? "invalid" : c.paused_by ? "paused" : c.enabled ? "running" : "disabled",
       detail: c.load_error ? `${c.load_error.length} problem(s): ${c.load_error[0]?.message ?? ""}` : c.paused_by ? `paused by ${c.paused_by}: ${c.reason ?? ""}` : null,
     })),
     globalPause: global ? { by: global.created_by, reason: global.reason, until: global.until } : null,
-    cancelFlow: { retrying: decisions!.retrying, withSupport: decisions!.support },
+    cancelFlow: { retrying: decisions.retrying, withSupport: decisions.support },
     warnings: [
-      ...(decisions!.support > 0
-        ? [`${decisions!.support} cancel-flow decision(s) could not be applied and wait for support: list them with GET /api/cancel-sessions?applyStatus=support, apply each in billing, then POST /api/cancel-sessions/:id/resolve.`]
+      ...(decisions.support > 0
+        ? [`${decisions.support} cancel-flow decision(s) could not be applied and wait for support: list them with GET /api/cancel-sessions?applyStatus=support, apply each in billing, then POST /api/cancel-sessions/:id/resolve.`]
         : []),
       ...(queues ? [] : ["Redis is not answering: nothing new reaches the send queue until it is back (nothing is lost; see Operations)."]),
       // Task timing is PostgreSQL's clock, not the (possibly injected) one of the figures above.

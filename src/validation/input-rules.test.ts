@@ -8,8 +8,8 @@ describe("inputProblems", () => {
     expect(inputProblems(nest(MAX_DEPTH))).toEqual([]);
     const problems = inputProblems(nest(MAX_DEPTH + 1), ["query"]);
     expect(problems).toHaveLength(1);
-    expect(problems[0]!.path).toMatch(/^query\.a\[0\]\.a/);
-    expect(problems[0]!.message).toBe("nested deeper than 32 levels");
+    expect(problems[0]?.path).toMatch(/^query\.a\[0\]\.a/);
+    expect(problems[0]?.message).toBe("nested deeper than 32 levels");
   });
 
   it("finds NUL characters and unpaired surrogates in values and keys, and lets well-formed text pass", () => {

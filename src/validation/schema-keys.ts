@@ -45,7 +45,7 @@ export function keysAt(schema: Schema, path: readonly PropertyKey[], data: unkno
     const next: Schema[] = [];
     for (const current of schemas) {
       let child: Schema | undefined;
-      if (current instanceof z.ZodObject && typeof segment === "string") child = current.shape[segment];
+      if (current instanceof z.ZodObject && typeof segment === "string") child = (current.shape as Record<string, Schema | undefined>)[segment];
       else if (current instanceof z.ZodArray && typeof segment === "number") child = current.element;
       else if (current instanceof z.ZodRecord) child = current.valueType;
       if (child) next.push(...resolve(child, value));

@@ -41,9 +41,9 @@ export function parseAllowance(entries: readonly string[]): Allowance {
   const hosts = new Set<string>();
   const ranges = new BlockList();
   for (const entry of entries) {
-    const [address, bits] = entry.split("/");
-    const family = isIP(address ?? "");
-    if (family) ranges.addSubnet(address!, bits ? Number(bits) : family === 4 ? 32 : 128, family === 4 ? "ipv4" : "ipv6");
+    const [address = "", bits] = entry.split("/");
+    const family = isIP(address);
+    if (family) ranges.addSubnet(address, bits ? Number(bits) : family === 4 ? 32 : 128, family === 4 ? "ipv4" : "ipv6");
     else hosts.add(entry.toLowerCase());
   }
   return { hosts, ranges };
@@ -71,7 +71,9 @@ export function guardedFetcher(allowance: Allowance) {
           const bad = allowance.hosts.has(hostname.toLowerCase()) ? undefined : addresses.find((a) => refused(a.address, allowance));
           if (bad) return callback(new DestinationRefusedError(`${hostname} resolves to ${bad.address}, a private address`), []);
           if ((options as { all?: boolean }).all) return callback(null, addresses);
-          callback(null, addresses[0]!.address, addresses[0]!.family);
+          const first = addresses[0];
+          if (!first) return callback(Object.assign(new Error(`${hostname} resolves to no address`), { code: "ENOTFOUND" }), []);
+          callback(null, first.address, first.family);
         });
       },
     },

@@ -19,5 +19,6 @@ export function valueWords(value: unknown, time: TimeWords, depth = 0): string {
     if (pairs.length === 0) return "none";
     return depth > 0 ? `(${pairs.join(", ")})` : pairs.join(", ");
   }
-  return String(value);
+  // A symbol or a function: never in stored JSON, named rather than printed as source.
+  return typeof value === "symbol" ? value.toString() : typeof value;
 }

@@ -29,6 +29,8 @@ import { benchEventPartitions } from "./partitions.js";
 import { descendants } from "../helpers/process-tree.js";
 import { benchEnv, cpuMsOf, peakRssOf, startService, startSink } from "./processes.js";
 import { sendDefaults } from "./send-defaults.js";
+import { starterTemplate } from "./starter-template.js";
+import { present } from "../helpers/present.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -73,16 +75,18 @@ const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 
  */
 function rawScanWithOutbox(campaign: LoadedCampaign, insertEnrollments: SQL): SQL {
   const d = campaign.definition;
+  const firstStep = present(d.steps[0], `the first step of ${campaign.id}`);
   return sql`with enrolled as (${insertEnrollments} returning id, customer_id)
     insert into messages (enrollment_id, step_id, kind, category, priority, campaign_version_id, customer_id, status, due_at, created_at, updated_at)
-    select id, ${d.steps[0]!.id}, 'email', ${d.category}, ${d.priority}, ${campaign.versionId}, customer_id, 'scheduled', now(), now(), now() from enrolled`;
+    select id, ${firstStep.id}, 'email', ${d.category}, ${d.priority}, ${campaign.versionId}, customer_id, 'scheduled', now(), now(), now() from enrolled`;
 }
 
 /** The enrollments-only half of the raw statement. */
 function rawScan(campaign: LoadedCampaign): SQL | undefined {
   const d = campaign.definition;
+  const firstStep = present(d.steps[0], `the first step of ${campaign.id}`);
   const insert = sql`insert into enrollments (campaign_id, campaign_version_id, customer_id, status, current_step_id, trigger_key, entered_at)`;
-  const values = (customer: SQL) => sql`select ${campaign.id}, ${campaign.versionId}, ${customer}, 'active', ${d.steps[0]!.id}, 'raw', now()`;
+  const values = (customer: SQL) => sql`select ${campaign.id}, ${campaign.versionId}, ${customer}, 'active', ${firstStep.id}, 'raw', now()`;
   const audience = (customer: SQL) =>
     d.audience && "attribute" in d.audience && d.audience.attribute === "subscription.status" && "in" in d.audience
       ? sql`and exists (select 1 from subscriptions s where s.customer_id = ${customer} and s.status::text = any(${`{${(d.audience.in as string[]).join(",")}}`}::text[]))`
@@ -100,7 +104,7 @@ function rawScan(campaign: LoadedCampaign): SQL | undefined {
         where c.signed_up_at > now() - ${t.after}::interval - ${t.lookback}::interval and c.signed_up_at <= now() - ${t.after}::interval
           and not exists (select 1 from events e where e.customer_id = c.id and e.name = ${t.activation_event}) ${audience(sql`c.id`)}`;
     case "cancel_page_visited":
-      return sql`${insert} select distinct on (e.customer_id) ${campaign.id}, ${campaign.versionId}, e.customer_id, 'active', ${d.steps[0]!.id}, 'raw', now()
+      return sql`${insert} select distinct on (e.customer_id) ${campaign.id}, ${campaign.versionId}, e.customer_id, 'active', ${firstStep.id}, 'raw', now()
         from events e
         where e.type = 'page' and e.occurred_at <= now() - ${t.grace}::interval and e.occurred_at > now() - ${t.grace}::interval - ${t.lookback}::interval
           and e.properties ->> 'path' like ${t.path.replace(/\*/g, "%")} ${audience(sql`e.customer_id`)}
@@ -175,7 +179,7 @@ async function main() {
         await deps.db
           .transaction(async (tx) => {
             const t = performance.now();
-            const result = (await tx.execute(statement)) as unknown as { rowCount?: number };
+            const result = (await tx.execute(statement)) as { rowCount?: number };
             ms = performance.now() - t;
             rows = result.rowCount ?? 0;
             tx.rollback();
@@ -244,7 +248,8 @@ async function main() {
     const apiUrl = (JSON.parse(api.readyLine) as { url: string }).url;
     // With API_PROCESSES > 1, the processes that take requests are the children of the one started.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const apiPids = [api.child.pid!, ...descendants(api.child.pid!).map((p) => p.pid)];
+    const apiPid = present(api.child.pid, "the API process's pid");
+    const apiPids = [apiPid, ...descendants(apiPid).map((p) => p.pid)];
     report.apiProcesses = Number(args["api-processes"]);
     if (runs("ingestion")) {
       await settle();
@@ -321,7 +326,7 @@ async function cpuOf<T>(pool: pg.Pool, pids: number[], work: () => Promise<T>): 
   const result = await work();
   const after = new Set([...before.keys(), ...(await backends())]);
   const postgresMs = [...after].reduce((sum, pid) => sum + Math.max(0, cpuMsOf(pid) - (before.get(pid) ?? 0)), 0);
-  const processMs = pids.reduce((sum, pid, i) => sum + cpuMsOf(pid) - processBefore[i]!, 0);
+  const processMs = pids.reduce((sum, pid, i) => sum + cpuMsOf(pid) - (processBefore[i] ?? 0), 0);
   return { result, processMs, postgresMs };
 }
 const perThousand = (ms: number, events: number) => +((ms / events) * 1000).toFixed(1);
@@ -386,16 +391,18 @@ async function ingestion(apiUrl: string, apiPids: number[], pool: pg.Pool) {
   const [stored] = (await pool.query<{ n: number }>("select count(*)::int as n from events where message_id like 'ingest-%-' || $1 || '-%'", [RUN])).rows;
   const [dunning] = (await pool.query<{ n: number }>("select count(*)::int as n from enrollments where campaign_id = 'dunning'")).rows;
   const rawEventsPerSecond = rate(batches * 100, rawMs);
+  const cold = present(passes.cold, "the cold ingestion pass");
+  const warm = present(passes.warm, "the warm ingestion pass");
   const result = {
     events: batches * 100,
-    stored: stored!.n,
-    dunningEnrolled: dunning!.n,
-    cold: passes.cold!,
-    warm: passes.warm!,
-    eventsPerSecond: passes.cold!.eventsPerSecond,
+    stored: present(stored, "the stored count").n,
+    dunningEnrolled: present(dunning, "the dunning count").n,
+    cold,
+    warm,
+    eventsPerSecond: cold.eventsPerSecond,
     rawEventsPerSecond,
-    ratio: ratio(passes.cold!.eventsPerSecond, rawEventsPerSecond),
-    warmRatio: ratio(passes.warm!.eventsPerSecond, rawEventsPerSecond),
+    ratio: ratio(cold.eventsPerSecond, rawEventsPerSecond),
+    warmRatio: ratio(warm.eventsPerSecond, rawEventsPerSecond),
     rawCpuMsPer1000: { client: perThousand(raw.processMs, events), postgres: perThousand(raw.postgresMs, events) },
     clients: INGEST_CLIENTS,
     target: ">= 10000 events/s and >= 0.4x raw",
@@ -434,7 +441,7 @@ async function backfill(apiUrl: string, apiPids: number[], pool: pg.Pool) {
   const [stored] = (await pool.query<{ n: number }>("select count(*)::int as n from events where message_id like 'import-' || $1 || '-%'", [RUN])).rows;
   const result = {
     events: batches * IMPORT_BATCH,
-    stored: stored!.n,
+    stored: present(stored, "the stored count").n,
     failedRequests: failures.length,
     ...(failures.length > 0 && { firstFailure: failures[0] }),
     eventsPerSecond: rate(batches * IMPORT_BATCH, ms),
@@ -461,7 +468,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
 
 /** Raw: pooled nodemailer, the same SMTP connections, the same email, on a quiet machine. */
 async function rawSmtp(deps: Deps, sink: Awaited<ReturnType<typeof startSink>>): Promise<{ count: number; ms: number }> {
-  const template = deps.campaigns.get("winback-inactive")!.templates.get("check-in")!.get(null)!;
+  const template = starterTemplate(deps, "winback-inactive", "check-in");
   const email = renderTemplate(template, sampleContext());
   const count = Math.min(DISPATCH, 20_000);
   const transport = nodemailer.createTransport(`${sink.url}?pool=true&maxConnections=${SMTP_CONNECTIONS}`);
@@ -473,7 +480,7 @@ async function rawSmtp(deps: Deps, sink: Awaited<ReturnType<typeof startSink>>):
 }
 
 async function dispatch(deps: Deps, sink: Awaited<ReturnType<typeof startSink>>, raw: { count: number; ms: number }) {
-  const campaign = deps.campaigns.get("winback-inactive")!;
+  const campaign = present(deps.campaigns.get("winback-inactive"), "the starter campaign winback-inactive");
   const { count: rawCount, ms: rawMs } = raw;
 
   // What ingestion set in motion (dunning emails) finishes first.
@@ -501,18 +508,19 @@ async function dispatch(deps: Deps, sink: Awaited<ReturnType<typeof startSink>>,
       select id, 'check-in', 'email', ${campaign.definition.category}, ${campaign.definition.priority}, ${campaign.versionId}, customer_id, 'scheduled', now(), now(), now()
       from enrolled returning due_at)
     select count(*)::int as n, min(due_at)::text as due from scheduled`);
+  const createdCount = present(created, "the count of emails scheduled").n;
   const t = performance.now();
   let handed = 0;
   const done = await waitFor("the sink to take every email", async () => {
     handed = (await sink.count()) - before;
-    return handed >= created!.n;
+    return handed >= createdCount;
   }, DISPATCH_TIMEOUT_MS);
   const ms = performance.now() - t;
   const outcomes = await queryRows(deps.db, z.object({ status: z.string(), n: col.int }), sql`
     select m.status::text, count(*)::int as n from messages m join enrollments e on e.id = m.enrollment_id
     where e.trigger_key = ${`bench-${RUN}`} and m.step_id = 'check-in' group by 1 order by 1`);
   const result = {
-    messages: created!.n,
+    messages: createdCount,
     handedToSmtp: handed,
     completed: done,
     seconds: +(ms / 1000).toFixed(1),
@@ -531,11 +539,11 @@ async function dispatch(deps: Deps, sink: Awaited<ReturnType<typeof startSink>>,
 
 /** Redis memory with WAITING messages due in days sitting in the outbox, after a dispatch pass. */
 async function redisWithWaiting(deps: Deps) {
-  const memory = async () => Number((await deps.redis.info("memory")).match(/used_memory:(\d+)/)![1]);
+  const memory = async () => Number(present((await deps.redis.info("memory")).match(/used_memory:(\d+)/)?.[1], "used_memory in Redis's INFO"));
   const { dispatchDue } = await import("../../src/delivery/index.js");
   await dispatchDue(deps);
   const empty = await memory();
-  const campaign = deps.campaigns.get("card-expiring")!;
+  const campaign = present(deps.campaigns.get("card-expiring"), "the starter campaign card-expiring");
   let t = performance.now();
   // A worker's scan may take the same customers' locks meanwhile: a deadlock is retried, as Rekindle's own writes are.
   await retryTransient(() => deps.db.execute(sql`
@@ -568,18 +576,19 @@ async function redisWithWaiting(deps: Deps) {
 
 function render(deps: Deps) {
   const RENDERS = 50_000;
-  const template = deps.campaigns.get("card-expiring")!.templates.get("first-notice")!.get(null)!;
+  const template = starterTemplate(deps, "card-expiring", "first-notice");
   const contexts = Array.from({ length: 100 }, (_, i) => {
     const c = sampleContext();
     c.customer.firstName = `Customer${i}`;
-    c.card = { ...c.card!, last4: String(1000 + i) };
+    c.card = { ...present(c.card, "the sample context's card"), last4: String(1000 + i) };
     return c;
   });
+  const contextAt = (i: number) => present(contexts[i % contexts.length], "a render context");
   let t = performance.now();
-  for (let i = 0; i < RENDERS; i++) renderTemplate(template, contexts[i % 100]!);
+  for (let i = 0; i < RENDERS; i++) renderTemplate(template, contextAt(i));
   const ours = rate(RENDERS, performance.now() - t);
   t = performance.now();
-  for (let i = 0; i < RENDERS; i++) template.html(contexts[i % 100]!);
+  for (let i = 0; i < RENDERS; i++) template.html(contextAt(i));
   const raw = rate(RENDERS, performance.now() - t);
   return { rekindlePerSecond: ours, rawHandlebarsPerSecond: raw, ratio: ratio(ours, raw), target: ">= 10000/s/core" };
 }

@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { CampaignCatalog } from "../../src/campaigns/index.js";
 import { matchEvents, scanCampaign } from "../../src/campaigns/index.js";
 import { col, type Db, queryRows, type Tx } from "../../src/db/index.js";
+import { present } from "../helpers/present.js";
 
 export interface EventPartitionsOptions {
   now: Date;
@@ -78,7 +79,8 @@ export async function benchEventPartitions(db: Db, campaigns: CampaignCatalog, o
   await db.execute(sql`analyze bench_flat.events`);
   await db.execute(sql`analyze public.events`);
   const copyMs = Math.round(performance.now() - t);
-  log(`events partitions: ${shape!.events} events in ${shape!.partitions} partitions; plain copy made in ${copyMs} ms`);
+  const { events, partitions } = present(shape, "the events table's shape");
+  log(`events partitions: ${events} events in ${partitions} partitions; plain copy made in ${copyMs} ms`);
 
   try {
     const scans: Record<string, Side> = {};

@@ -2,6 +2,7 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { present } from "../helpers/present.js";
 import { createInterface } from "node:readline";
 
 export interface ServiceProcess {
@@ -52,9 +53,9 @@ export async function startService(command: "api" | "worker", env: Record<string
   const child = spawn(process.execPath, [...nodeArgs, "bin/rekindle.js", command], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   // A bench that fails half-way must not leave its API and workers running (and loading the machine).
   process.once("exit", () => child.kill("SIGKILL"));
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const errors: string[] = [];
-  child.stderr!.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
   const readyLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} did not start within 60 s: ${errors.join("")}`)), 60_000);
     child.once("exit", (code) => reject(new Error(`${command} exited with ${code}: ${errors.join("")}`)));
@@ -71,7 +72,7 @@ export async function startService(command: "api" | "worker", env: Record<string
   return {
     child,
     readyLine,
-    peakRss: () => peakRssOf(child.pid!),
+    peakRss: () => peakRssOf(present(child.pid, `the ${command} process's pid`)),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

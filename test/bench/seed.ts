@@ -15,6 +15,7 @@ import { once } from "node:events";
 import { finished } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { present } from "../helpers/present.js";
 
 export interface SeedOptions {
   customers: number;
@@ -66,7 +67,7 @@ const N = "\\N";
 
 /** One customer and everything that hangs off them, as COPY text lines (customer id known in advance). */
 function generate(rand: () => number, i: number, customerId: number, now: number): Row {
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const pick = <T>(list: readonly T[]): T => present(list[Math.floor(rand() * list.length)], "a pick from an empty list");
   const between = (from: number, to: number) => from + rand() * (to - from);
   const r = rand();
   const segment: Segment = r < 0.01 ? "new" : r < 0.61 ? "active" : r < 0.76 ? "declining" : "dormant";
@@ -262,7 +263,7 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedResul
         if (row.card) parts[3] += `${row.card}\n`;
         for (const line of row.events) parts[4] += `${line}\n`;
       }
-      await Promise.all(streams.map((stream, n) => stream.write(parts[n]!)));
+      await Promise.all(streams.map((stream, n) => stream.write(parts[n] ?? "")));
     }
     await Promise.all(streams.map((stream) => stream.end()));
     const [{ first, last }] = (await client.query<{ first: string; last: string }>("select min(id) as first, max(id) as last from customers")).rows as [{ first: string; last: string }];
@@ -281,7 +282,8 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedResul
     const counts = (await client.query<{ customers: string; subscriptions: string; payment_methods: string; events: string }>(
       `select (select count(*) from customers) as customers, (select count(*) from subscriptions) as subscriptions,
               (select count(*) from payment_methods) as payment_methods, (select count(*) from events) as events`,
-    )).rows[0]!;
+    )).rows[0];
+    if (!counts) throw new Error("counting the seeded rows returned no row");
     return {
       customers: Number(counts.customers),
       subscriptions: Number(counts.subscriptions),

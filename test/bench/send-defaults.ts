@@ -26,6 +26,8 @@ import { renderTemplate, sampleContext } from "../../src/render/index.js";
 import { buildDeps, createLogger, reloadCampaigns } from "../../src/runtime/index.js";
 import { freshSeededDatabase } from "./bench-database.js";
 import { benchEnv, cpuMsOf, startService, startSink } from "./processes.js";
+import { starterTemplate } from "./starter-template.js";
+import { present } from "../helpers/present.js";
 
 type Deps = Awaited<ReturnType<typeof buildDeps>>["deps"];
 type Sink = Awaited<ReturnType<typeof startSink>>;
@@ -83,9 +85,11 @@ export function withDefaultDelivery(env: Record<string, string>): Record<string,
 
 /** Seconds of CPU the whole machine has used (every core, everything but idle and iowait), from /proc. */
 async function machineCpuSeconds(): Promise<number> {
-  const cpu = (await readFile("/proc/stat", "utf8")).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = cpu;
-  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+  const stat = await readFile("/proc/stat", "utf8");
+  const cpu = (stat.split("\n", 1)[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+  if (cpu.length < 8) throw new Error(`/proc/stat's cpu line has ${cpu.length} fields, not 8 or more`);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+  return (user + nice + system + irq + softirq + steal) / 100;
 }
 
 /** CPU seconds used so far by each process of the machine, by pid, with its command name (postgres, redis-server, node...). */
@@ -95,9 +99,10 @@ async function cpuByProcess(): Promise<Map<string, { command: string; seconds: n
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => undefined);
     const match = stat && /^\d+ \((.*)\) (.*)$/s.exec(stat);
-    if (!match) continue;
-    const fields = match[2]!.split(" ");
-    processes.set(entry, { command: match[1]!, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+    const [, command, rest] = match || [];
+    if (command === undefined || rest === undefined) continue;
+    const fields = rest.split(" ");
+    processes.set(entry, { command, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
   }
   return processes;
 }
@@ -123,7 +128,7 @@ let rawCpuMsPerEmail = 0;
 
 /** Pooled nodemailer, `count` emails to the sink with RAW_IN_FLIGHT in flight; emails per second. */
 async function rawPool(deps: Deps, sink: Sink, count: number, connections: number | undefined): Promise<number> {
-  const template = deps.campaigns.get("winback-inactive")!.templates.get("check-in")!.get(null)!;
+  const template = starterTemplate(deps, "winback-inactive", "check-in");
   const email = renderTemplate(template, sampleContext());
   const transport = nodemailer.createTransport({ url: sink.url, pool: true, ...(connections !== undefined && { maxConnections: connections }) });
   let next = 0;
@@ -163,7 +168,7 @@ export async function sendDefaults(
     dispatchHorizon: config.delivery.dispatchHorizon,
     databasePoolSize: config.database.poolSize,
   };
-  const campaign = deps.campaigns.get("winback-inactive")!;
+  const campaign = present(deps.campaigns.get("winback-inactive"), "the starter campaign winback-inactive");
   const run = randomBytes(3).toString("hex");
 
   // The raw baselines before and after the worker's run, each figure the mean of the two, so that
@@ -206,16 +211,17 @@ export async function sendDefaults(
         select id, 'check-in', 'email', ${campaign.definition.category}, ${campaign.definition.priority}, ${campaign.versionId}, customer_id, 'scheduled', now(), now(), now()
         from enrolled returning 1)
       select count(*)::int as n from scheduled`);
-    const emails = created!.n;
+    const emails = present(created, "the count of emails scheduled").n;
+    const workerPid = present(worker.child.pid, "the worker's pid");
     const t = performance.now();
-    const [workerCpu, machineCpu, commandsCpu] = [cpuMsOf(worker.child.pid!) / 1000, await machineCpuSeconds(), await cpuByProcess()];
+    const [workerCpu, machineCpu, commandsCpu] = [cpuMsOf(workerPid) / 1000, await machineCpuSeconds(), await cpuByProcess()];
     let handed = 0;
     const completed = await waitFor(async () => {
       handed = (await sink.count()) - before;
       return handed >= emails;
     }, TIMEOUT_MS);
     const ms = performance.now() - t;
-    const workerCpuSeconds = (cpuMsOf(worker.child.pid!) / 1000) - workerCpu;
+    const workerCpuSeconds = (cpuMsOf(workerPid) / 1000) - workerCpu;
     const workerCores = +(workerCpuSeconds / (ms / 1000)).toFixed(2);
     const machineCores = +(((await machineCpuSeconds()) - machineCpu) / (ms / 1000)).toFixed(2);
     const commandCores = Object.fromEntries(

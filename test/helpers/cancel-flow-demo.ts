@@ -1,4 +1,5 @@
 import { cancelSessions, type CancelSessionStatus, customers, type Db, type ShownOffer, subscriptions } from "../../src/db/index.js";
+import { present } from "./present.js";
 
 const OFFERS: Record<string, ShownOffer> = {
   too_expensive: { id: "discount-30", type: "discount", spec: { percentOff: 30, months: 3 } },
@@ -48,12 +49,12 @@ export async function seedCancelFlowDemo(db: Db): Promise<void> {
     .values(runs.map((_, i) => ({ externalId: `cf-${String(i + 1).padStart(4, "0")}`, email: `cf-${i + 1}@example.com` })))
     .returning({ id: customers.id });
   const sessions = runs.map((run, i) => {
-    const createdAt = new Date(start + order[i]! * step);
+    const createdAt = new Date(start + present(order[i], "a session's place") * step);
     const finished = !["started", "reason_given"].includes(run.status);
     const finishedAt = finished ? new Date(createdAt.getTime() + 6 * 60_000) : null;
-    const { plan, mrrMinor } = PLANS[i % PLANS.length]!;
+    const { plan, mrrMinor } = present(PLANS[i % PLANS.length], "a plan");
     return {
-      customerId: ids[i]!.id,
+      customerId: present(ids[i], "an inserted customer").id,
       flowVersion: "demo",
       locale: "en",
       returnUrl: "https://app.acme.example/account",
@@ -64,7 +65,7 @@ export async function seedCancelFlowDemo(db: Db): Promise<void> {
       offer: run.reason ? (OFFERS[run.reason] ?? null) : null,
       plan,
       mrrMinor,
-      currency: CURRENCIES[i % CURRENCIES.length]!,
+      currency: present(CURRENCIES[i % CURRENCIES.length], "a currency"),
       createdAt,
       expiresAt: new Date(createdAt.getTime() + 86_400_000),
       reasonAt: run.reason ? new Date(createdAt.getTime() + 60_000) : null,

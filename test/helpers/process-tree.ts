@@ -17,8 +17,8 @@ function info(pid: number): ProcessInfo | undefined {
     // The name is in parentheses and may itself hold spaces or parentheses.
     const open = stat.indexOf("(");
     const close = stat.lastIndexOf(")");
-    const [state, ppid] = stat.slice(close + 2).split(" ");
-    return { pid, ppid: Number(ppid), name: stat.slice(open + 1, close), state: state! };
+    const [state = "", ppid] = stat.slice(close + 2).split(" ");
+    return { pid, ppid: Number(ppid), name: stat.slice(open + 1, close), state };
   } catch {
     return undefined;
   }

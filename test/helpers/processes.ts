@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import type { Harness } from "./harness.js";
+import { present } from "./present.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -18,7 +19,7 @@ export interface RekindleProcess {
 export function childEnv(harness: Harness, env: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "",
-    DATABASE_URL: harness.config.database.url!,
+    DATABASE_URL: present(harness.config.database.url, "the harness's DATABASE_URL"),
     REDIS_URL: harness.deps.redisUrl,
     REDIS_PREFIX: harness.config.redis.prefix,
     TEMPLATES_DIR: join(harness.config.dataDir, "templates"),

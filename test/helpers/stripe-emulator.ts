@@ -35,7 +35,7 @@ export function decodeForm(body: string): Record<string, unknown> {
     let node: Record<string, unknown> = root;
     parts.forEach((part, i) => {
       if (i === parts.length - 1) node[part] = value;
-      else node = (node[part] ??= /^\d+$/.test(parts[i + 1]!) ? [] : {}) as Record<string, unknown>;
+      else node = (node[part] ??= /^\d+$/.test(parts[i + 1] ?? "") ? [] : {}) as Record<string, unknown>;
     });
   }
   return root;
@@ -53,7 +53,7 @@ export async function startStripeEmulator(): Promise<StripeEmulator> {
   const require = createRequire(import.meta.url);
   const loglevel = require("loglevel") as { setLevel(level: string): void };
   loglevel.setLevel("silent");
-  const { createExpressApp } = require("stripe-stateful-mock") as { createExpressApp(): (req: unknown, res: unknown) => void };
+  const { createExpressApp } = require("stripe-stateful-mock") as { createExpressApp: () => (req: unknown, res: unknown) => void };
   const emulator = createServer(createExpressApp() as Parameters<typeof createServer>[1]);
   emulator.listen(0, "127.0.0.1");
   await once(emulator, "listening");

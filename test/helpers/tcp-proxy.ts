@@ -15,7 +15,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let server: Server | undefined;
   const listen = (port: number) =>
     new Promise<number>((resolve, reject) => {
-      server = createServer((client) => {
+      const listening = createServer((client) => {
         const upstream = connect(target.port, target.host);
         for (const socket of [client, upstream]) {
           sockets.add(socket);
@@ -26,9 +26,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         client.on("close", () => upstream.destroy());
         upstream.on("close", () => client.destroy());
       });
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => {
-        const address = server!.address();
+      server = listening;
+      listening.once("error", reject);
+      listening.listen(port, "127.0.0.1", () => {
+        const address = listening.address();
         resolve(typeof address === "object" && address ? address.port : port);
       });
     });

@@ -135,7 +135,8 @@ function countSql(count: CountComparison, total: SQL): SQL {
   if (count.gte !== undefined) return sql`${total} >= ${count.gte}`;
   if (count.gt !== undefined) return sql`${total} > ${count.gt}`;
   if (count.lte !== undefined) return sql`${total} <= ${count.lte}`;
-  return sql`${total} < ${count.lt!}`;
+  if (count.lt !== undefined) return sql`${total} < ${count.lt}`;
+  throw new Error("a count comparison without equals, gte, gt, lte or lt got past validation");
 }
 
 /** `from events ev where …`: the customer's events an event count counts (its name, window and property tests). */
@@ -167,7 +168,9 @@ export function conditionSql(condition: Condition, scope: SqlScope): SQL {
       return eventCountSql(condition, scope);
     case "attribute": {
       const { type: _type, attribute, ...comparison } = condition;
-      return sql`coalesce(${compare(attributeSql(attribute, scope), attributeKind(attribute)!, comparison, scope)}, false)`;
+      const kind = attributeKind(attribute);
+      if (kind === undefined) throw new Error(`attribute ${attribute} has no kind`);
+      return sql`coalesce(${compare(attributeSql(attribute, scope), kind, comparison, scope)}, false)`;
     }
   }
 }

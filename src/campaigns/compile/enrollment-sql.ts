@@ -78,7 +78,9 @@ export function qualifiedSql(
  */
 export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, defaultTimeZone: string, lookup: EnrollmentLookup = "by-campaign", momentsFrom?: Date): SQL {
   const { from, where } = qualifiedSql(campaign, candidates, scope, lookup, momentsFrom);
-  const plan = planFrom(campaign.definition, campaign.definition.steps[0]!.id);
+  const [first] = campaign.definition.steps;
+  if (!first) throw new Error(`campaign ${campaign.id} has no steps`);
+  const plan = planFrom(campaign.definition, first.id);
   // The enrollments and their first outbox rows, in one statement.
   return sql`
     with enrolled as (

@@ -79,13 +79,15 @@ export const Campaign = z
     }
     const seen = new Map<string, number>();
     campaign.steps.forEach((step, index) => {
-      if (seen.has(step.id)) {
-        ctx.addIssue({ code: "custom", path: ["steps", index, "id"], message: `step id "${step.id}" is used twice (also step ${seen.get(step.id)! + 1})` });
+      const earlier = seen.get(step.id);
+      if (earlier !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["steps", index, "id"], message: `step id "${step.id}" is used twice (also step ${earlier + 1})` });
       }
       seen.set(step.id, index);
     });
-    if (seen.has(END)) {
-      ctx.addIssue({ code: "custom", path: ["steps", seen.get(END)!, "id"], message: `"${END}" is reserved: it means the end of the campaign` });
+    const endAt = seen.get(END);
+    if (endAt !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["steps", endAt, "id"], message: `"${END}" is reserved: it means the end of the campaign` });
     }
     campaign.steps.forEach((step, index) => {
       const links = step.type === "branch" ? (["then", "else"] as const) : (["next"] as const);
@@ -103,7 +105,8 @@ export const Campaign = z
         }
       }
     });
-    const loop = findLoop(campaign as Campaign);
+    // With an id used twice the edges are ambiguous, and a loop found through them would be made up.
+    const loop = seen.size === campaign.steps.length ? findLoop(campaign) : undefined;
     if (loop) {
       const index = campaign.steps.findIndex((s) => s.id === loop[0]);
       ctx.addIssue({ code: "custom", path: ["steps", index], message: `the steps form a loop (${loop.join(" → ")}); each step runs at most once per customer` });

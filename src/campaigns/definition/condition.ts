@@ -26,9 +26,16 @@ const operatorShape = {
 
 type OperatorFields = { [K in Operator]?: unknown };
 
-/** The single operator a comparison uses, checked to be exactly one. */
+/** The first operator a comparison uses, if any (while it is being validated). */
+function firstOperator(comparison: OperatorFields): Operator | undefined {
+  return OPERATOR_NAMES.find((op) => comparison[op] !== undefined);
+}
+
+/** The single operator of a parsed comparison (the schemas make sure there is exactly one). */
 export function operatorOf(comparison: OperatorFields): Operator {
-  return OPERATOR_NAMES.find((op) => comparison[op] !== undefined)!;
+  const op = firstOperator(comparison);
+  if (op === undefined) throw new Error(`a comparison without an operator (${OPERATOR_NAMES.join(", ")}) got past validation`);
+  return op;
 }
 
 function exactlyOneOperator(value: OperatorFields, ctx: z.RefinementCtx) {
@@ -49,7 +56,7 @@ export const PropertyCondition = z
   .strictObject({ property: z.string().min(1), ...operatorShape })
   .superRefine((value, ctx) => {
     exactlyOneOperator(value, ctx);
-    const op = operatorOf(value);
+    const op = firstOperator(value);
     if (op && !(OPERATORS[op] as readonly string[]).includes("json")) {
       ctx.addIssue({ code: "custom", path: [op], message: `${op} does not apply to event properties` });
     }
@@ -70,7 +77,7 @@ export const AttributeCondition = z
       return;
     }
     exactlyOneOperator(value, ctx);
-    const op = operatorOf(value);
+    const op = firstOperator(value);
     if (!op) return;
     if (!(OPERATORS[op] as readonly string[]).includes(kind)) {
       ctx.addIssue({ code: "custom", path: [op], message: `${op} does not apply to ${value.attribute} (a ${kind})` });
@@ -144,4 +151,4 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
       { error: "expected a condition: one of all, any, not, attribute, event" },
     ),
   ),
-) as z.ZodType<Condition>;
+);

@@ -46,7 +46,8 @@ function countWords(count: CountComparison): string {
   if (count.gte !== undefined) return count.gte === 1 ? "at least once" : `at least ${times(count.gte)}`;
   if (count.gt !== undefined) return `more than ${times(count.gt)}`;
   if (count.lte !== undefined) return `at most ${times(count.lte)}`;
-  return `fewer than ${times(count.lt!)}`;
+  if (count.lt !== undefined) return `fewer than ${times(count.lt)}`;
+  throw new Error("a count comparison without equals, gte, gt, lte or lt got past validation");
 }
 
 function eventWords(condition: EventCountCondition, count: number, latest: string | null, should: string): string {
@@ -117,18 +118,25 @@ export async function evaluateCondition(db: Db, condition: Condition, customerId
   return { result: build(root), negated };
 }
 
+/** A leaf said the other way round (every leaf has its negation in `negated`). */
+function said(leaf: ConditionResult, negated: Map<ConditionResult, string>): string {
+  return negated.get(leaf) ?? `not (${leaf.text})`;
+}
+
 /**
  * The leaves that made a tree fail (`blame`) or pass (`credit`), as sentences; under a `not` one
  * turns into the other, and the leaf is said the other way round.
  */
 function blame(result: ConditionResult, negated: Map<ConditionResult, string>, flip = false): string[] {
-  if (!result.children) return [flip ? negated.get(result)! : result.text];
-  if (result.kind === "not") return credit(result.children[0]!, negated, !flip);
+  if (!result.children) return [flip ? said(result, negated) : result.text];
+  const [inner] = result.children;
+  if (result.kind === "not" && inner) return credit(inner, negated, !flip);
   return result.children.filter((child) => !child.passed).flatMap((child) => blame(child, negated, flip));
 }
 function credit(result: ConditionResult, negated: Map<ConditionResult, string>, flip = false): string[] {
-  if (!result.children) return [flip ? negated.get(result)! : result.text];
-  if (result.kind === "not") return blame(result.children[0]!, negated, !flip);
+  if (!result.children) return [flip ? said(result, negated) : result.text];
+  const [inner] = result.children;
+  if (result.kind === "not" && inner) return blame(inner, negated, !flip);
   return result.children.filter((child) => child.passed).flatMap((child) => credit(child, negated, flip));
 }
 

@@ -31,10 +31,11 @@ export async function explainDelivery(db: Db, campaign: LoadedCampaign, customer
         order by p.until desc nulls first`,
   );
   const scopeWords = (scope: string) => (scope === "customer" ? "the customer is paused" : scope === "campaign" ? "the campaign is paused" : "all sending is paused (the kill switch)");
-  if (pauses.length === 0) {
+  // Ordered by `until`, the open-ended first: the first is the one that holds longest.
+  const [longest] = pauses;
+  if (!longest) {
     checks.push({ test: "pause", title: "Pauses", passed: true, stops: "email", detail: "none holds the customer, the campaign or all sending" });
   } else {
-    const longest = pauses[0]!;
     checks.push({
       test: "pause",
       title: "Pauses",

@@ -42,7 +42,8 @@ export async function explainReentry(db: Db, campaign: LoadedCampaign, customerI
       z.object({ may: z.boolean() }),
       sql`select coalesce(${reentrySql(campaign.id, reentry, scope)}, false) as may from (select ${customerId}::bigint as customer_id, ${key}::text as trigger_key) m`,
     );
-    return row!.may;
+    if (!row) throw new Error("the re-entry check returned no row");
+    return row.may;
   };
   let chosen: Moment | undefined;
   let passed = false;

@@ -32,11 +32,12 @@ async function cardExpiring(db: Db, trigger: Extract<ScanTrigger, { type: "card_
           select * from payment_methods p0 where p0.customer_id = ${customerId} and p0.is_default and p0.detached_at is null
           order by p0.updated_at desc, p0.id desc limit 1) pm on true`,
   );
-  const { today, until } = row!;
+  if (!row) throw new Error("the explanation's query returned no row");
+  const { today, until } = row;
   const looksFor = `the trigger looks for a default card expiring between ${today} and ${until} (within ${durationWords(trigger.within)})`;
-  if (!row!.expires_on) return { detail: `no default card on file; ${looksFor}`, next: { text: "enters once a default card that expires within the window is on file" } };
-  const expires = row!.expires_on;
-  const card = `${row!.brand ?? "card"} ending ${row!.last4 ?? "????"} expires ${expires}`;
+  if (!row.expires_on) return { detail: `no default card on file; ${looksFor}`, next: { text: "enters once a default card that expires within the window is on file" } };
+  const expires = row.expires_on;
+  const card = `${row.brand ?? "card"} ending ${row.last4 ?? "????"} expires ${expires}`;
   if (matched) return { detail: `${card}; ${looksFor}: it does` };
   if (expires < today) return { detail: `${card}; ${looksFor}: it has already expired`, next: { text: "enters when a new default card comes near its expiry" } };
   if (expires > until) {
@@ -59,18 +60,19 @@ async function inactive(db: Db, trigger: Extract<ScanTrigger, { type: "inactive"
                ${isoSql(threshold)} as threshold, ${isoSql(sql`${threshold} - ${duration(trigger.lookback)}`)} as earliest
         from customers c where c.id = ${customerId}`,
   );
-  const { threshold: to, earliest: from } = row!;
+  if (!row) throw new Error("the explanation's query returned no row");
+  const { threshold: to, earliest: from } = row;
   const activity = trigger.activity ? `any of ${quoted(trigger.activity)}` : "activity";
   const quiet = `${durationWords(trigger.for)} without ${activity}`;
-  if (row!.last) {
+  if (row.last) {
     const looksFor = `the trigger looks for ${quiet}, the last ${trigger.activity ? "of them" : "activity"} between ${moment(from)} and ${moment(to)}`;
-    const said = `${trigger.activity ? `last did ${activity}` : "last active"} ${moment(row!.last)}; ${looksFor}`;
+    const said = `${trigger.activity ? `last did ${activity}` : "last active"} ${moment(row.last)}; ${looksFor}`;
     if (matched) return { detail: `${said}: it does` };
-    if (row!.last > to) {
-      const at = addDuration(new Date(row!.last), trigger.for);
+    if (row.last > to) {
+      const at = addDuration(new Date(row.last), trigger.for);
       return { detail: `${said}: active too recently`, next: { text: `enters on ${day(at)} if there is no ${activity} before then`, at: at.toISOString() } };
     }
-    if (row!.last <= from) {
+    if (row.last <= from) {
       return {
         detail: `${said}: quiet for longer than that, so the moment has passed (the trigger does not write to customers gone longer than ${durationWords(trigger.for)} + ${durationWords(trigger.lookback)})`,
         next: { text: `enters if they are active again and then quiet for ${durationWords(trigger.for)}` },
@@ -79,10 +81,10 @@ async function inactive(db: Db, trigger: Extract<ScanTrigger, { type: "inactive"
     return { detail: `${said}: in the window, but the trigger's query does not find them` };
   }
   const never = trigger.activity ? `never did ${activity}` : "never active";
-  const said = `${never}; signed up ${moment(row!.signed_up)}; the trigger takes customers who signed up between ${moment(from)} and ${moment(to)} and were ${never}`;
+  const said = `${never}; signed up ${moment(row.signed_up)}; the trigger takes customers who signed up between ${moment(from)} and ${moment(to)} and were ${never}`;
   if (matched) return { detail: `${said}: it does` };
-  if (row!.signed_up > to) {
-    const at = addDuration(new Date(row!.signed_up), trigger.for);
+  if (row.signed_up > to) {
+    const at = addDuration(new Date(row.signed_up), trigger.for);
     return { detail: `${said}: signed up too recently`, next: { text: `enters on ${day(at)} if there is no ${activity} before then`, at: at.toISOString() } };
   }
   return { detail: `${said}: signed up too long ago, the moment has passed` };
@@ -98,13 +100,14 @@ async function notActivated(db: Db, trigger: Extract<ScanTrigger, { type: "not_a
                ${isoSql(latest)} as latest, ${isoSql(sql`${latest} - ${duration(trigger.lookback)}`)} as earliest
         from customers c where c.id = ${customerId}`,
   );
+  if (!row) throw new Error("the explanation's query returned no row");
   const event = `“${trigger.activation_event}”`;
-  const looksFor = `the trigger looks for sign-ups between ${moment(row!.earliest)} and ${moment(row!.latest)} (${durationWords(trigger.after)} ago) that never did ${event}`;
-  if (row!.activated) return { detail: `signed up ${moment(row!.signed_up)} and did ${event} on ${moment(row!.activated)}; ${looksFor}: already activated` };
-  const said = `signed up ${moment(row!.signed_up)}, never did ${event}; ${looksFor}`;
+  const looksFor = `the trigger looks for sign-ups between ${moment(row.earliest)} and ${moment(row.latest)} (${durationWords(trigger.after)} ago) that never did ${event}`;
+  if (row.activated) return { detail: `signed up ${moment(row.signed_up)} and did ${event} on ${moment(row.activated)}; ${looksFor}: already activated` };
+  const said = `signed up ${moment(row.signed_up)}, never did ${event}; ${looksFor}`;
   if (matched) return { detail: `${said}: it does` };
-  if (row!.signed_up > row!.latest) {
-    const at = addDuration(new Date(row!.signed_up), trigger.after);
+  if (row.signed_up > row.latest) {
+    const at = addDuration(new Date(row.signed_up), trigger.after);
     return { detail: `${said}: signed up too recently`, next: { text: `enters on ${day(at)} if they have not done ${event} by then`, at: at.toISOString() } };
   }
   return { detail: `${said}: signed up too long ago, the moment has passed` };
@@ -120,10 +123,11 @@ async function tenure(db: Db, trigger: Extract<ScanTrigger, { type: "tenure" }>,
                ${isoSql(latest)} as latest, ${isoSql(sql`${latest} - ${duration(trigger.lookback)}`)} as earliest
         from customers c where c.id = ${customerId}`,
   );
-  const said = `a customer since ${moment(row!.since)} (${row!.subscribed ? "their first subscription" : "sign-up"}); the trigger looks for customers since between ${moment(row!.earliest)} and ${moment(row!.latest)} (${durationWords(trigger.at)} ago)`;
+  if (!row) throw new Error("the explanation's query returned no row");
+  const said = `a customer since ${moment(row.since)} (${row.subscribed ? "their first subscription" : "sign-up"}); the trigger looks for customers since between ${moment(row.earliest)} and ${moment(row.latest)} (${durationWords(trigger.at)} ago)`;
   if (matched) return { detail: `${said}: it does` };
-  if (row!.since > row!.latest) {
-    const at = addDuration(new Date(row!.since), trigger.at);
+  if (row.since > row.latest) {
+    const at = addDuration(new Date(row.since), trigger.at);
     return { detail: `${said}: not yet`, next: { text: `enters on ${day(at)}, ${durationWords(trigger.at)} after they started`, at: at.toISOString() } };
   }
   return { detail: `${said}: that moment passed more than ${durationWords(trigger.lookback)} ago` };
@@ -140,9 +144,10 @@ async function usageDrop(db: Db, trigger: Extract<ScanTrigger, { type: "usage_dr
                (select count(*)::int from events e where e.customer_id = ${customerId} and e.name = ${trigger.event} and e.occurred_at > ${middle} and e.occurred_at <= ${now}) as after,
                ${isoSql(start)} as start, ${isoSql(middle)} as middle`,
   );
-  const { before, after } = row!;
+  if (!row) throw new Error("the explanation's query returned no row");
+  const { before, after } = row;
   const allowed = Math.floor(before * (1 - trigger.drop));
-  const said = `“${trigger.event}” ${times(before)} between ${moment(row!.start)} and ${moment(row!.middle)}, ${times(after)} since; the trigger looks for at least ${times(trigger.min_before)} before and a drop of ${Math.round(trigger.drop * 100)}% (at most ${times(allowed)} since)`;
+  const said = `“${trigger.event}” ${times(before)} between ${moment(row.start)} and ${moment(row.middle)}, ${times(after)} since; the trigger looks for at least ${times(trigger.min_before)} before and a drop of ${Math.round(trigger.drop * 100)}% (at most ${times(allowed)} since)`;
   if (matched) return { detail: `${said}: it does` };
   if (before < trigger.min_before) return { detail: `${said}: too little use before`, next: { text: `enters at a scan where “${trigger.event}” happened at least ${times(trigger.min_before)} in a window and fell by ${Math.round(trigger.drop * 100)}% in the next` } };
   return { detail: `${said}: their use did not fall enough`, next: { text: `enters at a scan where their use has fallen by ${Math.round(trigger.drop * 100)}%` } };
@@ -161,13 +166,14 @@ async function cancelPageVisited(db: Db, trigger: Extract<ScanTrigger, { type: "
           from events e where e.customer_id = ${customerId} and e.type = 'page' and (e.properties ->> 'path') like ${likePattern(trigger.path)}
           order by e.occurred_at desc, e.id desc limit 1) v on true`,
   );
-  const looksFor = `the trigger looks for a visit to ${trigger.path} between ${moment(row!.earliest)} and ${moment(row!.latest)} (${durationWords(trigger.grace)} ago) with no cancellation since`;
-  if (matched) return { detail: `visited ${String(facts?.path ?? trigger.path)} on ${moment(String(facts?.visitedAt ?? row!.visited))}; ${looksFor}: it does` };
-  if (!row!.visited) return { detail: `no visit to ${trigger.path} on record; ${looksFor}`, next: { text: `enters ${durationWords(trigger.grace)} after a visit to ${trigger.path}, if they do not cancel` } };
-  const said = `last visited ${row!.path ?? trigger.path} on ${moment(row!.visited)}; ${looksFor}`;
-  if (row!.cancelled) return { detail: `${said}: they cancelled since` };
-  if (row!.visited > row!.latest) {
-    const at = addDuration(new Date(row!.visited), trigger.grace);
+  if (!row) throw new Error("the explanation's query returned no row");
+  const looksFor = `the trigger looks for a visit to ${trigger.path} between ${moment(row.earliest)} and ${moment(row.latest)} (${durationWords(trigger.grace)} ago) with no cancellation since`;
+  if (matched) return { detail: `visited ${typeof facts?.path === "string" ? facts.path : trigger.path} on ${moment(typeof facts?.visitedAt === "string" ? facts.visitedAt : String(row.visited))}; ${looksFor}: it does` };
+  if (!row.visited) return { detail: `no visit to ${trigger.path} on record; ${looksFor}`, next: { text: `enters ${durationWords(trigger.grace)} after a visit to ${trigger.path}, if they do not cancel` } };
+  const said = `last visited ${row.path ?? trigger.path} on ${moment(row.visited)}; ${looksFor}`;
+  if (row.cancelled) return { detail: `${said}: they cancelled since` };
+  if (row.visited > row.latest) {
+    const at = addDuration(new Date(row.visited), trigger.grace);
     return { detail: `${said}: too recent, the grace has not passed`, next: { text: `enters on ${moment(at)} unless they cancel first`, at: at.toISOString() } };
   }
   return { detail: `${said}: too long ago, the moment has passed`, next: { text: `enters ${durationWords(trigger.grace)} after their next visit to ${trigger.path}` } };

@@ -23,10 +23,10 @@ export async function compileCampaignTemplates(
   const wanted = new Set(campaign.steps.flatMap((step) => (step.type === "email" ? [step.template] : [])));
   for (const name of wanted) {
     const variants = new Map<string | null, CompiledTemplate>();
-    for (const file of Object.keys(files).sort()) {
+    for (const [file, text] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const parsed = templateFileName(file);
       if (!parsed || parsed.name !== name) continue;
-      const result = await compileTemplate(file, files[file]!, shared, parsed.locale);
+      const result = await compileTemplate(file, text, shared, parsed.locale);
       if (result.type === "ok") variants.set(parsed.locale, result.template);
       else for (const p of result.problems) problems.push({ file: display(p.file), line: p.line, column: p.column, path: "(file)", message: p.message });
     }

@@ -47,7 +47,7 @@ export function parseYamlFile<S extends z.ZodType>(file: string, text: string, s
       type: "invalid",
       problems: doc.errors.map((error) => {
         const position = error.linePos?.[0] ?? { line: 1, col: 1 };
-        return { file, line: position.line, column: position.col, path: "(file)", message: `YAML: ${error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}` };
+        return { file, line: position.line, column: position.col, path: "(file)", message: `YAML: ${(error.message.split("\n", 1)[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}` };
       }),
     };
   }

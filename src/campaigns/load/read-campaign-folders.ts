@@ -52,10 +52,10 @@ export async function readCampaignFolders(templatesDir: string, displayRoot = pr
     for (const name of names) files[name] = await readFile(join(directory, name), "utf8");
     Object.assign(files, shared);
     const hash = createHash("sha256");
-    for (const name of Object.keys(files).sort()) hash.update(name).update("\0").update(files[name]!).update("\0");
+    for (const [name, text] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) hash.update(name).update("\0").update(text).update("\0");
     const contentHash = hash.digest("hex");
     const display = relative(displayRoot, join(directory, CAMPAIGN_FILE)) || join(directory, CAMPAIGN_FILE);
-    const parsed = parseCampaignFile(display, files[CAMPAIGN_FILE]!);
+    const parsed = parseCampaignFile(display, files[CAMPAIGN_FILE] ?? "");
     if (parsed.type === "invalid") {
       folders.push({ type: "invalid", id: entry.name, directory, contentHash, problems: parsed.problems });
     } else if (parsed.campaign.id !== entry.name) {

@@ -25,14 +25,15 @@ export async function recordVersions(db: Db, folders: CampaignFolder[], now: Dat
       .select({ id: campaignVersions.id })
       .from(campaignVersions)
       .where(and(eq(campaignVersions.campaignId, folder.id), eq(campaignVersions.contentHash, folder.contentHash)));
+    if (!version) throw new Error(`campaign ${folder.id}: the version just stored is not there`);
     await db
       .insert(campaigns)
-      .values({ id: folder.id, currentVersionId: version!.id, enabled: folder.campaign.enabled, loadError: null, updatedAt: now })
+      .values({ id: folder.id, currentVersionId: version.id, enabled: folder.campaign.enabled, loadError: null, updatedAt: now })
       .onConflictDoUpdate({
         target: campaigns.id,
-        set: { currentVersionId: version!.id, enabled: folder.campaign.enabled, loadError: sql`null`, updatedAt: now },
+        set: { currentVersionId: version.id, enabled: folder.campaign.enabled, loadError: sql`null`, updatedAt: now },
       });
-    loaded.push({ id: folder.id, versionId: version!.id, contentHash: folder.contentHash, definition: folder.campaign, directory: folder.directory, templates: folder.templates });
+    loaded.push({ id: folder.id, versionId: version.id, contentHash: folder.contentHash, definition: folder.campaign, directory: folder.directory, templates: folder.templates });
   }
   return loaded;
 }

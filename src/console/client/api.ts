@@ -33,7 +33,7 @@ export async function api<R extends ApiRoute>(route: R, ...[init]: keyof ParamsO
   const params: Record<string, string> = init?.params ?? {};
   const path = pattern.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ""));
   const key = init?.key ?? session.key();
-  const response = await fetch(path + query((init?.query ?? {}) as Record<string, string | number | undefined | null>), {
+  const response = await fetch(path + query(init?.query ?? {}), {
     method,
     headers: {
       accept: "application/json",
