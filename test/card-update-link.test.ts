@@ -28,7 +28,7 @@ const putCustomer = (harness: Harness, id: string, body: Record<string, unknown>
 
 const rowId = async (harness: Harness, externalId: string) => {
   const [row] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select id::int from customers where external_id = ${externalId}`);
-  return row!.id;
+  return present(row, `customer ${externalId}`).id;
 };
 
 /** What an email's link is made of, for a customer row id, valid until `expiresAt`. */

@@ -119,7 +119,8 @@ steps:
   it("a billing notice carries no unsubscribe headers and still reaches someone who unsubscribed from everything", async () => {
     await api("PUT", "/api/customers/ann", { email: "ann@example.com" });
     const first = await send("ann", "Went Quiet");
-    const link = present(present(present(first.mail, "first.mail").headerLines.find((h) => h.key === "list-unsubscribe"), "first.mail.headerLines.find((h) => h.key === 'list-unsubscribe')").line.match(/<(https?[^>]+)>/), "present(first.mail.headerLines.find((h) => h.key === 'list-unsubscribe'), 'first.mail.headerLines.find((h) => h.key === 'list-unsubscribe')').line.match(/<(https?[^>]+)>/)")[1]!;
+    const header = present(present(first.mail, "the first email").headerLines.find((h) => h.key === "list-unsubscribe"), "its List-Unsubscribe header");
+    const link = present(header.line.match(/<(https?[^>]+)>/)?.[1], "an http(s) link in List-Unsubscribe");
     const page = await (await fetch(`${harness.url}${new URL(link).pathname}`)).text();
     expect(page).toContain('value="all"');
     const choose = await fetch(`${harness.url}${new URL(link).pathname}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "scope=all" });

@@ -176,7 +176,7 @@ describe("delivery, end to end", () => {
     });
     expect(sent.status).toBe(200);
     const [mail] = await smtp.waitFor(1);
-    expect(mail!.subject).toBe("[Test] Sven, din betalning gick inte igenom");
+    expect(mail?.subject).toBe("[Test] Sven, din betalning gick inte igenom");
     const audit = await queryRows(harness.deps.db, z.object({ action: z.string(), target_id: z.string(), after: col.jsonObject }), sql`select action, target_id, after from audit_log`);
     expect(audit).toEqual([{ action: "campaign.test_send", target_id: "dunning", after: { step: "first", to: "marketer@acme.example", customer: "sven" } }]);
     expect(await queryRows(harness.deps.db, z.object({}), sql`select 1 from messages`)).toEqual([]);
@@ -189,7 +189,7 @@ describe("delivery, end to end", () => {
     await post(harness, "/v1/track", { userId: "gone", event: "payment_failed" });
     await dispatchDue(harness.deps);
     const rows = await waitForStatus("failed", 1);
-    expect(rows[0]!.outcome).toMatchObject({ type: "rejected", code: 550 });
+    expect(rows[0]?.outcome).toMatchObject({ type: "rejected", code: 550 });
     const suppressed = await queryRows(harness.deps.db, z.object({ email: z.string(), reason: z.string() }), sql`select email, reason::text from suppressions`);
     expect(suppressed).toEqual([{ email: "gone@example.com", reason: "bounce" }]);
     // The next step is skipped as suppressed, not sent.
@@ -324,7 +324,8 @@ describe("the unsubscribe link", () => {
     await post(harness, "/v1/track", { userId: "bo", event: "payment_failed" });
     await dispatchDue(harness.deps);
     const [mail] = await smtp.waitFor(1);
-    const link = present(present(present(mail, "mail").headerLines.find((h) => h.key === "list-unsubscribe"), "mail.headerLines.find((h) => h.key === 'list-unsubscribe')").line.match(/<(.+)>/), "present(mail.headerLines.find((h) => h.key === 'list-unsubscribe'), 'mail.headerLines.find((h) => h.key === 'list-unsubscribe')').line.match(/<(.+)>/)")[1]!;
+    const header = present(present(mail, "the email").headerLines.find((h) => h.key === "list-unsubscribe"), "its List-Unsubscribe header");
+    const link = present(header.line.match(/<(.+)>/)?.[1], "a link in List-Unsubscribe");
     const path = new URL(link).pathname;
     // The page names the email by its subject, recorded just after SMTP accepted it.
     await expect.poll(async () => (await queryRows(harness.deps.db, z.object({ status: z.string() }), sql`select status::text from messages`))[0]?.status).toBe("sent");
@@ -333,7 +334,7 @@ describe("the unsubscribe link", () => {
     expect(shown.status).toBe(200);
     expect(await shown.text()).toContain("Only dunning emails like “Bo, your payment failed”");
     const none = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from suppressions`);
-    expect(none[0]!.n).toBe(0);
+    expect(none[0]?.n).toBe(0);
 
     const clicked = await fetch(`${harness.url}${path}`, {
       method: "POST",
@@ -378,9 +379,10 @@ describe("state changes reaching messages already queued in Redis", () => {
     await post(harness, "/v1/track", { userId: id, event: "payment_failed" });
     await harness.deps.db.execute(sql`update messages m set due_at = due_at + interval '1500 milliseconds' from customers c where c.id = m.customer_id and c.external_id = ${id}`);
     await dispatchDue(harness.deps);
-    const [row] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select m.id::int from messages m join customers c on c.id = m.customer_id where c.external_id = ${id} and m.status = 'queued'`);
-    expect(await harness.deps.queues.queue("send").getJob(`msg-${row!.id}`)).toBeTruthy();
-    return row!.id;
+    const [queued] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select m.id::int from messages m join customers c on c.id = m.customer_id where c.external_id = ${id} and m.status = 'queued'`);
+    const row = present(queued, `the queued email of ${id}`);
+    expect(await harness.deps.queues.queue("send").getJob(`msg-${row.id}`)).toBeTruthy();
+    return row.id;
   }
   const outcomeOf = async (id: number) => {
     for (let i = 0; i < 400; i++) {
@@ -396,7 +398,7 @@ describe("state changes reaching messages already queued in Redis", () => {
     await post(harness, "/v1/track", { userId: "exits", event: "invoice_paid" });
     const paused = await queuedFor("pauses");
     const [pausedCustomer] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select id::int from customers where external_id = 'pauses'`);
-    await harness.deps.db.execute(sql`insert into pauses (scope, customer_id, until, reason, created_by) values ('customer', ${pausedCustomer!.id}, ${new Date(NOW.getTime() + 86_400_000).toISOString()}::timestamptz, 'on holiday', 'support@acme')`);
+    await harness.deps.db.execute(sql`insert into pauses (scope, customer_id, until, reason, created_by) values ('customer', ${present(pausedCustomer, "customer pauses").id}, ${new Date(NOW.getTime() + 86_400_000).toISOString()}::timestamptz, 'on holiday', 'support@acme')`);
     const unsubscribed = await queuedFor("unsubscribes");
     const { unsubscribeToken } = await import("../src/delivery/index.js");
     const click = await fetch(`${harness.url}/unsubscribe/${unsubscribeToken(harness.deps.secretKey, unsubscribed)}`, {

@@ -185,7 +185,7 @@ describe("fuzzing every way in", () => {
   /** How many rows have been written so far. */
   async function fingerprint(): Promise<number> {
     const [row] = await queryRows(harness.deps.db, z.object({ n: z.string() }), sql`select n::text from fuzz_writes`);
-    return Number(row!.n);
+    return Number(present(row, "the count of fuzz writes").n);
   }
 
   /** Sends one request and checks everything an answer must be. */

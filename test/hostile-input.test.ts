@@ -85,7 +85,7 @@ describe("hostile input", () => {
     const timestamp = "2026-01-01T10:00:00.000Z";
     expect((await send("POST", "/v1/track", { userId: "u-4", event: "Skewed", messageId: "skew-1", timestamp, sentAt: "1970-01-01T00:00:00Z" })).status).toBe(200);
     const [event] = await queryRows(harness.deps.db, z.object({ ms: col.int }), sql`select (extract(epoch from occurred_at) * 1000)::float8 as ms from events where message_id = 'skew-1'`);
-    expect(new Date(event!.ms).toISOString()).toBe(timestamp);
+    expect(new Date(present(event, "event skew-1").ms).toISOString()).toBe(timestamp);
 
     expect((await send("POST", "/v1/identify", { userId: "u-5", traits: { createdAt: "0000-06-01T00:00:00Z" } })).status).toBe(200);
     expect((await send("POST", "/v1/identify", { userId: "u-6", traits: { createdAt: -62_000_000_000 } })).status).toBe(200);
@@ -171,7 +171,7 @@ describe("hostile input", () => {
     await send("POST", "/v1/identify", { userId: "oc-1", traits: { email: "oc@example.com" } });
     await send("POST", "/v1/track", { userId: "oc-1", event: "Went Quiet" });
     const [message] = await queryRows(harness.deps.db, z.object({ id: col.int8 }), sql`select m.id from messages m join customers c on c.id = m.customer_id where c.external_id = 'oc-1'`);
-    const token = unsubscribeToken(harness.deps.secretKey, message!.id);
+    const token = unsubscribeToken(harness.deps.secretKey, present(message, "the email to oc-1").id);
     const suppressions = () => queryRows(harness.deps.db, z.object({ category: z.string().nullable(), detail: z.string().nullable() }), sql`select category, detail from suppressions where email = 'oc@example.com'`);
     const unsubscribe = async (headers: Record<string, string>, body?: string | Buffer) => {
       await harness.deps.db.execute(sql`delete from suppressions`);

@@ -74,11 +74,11 @@ describe("logs carry no secret, at any level", () => {
     const stripe = signed(stripeEvent("customer.created", stripeCustomer("cus_L", "stripe.person@example.com"), new Date()));
     await fetch(`${harness.url}/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": stripe.header }, body: stripe.payload });
     const [message] = await queryRows(harness.deps.db, z.object({ id: z.string() }), sql`select id::text from messages limit 1`);
-    const token = unsubscribeToken(harness.deps.secretKey, Number(message!.id));
+    const token = unsubscribeToken(harness.deps.secretKey, Number(present(message, "an email").id));
     await fetch(`${harness.url}/unsubscribe/${token}`);
     await fetch(`${harness.url}/unsubscribe/${token}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
     const [customer] = await queryRows(harness.deps.db, z.object({ id: z.string() }), sql`select id::text from customers where external_id = 'logged-1'`);
-    const cardToken = signToken(harness.deps.secretKey, "card-update", customer!.id, new Date(Date.now() + 3_600_000));
+    const cardToken = signToken(harness.deps.secretKey, "card-update", present(customer, "customer logged-1").id, new Date(Date.now() + 3_600_000));
     await fetch(`${harness.url}/card/${cardToken}`, { redirect: "manual" });
 
     // A statement that fails with customer data among its parameters, logged as the code logs faults.

@@ -45,11 +45,12 @@ describe("holdout groups and conversions", () => {
       const batch = Array.from({ length: 1_000 }, (_, i) => ({ type: "track", userId: `h${start + i}`, event: "Went Quiet" }));
       expect((await post(harness, "/v1/batch", { batch })).status).toBe(200);
     }
-    const [share] = await queryRows(harness.deps.db, z.object({ n: col.int, held: col.int }), sql`select count(*)::int as n, count(*) filter (where holdout)::int as held from enrollments`);
-    expect(share!.n).toBe(10_000);
+    const [counted] = await queryRows(harness.deps.db, z.object({ n: col.int, held: col.int }), sql`select count(*)::int as n, count(*) filter (where holdout)::int as held from enrollments`);
+    const share = present(counted, "the count of enrollments");
+    expect(share.n).toBe(10_000);
     // 10% ± 3 standard deviations (σ = √(0.1·0.9/10000) = 0.3 points).
-    expect(share!.held / share!.n).toBeGreaterThan(0.091);
-    expect(share!.held / share!.n).toBeLessThan(0.109);
+    expect(share.held / share.n).toBeGreaterThan(0.091);
+    expect(share.held / share.n).toBeLessThan(0.109);
     // Stable: the same hash gives the same group on re-entry.
     await harness.deps.db.execute(sql`update enrollments set status = 'completed'`);
     clock.advance(DAY);
@@ -85,7 +86,7 @@ describe("the uplift report", () => {
     for (let i = 0; i < 400; i++) {
       await dispatchDue(harness.deps);
       const [left] = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('scheduled', 'queued', 'sending')`);
-      if (left!.n === 0) break;
+      if (present(left, "the count of emails left").n === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const groups = await queryRows(

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { col, queryRows } from "../src/db/index.js";
 import { dispatchDue } from "../src/delivery/index.js";
 import { type Harness, post, startHarness } from "./helpers/harness.js";
+import { present } from "./helpers/present.js";
 import { childEnv, spawnRekindle } from "./helpers/processes.js";
 import { startSmtp, type TestSmtp } from "./helpers/smtp.js";
 
@@ -44,7 +45,7 @@ steps:
     children.push(process.child);
     return { name, child: process.child, exited: process.exited };
   };
-  const sent = async () => (await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status = 'sent'`))[0]!.n;
+  const sent = async () => present((await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status = 'sent'`))[0], "the count of sent emails").n;
 
   it("loses nothing and sends nothing twice", async () => {
     const batch = Array.from({ length: EMAILS }, (_, i) => ({ type: "identify", userId: `r${i}`, traits: { email: `r${i}@example.com` } }));

@@ -53,8 +53,9 @@ describe("pause, resume and stop, on emails already queued", () => {
     await harness.deps.db.execute(sql`update messages m set due_at = due_at + interval '1 second' from customers c where c.id = m.customer_id and c.external_id = ${id} and m.status = 'scheduled'`);
     await dispatchDue(harness.deps);
     const [row] = await queryRows(harness.deps.db, z.object({ id: col.int }), sql`select m.id::int from messages m join customers c on c.id = m.customer_id where c.external_id = ${id} order by m.id desc limit 1`);
-    expect(await harness.deps.queues.queue("send").getJob(`msg-${row!.id}`)).toBeTruthy();
-    return row!.id;
+    const message = present(row, `the latest email of ${id}`);
+    expect(await harness.deps.queues.queue("send").getJob(`msg-${message.id}`)).toBeTruthy();
+    return message.id;
   }
   const settled = async (id: number, status: string) => {
     for (let i = 0; i < 400; i++) {
@@ -138,7 +139,7 @@ describe("the customer timeline", () => {
     await smtp.waitFor(1);
     for (let i = 0; i < 50; i++) {
       const [row] = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status = 'sent'`);
-      if (row!.n === 1) break;
+      if (present(row, "the count of sent emails").n === 1) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     clock.advance(60_000);

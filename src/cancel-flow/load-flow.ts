@@ -38,6 +38,8 @@ export interface LoadedFlow {
   version: string;
   /** By locale (`en`, `sv`). */
   texts: Map<string, FlowTexts>;
+  /** The texts of `flow.default_locale`, which a valid flow always has: the words when no other language fits. */
+  defaultTexts: FlowTexts;
 }
 
 export type FlowLoad = { type: "absent" } | { type: "valid"; loaded: LoadedFlow } | { type: "invalid"; problems: CampaignFileProblem[] };
@@ -117,9 +119,12 @@ export async function loadCancelFlow(templatesDir: string, displayRoot = process
     }
     texts.set(locale, compileTexts(display(name), text, parsed.value, problems));
   }
-  if (parsedFlow.type === "ok" && !files.has(`texts.${parsedFlow.value.default_locale}.yaml`)) {
+  if (parsedFlow.type !== "ok") return { type: "invalid", problems };
+  if (!files.has(`texts.${parsedFlow.value.default_locale}.yaml`)) {
     problems.push({ file: display(FLOW_FILE), line: 1, column: 1, path: "default_locale", message: `no texts.${parsedFlow.value.default_locale}.yaml beside it: the default language needs its texts` });
   }
-  if (problems.length > 0 || parsedFlow.type !== "ok") return { type: "invalid", problems };
-  return { type: "valid", loaded: { flow: parsedFlow.value, version: hash.digest("hex").slice(0, 16), texts } };
+  // With the file present, its texts are missing only if it had a problem, already in the list.
+  const defaultTexts = texts.get(parsedFlow.value.default_locale);
+  if (problems.length > 0 || !defaultTexts) return { type: "invalid", problems };
+  return { type: "valid", loaded: { flow: parsedFlow.value, version: hash.digest("hex").slice(0, 16), texts, defaultTexts } };
 }

@@ -171,14 +171,15 @@ export function registerCampaignCommands(program: Command): void {
           return void process.stdout.write(`${JSON.stringify({ ...report, churn: { entered, notEntered } }, null, 2)}\n`);
         }
         const rate = (r: number | null) => (r === null ? "-" : `${(r * 100).toFixed(1)}%`);
+        const header = ["", "entered", "reached goal", "rate"];
         const rows = [
-          ["", "entered", "reached goal", "rate"],
+          header,
           ["emailed", String(report.treated.entered), String(report.treated.converted), rate(report.treated.rate)],
           ["held out", String(report.holdout.entered), String(report.holdout.converted), rate(report.holdout.rate)],
         ];
-        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+        const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
         process.stdout.write(`${report.campaign}: entered ${report.from.slice(0, 10)} to ${report.to.slice(0, 10)}, goal: ${retentionGoal ? report.conversionWindow : `an exit goal within ${report.conversionWindow}`}; ${report.emailsSent} email(s) sent\n`);
-        for (const r of rows) process.stdout.write(`  ${r.map((cell, i) => cell.padStart(widths[i]!)).join("   ")}\n`);
+        for (const r of rows) process.stdout.write(`  ${r.map((cell, i) => cell.padStart(widths[i] ?? 0)).join("   ")}\n`);
         process.stdout.write(`${report.verdict}\n`);
         printChurn(`\nchurn of customers who entered ${report.campaign}`, await churnByMonth(db, from, to, { campaign: report.campaign, entered: true }));
         printChurn(`churn of customers who did not`, await churnByMonth(db, from, to, { campaign: report.campaign, entered: false }));

@@ -9,8 +9,11 @@ const money = (minor: number, sessions: number) => `${(minor / 100).toFixed(2)} 
 
 /** Rows as aligned columns, two spaces apart; the columns in `right` are right-aligned (figures). */
 function columns(rows: string[][], right: number[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => `  ${r.map((cell, i) => (right.includes(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd()}\n`).join("");
+  const [first] = rows;
+  if (!first) return "";
+  const widths = first.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  // A cell past the first row's columns is not padded (width 0), as padStart/padEnd did with no width.
+  return rows.map((r) => `  ${r.map((cell, i) => (right.includes(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join("  ").trimEnd()}\n`).join("");
 }
 
 /** `rekindle report --cancel-flow` as text: outcomes, reasons as bars, save rates against the holdout, MRR, churn by reason. */

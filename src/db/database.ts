@@ -135,7 +135,8 @@ async function openPglite(dataDir: string): Promise<Database> {
   const directory = resolve(join(dataDir, "pgdata"));
   await mkdir(directory, { recursive: true });
   const unlock = await lockPglite(directory);
-  let client: Awaited<ReturnType<typeof PGlite.create>>;
+  // The class itself: what `create` returns adds an index signature per extension, and its members read as `any`.
+  let client: InstanceType<typeof PGlite>;
   try {
     client = await PGlite.create(directory);
   } catch (error) {

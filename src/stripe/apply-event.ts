@@ -47,8 +47,8 @@ async function resolveCustomer(tx: Tx, change: StripeChange): Promise<string | u
   }
   if (change.link.metadataUserId) return change.link.metadataUserId;
   if (change.link.email) {
-    const matches = await queryRows(tx, z.object({ external_id: z.string() }), sql`select external_id from customers where lower(email) = lower(${change.link.email}) limit 2`);
-    if (matches.length === 1) return matches[0]!.external_id;
+    const [only, another] = await queryRows(tx, z.object({ external_id: z.string() }), sql`select external_id from customers where lower(email) = lower(${change.link.email}) limit 2`);
+    if (only && !another) return only.external_id;
   }
   return change.stripeCustomerId ?? undefined;
 }

@@ -237,7 +237,7 @@ async function main() {
 
     // The scans' first emails wait a month, so that what the processes do next is the scenario's work alone.
     const [parked] = await queryRows(deps.db, z.object({ n: col.int }), sql`with p as (update messages set due_at = due_at + interval '30 days' where status = 'scheduled' returning 1) select count(*)::int as n from p`);
-    log(`parked the ${parked!.n} emails the scans scheduled`);
+    log(`parked the ${present(parked, "the count of parked emails").n} emails the scans scheduled`);
 
     // Rekindle's own processes from here on.
     // BENCH_PROFILE=1 writes a CPU profile of the API and the worker to .rekindle/bench/profile (open it in Chrome's DevTools).
@@ -484,7 +484,7 @@ async function dispatch(deps: Deps, sink: Awaited<ReturnType<typeof startSink>>,
   const { count: rawCount, ms: rawMs } = raw;
 
   // What ingestion set in motion (dunning emails) finishes first.
-  const outboxDue = async () => (await queryRows(deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= now())`))[0]!.n;
+  const outboxDue = async () => present((await queryRows(deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= now())`))[0], "the count of emails due").n;
   await waitFor("the outbox to drain", async () => (await outboxDue()) === 0, 120_000);
 
   // DISPATCH customers get the win-back email, all due at the same instant.

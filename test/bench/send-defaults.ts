@@ -189,7 +189,7 @@ export async function sendDefaults(
   try {
     // What the worker does when it starts (the first runs of its periodic tasks) ends first.
     await waitFor(async () => (await queryRows(deps.db, z.object({}), sql`select 1 from scheduled_tasks where running_until > clock_timestamp()`)).length === 0, 120_000);
-    const outboxDue = async () => (await queryRows(deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= now())`))[0]!.n;
+    const outboxDue = async () => present((await queryRows(deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('queued', 'sending') or (status = 'scheduled' and due_at <= now())`))[0], "the count of emails due").n;
     await waitFor(async () => (await outboxDue()) === 0, 120_000);
 
     const before = await sink.count();

@@ -8,6 +8,7 @@ import { reloadCampaigns } from "../../src/runtime/index.js";
 import type { FixedClock } from "../../src/time/index.js";
 import { scan } from "./campaigns.js";
 import { API_KEY, type Harness, post, writeCampaign } from "./harness.js";
+import { present } from "./present.js";
 import type { TestSmtp } from "./smtp.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -121,10 +122,10 @@ export async function seedConsoleDemo(harness: Harness, clock: FixedClock, smtp:
 
   await dispatchDue(harness.deps);
   const due = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('scheduled', 'queued', 'sending') and due_at <= ${DEMO_NOW.toISOString()}::timestamptz`);
-  await smtp.waitFor(due[0]!.n, 20_000);
+  await smtp.waitFor(present(due[0], "the count of emails due").n, 20_000);
   for (let i = 0; i < 100; i++) {
     const [left] = await queryRows(harness.deps.db, z.object({ n: col.int }), sql`select count(*)::int as n from messages where status in ('queued', 'sending')`);
-    if (left!.n === 0) break;
+    if (present(left, "the count of emails in flight").n === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 

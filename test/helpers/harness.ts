@@ -12,6 +12,7 @@ import type { Deps } from "../../src/deps/index.js";
 import { buildDeps, createLogger, periodicTasks, reloadCampaigns, type Service, startApi, startWorker } from "../../src/runtime/index.js";
 import type { Clock } from "../../src/time/index.js";
 import { createTestDatabase } from "./postgres.js";
+import { present } from "./present.js";
 
 export const WRITE_KEY = "test-write-key-0123456789";
 export const API_KEY = "test-api-key-0123456789abc";
@@ -136,7 +137,7 @@ export async function post<T = ErrorBody>(
 
 export async function count(harness: Harness, table: string): Promise<number> {
   const [row] = await queryRows(harness.deps.db, z.object({ n: col.int }), sql.raw(`select count(*)::int as n from ${table}`));
-  return row!.n;
+  return present(row, `the count of ${table}`).n;
 }
 
 /** Runs one periodic task (dispatch, scan-campaigns, sweep-events, prune-events) once, here and now, and returns its result. */

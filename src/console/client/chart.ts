@@ -30,14 +30,12 @@ export interface BarChart {
   title: string;
   /** What the chart shows, in a sentence or two: read before the picture, and by screen readers. */
   summary: string;
-  /** Each bar's label, in full (for its tooltip); `axis` the short form under the axis. */
-  labels: { full: string; axis: string }[];
+  /** Each bar's label, in full; `axis` the short form under the axis; `figures` its tooltip, the bar's figures in words. */
+  labels: { full: string; axis: string; figures: string }[];
   /** Bar labels to show under the axis (the others are in the tooltips and the table). */
   axisTicks: number[];
   bars: BarSeries[];
   line?: LineSeries;
-  /** Each bar's tooltip: its figures in words. */
-  describe: (index: number) => string;
   /** The same figures as a table, for reading and for screen readers. */
   table: { headers: string[]; rows: Child[][]; numeric: number[] };
 }
@@ -46,7 +44,8 @@ export interface BarChart {
 export function niceMax(max: number): number {
   if (max <= 2) return 2;
   const power = 10 ** Math.floor(Math.log10(max));
-  return [1, 2, 4, 6, 8, 10].map((m) => m * power).find((top) => top >= max)!;
+  // max < 10 × power, so the last candidate always fits.
+  return [1, 2, 4, 6, 8].map((m) => m * power).find((top) => top >= max) ?? 10 * power;
 }
 
 /**
@@ -63,7 +62,7 @@ export function barChart(chart: BarChart): HTMLElement {
   const height = 100;
   const y = (value: number) => height - (value / top) * height;
   const titleId = uid("chart-title");
-  const bars = chart.labels.map((_, i) => {
+  const bars = chart.labels.map((label, i) => {
     let base = 0;
     const pieces = chart.bars.map((series) => {
       const value = series.values[i] ?? 0;
@@ -72,7 +71,7 @@ export function barChart(chart: BarChart): HTMLElement {
       return rect;
     });
     // The whole slot is the hover target, so a day with nothing still says so.
-    return s("g", { class: "bar", "data-index": i }, s("title", null, chart.describe(i)), s("rect", { class: "slot", x: i * slot, width: slot, y: 0, height }), ...pieces);
+    return s("g", { class: "bar", "data-index": i }, s("title", null, label.figures), s("rect", { class: "slot", x: i * slot, width: slot, y: 0, height }), ...pieces);
   });
   let line: SVGPathElement | null = null;
   if (chart.line) {
@@ -101,8 +100,10 @@ export function barChart(chart: BarChart): HTMLElement {
     s("line", { class: "baseline", x1: 0, x2: n * slot, y1: height, y2: height }),
   );
   const tick = (i: number) => {
+    const label = chart.labels[i];
+    if (!label) return [];
     const position = i === 0 ? "left: 0" : i === n - 1 ? "right: 0" : `left: ${(((i + 0.5) / n) * 100).toFixed(2)}%; transform: translateX(-50%)`;
-    return h("span", { style: position }, chart.labels[i]!.axis);
+    return [h("span", { style: position }, label.axis)];
   };
   const swatch = (cls: string, name: string) => h("li", null, h("span", { class: `swatch ${cls}`, "aria-hidden": "true" }), name);
   return h(
@@ -116,7 +117,7 @@ export function barChart(chart: BarChart): HTMLElement {
       h("div", { class: "chart-scale", "aria-hidden": "true" }, h("span", null, String(top)), h("span", null, String(top / 2)), h("span", null, "0")),
       h("div", { class: "chart-area" }, picture),
       chart.line ? h("div", { class: "chart-scale rate", "aria-hidden": "true" }, h("span", null, "100%"), h("span", null, "50%"), h("span", null, "0%")) : null,
-      h("div", { class: "chart-ticks", "aria-hidden": "true" }, chart.axisTicks.filter((i) => i >= 0 && i < n).map(tick)),
+      h("div", { class: "chart-ticks", "aria-hidden": "true" }, chart.axisTicks.flatMap(tick)),
     ),
     h("ul", { class: "chart-legend" }, chart.bars.map((series) => swatch(series.class, series.name)), chart.line ? swatch(`line ${chart.line.class}`, chart.line.name) : null),
     h("details", { class: "chart-table" }, h("summary", null, "The figures as a table"), table(chart.title, chart.table.headers, chart.table.rows, { numeric: chart.table.numeric })),

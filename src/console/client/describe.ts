@@ -25,25 +25,28 @@ const OPERATORS: Record<string, (operand: Json) => string> = {
 
 /** `{ property: plan, equals: pro }` → "plan is pro". */
 function comparison(subject: string, test: Condition): string {
-  const op = Object.keys(OPERATORS).find((name) => test[name] !== undefined);
-  return op ? `${subject} ${OPERATORS[op]!(test[op]!)}` : subject;
+  for (const [name, words] of Object.entries(OPERATORS)) {
+    const operand = test[name];
+    if (operand !== undefined) return `${subject} ${words(operand)}`;
+  }
+  return subject;
 }
 
 function countWords(count: Json | undefined): string {
   if (!count || typeof count !== "object" || Array.isArray(count)) return "at least once";
-  const [op, n] = Object.entries(count)[0] ?? ["gte", 1];
+  const [op, n]: [string, Json] = Object.entries(count)[0] ?? ["gte", 1];
   const times = (k: Json) => `${value(k)} time${k === 1 ? "" : "s"}`;
   switch (op) {
     case "equals":
-      return `exactly ${times(n!)}`;
+      return `exactly ${times(n)}`;
     case "gt":
-      return `more than ${times(n!)}`;
+      return `more than ${times(n)}`;
     case "lte":
-      return `at most ${times(n!)}`;
+      return `at most ${times(n)}`;
     case "lt":
-      return `fewer than ${times(n!)}`;
+      return `fewer than ${times(n)}`;
     default:
-      return n === 1 ? "at least once" : `at least ${times(n!)}`;
+      return n === 1 ? "at least once" : `at least ${times(n)}`;
   }
 }
 
@@ -128,18 +131,19 @@ export function nextOf(steps: Step[], index: number, target: string | undefined)
 
 /** What one step does, in words. */
 export function step(s: Step, steps: Step[], index: number): { kind: string; text: string; then?: string } {
-  const follows = (target: string | undefined) => (target || index + 1 < steps.length ? `then ${nextOf(steps, index, target)}` : undefined);
   switch (s.type) {
     case "email":
       return { kind: "Email", text: `Send the email “${s.template}”`, ...(s.next && { then: `then ${nextOf(steps, index, s.next)}` }) };
     case "wait": {
       const parts = [s.duration ? duration(s.duration) : null, s.until ? `until ${s.until} in the customer's time zone` : null].filter(Boolean);
-      return { kind: "Wait", text: `Wait ${parts.join(", then ")}`, ...(s.next && { then: follows(s.next)! }) };
+      return { kind: "Wait", text: `Wait ${parts.join(", then ")}`, ...(s.next && { then: `then ${nextOf(steps, index, s.next)}` }) };
     }
     case "webhook":
-      return { kind: "Webhook", text: `Call ${s.url}`, ...(s.next && { then: follows(s.next)! }) };
+      return { kind: "Webhook", text: `Call ${s.url}`, ...(s.next && { then: `then ${nextOf(steps, index, s.next)}` }) };
     case "branch":
-      return { kind: "Branch", text: `If ${condition(s.if!)}, go to ${nextOf(steps, index, s.then)}; otherwise ${nextOf(steps, index, s.else)}` };
+      // The server refuses a campaign file whose branch has no `if`; the API type leaves it optional.
+      if (!s.if) throw new Error(`The branch step “${s.id}” has no condition.`);
+      return { kind: "Branch", text: `If ${condition(s.if)}, go to ${nextOf(steps, index, s.then)}; otherwise ${nextOf(steps, index, s.else)}` };
   }
 }
 

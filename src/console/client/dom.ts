@@ -10,11 +10,9 @@ export type Attrs = {
 
 function append(parent: Node, child: Child): void {
   if (child === null || child === undefined || child === false) return;
-  if (Array.isArray(child)) {
-    for (const c of child as readonly Child[]) append(parent, c);
-    return;
-  }
-  parent.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+  if (child instanceof Node) parent.appendChild(child);
+  else if (typeof child === "string" || typeof child === "number") parent.appendChild(document.createTextNode(String(child)));
+  else for (const c of child) append(parent, c);
 }
 
 /**

@@ -37,10 +37,11 @@ const UNITS: [string, string][] = [
 export function duration(iso: string): string {
   const match = iso.match(/^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/);
   if (!match) return iso;
-  const parts = match.slice(1).flatMap((value, index) => {
+  // The pattern's groups are UNITS in order.
+  const parts = UNITS.flatMap(([, unit], index) => {
+    const value = match[index + 1];
     if (!value) return [];
     const n = Number(value);
-    const unit = UNITS[index]![1];
     return [`${n} ${unit}${n === 1 ? "" : "s"}`];
   });
   return parts.length > 0 ? parts.join(" ") : "no time";

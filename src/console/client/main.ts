@@ -47,7 +47,13 @@ function homeView(ctx: Context): void {
   page(ctx, "Nothing here for this key", h("p", null, `${aOrAn(ctx.me.role, { sentenceStart: true })} key sends data to Rekindle; the console is for support, marketer and ops keys. Sign out and sign in with one of those.`));
 }
 
-const root = document.getElementById("app")!;
+function appElement(): HTMLElement {
+  const element = document.getElementById("app");
+  if (!element) throw new Error('The console page has no <div id="app"> to draw in.');
+  return element;
+}
+
+const root = appElement();
 let generation = 0;
 let cleanups: (() => void)[] = [];
 

@@ -12,10 +12,11 @@ function matchOne(pattern: string, path: string): Record<string, string> | undef
   const got = path.split("/").filter(Boolean);
   if (want.length !== got.length) return undefined;
   const params: Record<string, string> = {};
-  for (let i = 0; i < want.length; i++) {
-    const part = want[i]!;
-    if (part.startsWith(":")) params[part.slice(1)] = decodeURIComponent(got[i]!);
-    else if (part !== got[i]) return undefined;
+  for (const [i, part] of want.entries()) {
+    const segment = got[i];
+    if (segment === undefined) return undefined;
+    if (part.startsWith(":")) params[part.slice(1)] = decodeURIComponent(segment);
+    else if (part !== segment) return undefined;
   }
   return params;
 }

@@ -16,6 +16,13 @@ export interface Context {
   onLeave(cleanup: () => void): void;
 }
 
+/** A parameter of the page's route (`:id`): a view asking for one its route lacks is a bug, said as such. */
+export function routeParam(ctx: Context, name: string): string {
+  const value = ctx.params[name];
+  if (value === undefined) throw new Error(`This page's address has no :${name}.`);
+  return value;
+}
+
 /**
  * Sets the page: its title (the tab's too), then the content, in a body the view may fill again
  * later (returned); focus goes to the heading so a screen reader announces the new page.

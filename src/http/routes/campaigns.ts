@@ -69,7 +69,7 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
       campaign: campaign.id,
       emails: campaign.definition.steps.flatMap((step) => {
         if (step.type !== "email") return [];
-        const variants = [...(campaign.templates.get(step.template) ?? new Map())].map(([locale, template]) => ({ locale, file: template.file }));
+        const variants = [...(campaign.templates.get(step.template) ?? [])].map(([locale, template]) => ({ locale, file: template.file }));
         variants.sort((a, b) => (a.locale === null ? -1 : b.locale === null ? 1 : a.locale.localeCompare(b.locale)));
         return [{ step: step.id, template: step.template, locales: variants }];
       }),
@@ -151,13 +151,15 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   const stepOf = (request: FastifyRequest) => (request.params as { step: string }).step;
+  /** "no customer ann" → "No customer ann." */
+  const sentence = (what: string) => `${what.charAt(0).toUpperCase()}${what.slice(1)}.`;
 
   app.get("/api/campaigns/:id/steps/:step/preview", marketers, async (request) => {
     const campaign = campaignOr404(request);
     const query = queryOf(PreviewQuery, request);
     const result = await previewStep(deps, campaign, stepOf(request), { ...(query.customer && { customerId: query.customer }), ...(query.locale && { locale: query.locale }) });
-    if (result.type === "not_found") throw new HttpError(404, "not_found", `${result.what[0]!.toUpperCase()}${result.what.slice(1)}.`);
-    if (result.type === "render_failed") throw new HttpError(422, "render_failed", `${result.what[0]!.toUpperCase()}${result.what.slice(1)}.`);
+    if (result.type === "not_found") throw new HttpError(404, "not_found", sentence(result.what));
+    if (result.type === "render_failed") throw new HttpError(422, "render_failed", sentence(result.what));
     return { customer: result.customer, locale: result.locale, ...result.email } satisfies AnswerOf<"GET /api/campaigns/:id/steps/:step/preview">;
   });
 
@@ -169,8 +171,8 @@ export function campaignRoutes(app: FastifyInstance, deps: Deps): void {
       ...(body.customer && { customerId: body.customer }),
       ...(body.locale && { locale: body.locale }),
     });
-    if (result.type === "not_found") throw new HttpError(404, "not_found", `${result.what[0]!.toUpperCase()}${result.what.slice(1)}.`);
-    if (result.type === "render_failed") throw new HttpError(422, "render_failed", `${result.what[0]!.toUpperCase()}${result.what.slice(1)}.`);
+    if (result.type === "not_found") throw new HttpError(404, "not_found", sentence(result.what));
+    if (result.type === "render_failed") throw new HttpError(422, "render_failed", sentence(result.what));
     await deps.db.insert(auditLog).values({
       actor,
       action: "campaign.test_send",

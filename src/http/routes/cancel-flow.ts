@@ -143,7 +143,7 @@ function pageRoutes(app: FastifyInstance, deps: Deps): void {
 
   const emptyValues = { company: deps.config.delivery.companyName, periodEnd: "", resumesOn: "", plan: "", percent: "", amount: "", months: "" };
   /** Words for a page with no session to go by: the flow's default language. */
-  const fallback = (loaded: LoadedFlow): { lang: string; texts: FlowTexts } => ({ lang: loaded.flow.default_locale, texts: loaded.texts.get(loaded.flow.default_locale)! });
+  const fallback = (loaded: LoadedFlow): { lang: string; texts: FlowTexts } => ({ lang: loaded.flow.default_locale, texts: loaded.defaultTexts });
 
   /** The session a link stands for, or the page to answer instead. */
   const resolve = async (request: FastifyRequest, reply: FastifyReply): Promise<{ loaded: LoadedFlow; session: CancelSession; texts: FlowTexts } | undefined> => {

@@ -28,8 +28,8 @@ export async function dashboardRoutes(app: FastifyInstance, deps: Deps): Promise
   await app.register(async (scope) => {
     // bull-board brings its own error handler into this scope, so the refusal is answered here.
     scope.addHook("onRequest", async (request, reply) => {
-      const match = request.headers.authorization?.match(/^Basic\s+(\S+)$/i);
-      const password = match ? Buffer.from(match[1]!, "base64").toString("utf8").split(":").slice(1).join(":") : undefined;
+      const credentials = request.headers.authorization?.match(/^Basic\s+(\S+)$/i)?.[1];
+      const password = credentials ? Buffer.from(credentials, "base64").toString("utf8").split(":").slice(1).join(":") : undefined;
       const principal = password ? await resolve(password) : undefined;
       if (principal?.role !== "ops") {
         return reply

@@ -4,13 +4,13 @@ import { field, h, replace } from "../dom.js";
 import { count, timeZone, value } from "../format.js";
 import { href } from "../router.js";
 import type { DryRun } from "../../../api/index.js";
-import { campaignTabs, type Context, facts, loading, page, table } from "../ui.js";
+import { campaignTabs, type Context, facts, loading, page, routeParam, table } from "../ui.js";
 import { invalidCampaign } from "./campaign.js";
 import { whyNotSection } from "./why-not.js";
 
 /** The dry run: how many customers would enter now, and a sample with the facts that matched; and why one customer would not. Enrolls no one. */
 export async function audienceView(ctx: Context): Promise<void> {
-  const id = ctx.params.id!;
+  const id = routeParam(ctx, "id");
   const body = page(ctx, `Audience: ${id}`, loading("Loading the campaign"));
   const list = await api("GET /api/campaigns");
   if (!ctx.current()) return;

@@ -5,7 +5,7 @@ import { confirmDialog } from "../dialog.js";
 import { h, replace } from "../dom.js";
 import { count, duration, percent, points, timeZone, when } from "../format.js";
 import type { CampaignDaily, CampaignDefinition, CampaignList, CampaignReport, CampaignSummary } from "../../../api/index.js";
-import { announce, badge, campaignTabs, type Context, facts, loading, page, problemList } from "../ui.js";
+import { announce, badge, campaignTabs, type Context, facts, loading, page, problemList, routeParam } from "../ui.js";
 import { stateBadge } from "./campaigns.js";
 
 /** A campaign file that was refused: each problem with file, line and reason, and how to go on. */
@@ -78,14 +78,14 @@ export function dailyChart(daily: CampaignDaily): HTMLElement {
     summary:
       `${count(sent)} email${sent === 1 ? "" : "s"} sent${busiest ? `, most on ${calendar(busiest.day, longDay)} (${count(busiest.emailsSent)})` : ""}. ` +
       (measured > 0 ? `${percent(converted / measured)} of the ${count(measured)} emailed entrants reached the goal.` : "No emailed entrant to measure yet."),
-    labels: days.map((d) => ({ full: calendar(d.day, longDay), axis: calendar(d.day, shortDay) })),
+    labels: days.map((d) => ({
+      full: calendar(d.day, longDay),
+      axis: calendar(d.day, shortDay),
+      figures: `${calendar(d.day, longDay)}: ${count(d.emailsSent)} sent, ${count(d.entered)} entered, goal ${goalText(d)}`,
+    })),
     axisTicks: [0, Math.floor((days.length - 1) / 2), days.length - 1],
     bars: [{ name: "Emails sent", class: "series-sent", values: days.map((d) => d.emailsSent) }],
     line: { name: "Goal rate of the day's emailed entrants", class: "series-rate", values: days.map((d) => (d.goal.entered > 0 ? d.goal.rate : null)) },
-    describe: (i) => {
-      const d = days[i]!;
-      return `${calendar(d.day, longDay)}: ${count(d.emailsSent)} sent, ${count(d.entered)} entered, goal ${goalText(d)}`;
-    },
     table: {
       headers: ["Day", "Emails sent", "Entered", "Reached the goal (emailed)"],
       rows: days.map((d) => [calendar(d.day, longDay), count(d.emailsSent), count(d.entered), goalText(d)]),
@@ -162,7 +162,7 @@ function pauseControls(ctx: Context, summary: CampaignSummary, refresh: () => vo
 
 /** One campaign: its state, its figures, and its rules as a readable flow. */
 export async function campaignView(ctx: Context): Promise<void> {
-  const id = ctx.params.id!;
+  const id = routeParam(ctx, "id");
   const body = page(ctx, id, loading("Loading the campaign"));
   const list = await api("GET /api/campaigns");
   if (!ctx.current()) return;

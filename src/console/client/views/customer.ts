@@ -5,7 +5,7 @@ import * as describe from "../describe.js";
 import { day, isMoment, timeZone, value, when } from "../format.js";
 import { href } from "../router.js";
 import type { AuditEntry, Customer, Json, Timeline, TimelineEntry } from "../../../api/index.js";
-import { announce, badge, type Context, facts, loading, moment, page, type Tone } from "../ui.js";
+import { announce, badge, type Context, facts, loading, moment, page, routeParam, type Tone } from "../ui.js";
 
 const KIND: Record<TimelineEntry["kind"], [string, Tone]> = {
   event: ["Event", "neutral"],
@@ -27,13 +27,14 @@ function why(entry: TimelineEntry): Child {
   // The event's name and time are in the words already; its id is the server's.
   const shown = Object.entries(matched).filter(([k]) => !["event", "eventId", "occurredAt"].includes(k));
   const words = typeof because.words === "string" ? because.words : "when its trigger matched";
-  const reason = `entered ${value(entry.detail.campaign)} on ${when(String(because.enteredAt))} ${words}.`;
+  const enteredAt = typeof because.enteredAt === "string" ? when(because.enteredAt) : value(because.enteredAt);
+  const reason = `entered ${value(entry.detail.campaign)} on ${enteredAt} ${words}.`;
   return h("div", { class: "why" }, h("p", null, h("strong", null, "Why: "), reason), shown.length > 0 ? facts(shown.map(([k, v]) => [k, value(v)])) : null);
 }
 
 function entryItem(entry: TimelineEntry): HTMLLIElement {
   const [label, tone] = KIND[entry.kind];
-  const status = entry.kind === "message" ? String(entry.detail.status) : null;
+  const status = entry.kind !== "message" ? null : typeof entry.detail.status === "string" ? entry.detail.status : value(entry.detail.status);
   const messageTone: Tone = status === "sent" ? "ok" : status === "failed" || status === "uncertain" ? "bad" : "warn";
   const enteredFacts = entry.kind === "entered" ? Object.entries(record(entry.detail.facts)) : [];
   return h(
@@ -271,7 +272,7 @@ function auditSection(entries: AuditEntry[]): HTMLElement {
 
 /** One customer for support: what holds their email now, what happened and why, what is next, and the levers. */
 export async function customerView(ctx: Context): Promise<void> {
-  const id = ctx.params.id!;
+  const id = routeParam(ctx, "id");
   const body = page(ctx, id, loading("Loading the customer"));
   let timeline: Timeline;
   let customer: Customer;

@@ -54,13 +54,12 @@ export function hourlyChart(figures: SendHours): HTMLElement {
     summary:
       `${count(total("sent"))} sent and ${count(total("failed"))} failed${uncertain > 0 ? `, ${count(uncertain)} left uncertain` : ""}.` +
       (busiest ? ` The busiest hour: ${span(busiest)} (${count(busiest.sent)} sent).` : " Nothing was sent."),
-    labels: hours.map((x) => ({ full: span(x), axis: hour.format(new Date(x.from)) })),
+    labels: hours.map((x) => ({ full: span(x), axis: hour.format(new Date(x.from)), figures: `${span(x)}: ${count(x.sent)} sent, ${count(x.failed)} failed` })),
     axisTicks: [0, Math.floor((hours.length - 1) / 2), hours.length - 1],
     bars: [
       { name: "Sent", class: "series-sent", values: hours.map((x) => x.sent) },
       { name: "Failed", class: "series-failed", values: hours.map((x) => x.failed) },
     ],
-    describe: (i) => `${span(hours[i]!)}: ${count(hours[i]!.sent)} sent, ${count(hours[i]!.failed)} failed`,
     table: {
       headers: ["Hour", "Sent", "Failed", "Uncertain"],
       rows: hours.map((x) => [span(x), count(x.sent), count(x.failed), count(x.uncertain)]),

@@ -2,7 +2,7 @@ import { api, ApiError, query } from "../api.js";
 import { errorText } from "../dialog.js";
 import { field, h, replace, uid } from "../dom.js";
 import { navigate } from "../router.js";
-import { announce, campaignTabs, type Context, loading, page } from "../ui.js";
+import { announce, campaignTabs, type Context, loading, page, routeParam } from "../ui.js";
 import { invalidCampaign } from "./campaign.js";
 
 /** The widths an email is shown at: a desktop mail client's reading pane, and a phone. */
@@ -27,7 +27,7 @@ interface Choice {
  * `rekindle studio` it renders again whenever a template is saved.
  */
 export async function studioView(ctx: Context): Promise<void> {
-  const id = ctx.params.id!;
+  const id = routeParam(ctx, "id");
   const body = page(ctx, `Studio: ${id}`, loading("Loading the emails"));
   const list = await api("GET /api/campaigns");
   if (!ctx.current()) return;
@@ -37,7 +37,7 @@ export async function studioView(ctx: Context): Promise<void> {
   if (!ctx.current()) return;
   // Until the preview exists, a change has nothing to render again.
   let onChange = () => {};
-  if (studio.watching) watchForChanges(ctx, studio.revision, () => onChange());
+  if (studio.watching) watchForChanges(ctx, id, studio.revision, () => onChange());
   const watchNote = studio.watching ? h("p", { class: "watching" }, h("span", { class: "dot", "aria-hidden": "true" }), "Watching the templates folder: each save shows here.") : null;
   if (invalid || !summary) {
     replace(body, campaignTabs(ctx, id, "studio"), watchNote, invalid ? invalidCampaign(invalid.problems) : h("p", { class: "notice error", role: "alert" }, `There is no campaign ${id}.`));
@@ -47,14 +47,15 @@ export async function studioView(ctx: Context): Promise<void> {
   if (heading) heading.textContent = `Studio: ${summary.name}`;
   const { emails } = await api("GET /api/campaigns/:id/emails", { params: { id } });
   if (!ctx.current()) return;
-  if (emails.length === 0) {
+  const [first] = emails;
+  if (!first) {
     replace(body, campaignTabs(ctx, id, "studio"), watchNote, h("p", null, "This campaign sends no email (its steps are waits, branches and webhooks)."));
     return;
   }
 
   const wanted = ctx.query.get("email");
   const choice: Choice = {
-    email: emails.some((e) => e.step === wanted) ? wanted! : emails[0]!.step,
+    email: emails.find((e) => e.step === wanted)?.step ?? first.step,
     locale: ctx.query.get("locale") ?? "",
     customer: ctx.query.get("customer") ?? "",
     width: ctx.query.get("width") === "mobile" ? "mobile" : "desktop",
@@ -236,7 +237,7 @@ function testSendForm(campaignId: string, choice: Choice): HTMLElement {
  * and, when they were, tells the page to render again; a campaign that became invalid (or valid)
  * redraws the whole page.
  */
-function watchForChanges(ctx: Context, revision: number, onChange: () => void): void {
+function watchForChanges(ctx: Context, id: string, revision: number, onChange: () => void): void {
   let seen = revision;
   let stopped = false;
   const tick = async () => {
@@ -247,7 +248,6 @@ function watchForChanges(ctx: Context, revision: number, onChange: () => void): 
         seen = now.revision;
         const list = await api("GET /api/campaigns");
         if (stopped) return;
-        const id = ctx.params.id!;
         const validNow = list.campaigns.some((c) => c.id === id);
         const validShown = document.querySelector(".studio-preview") !== null;
         if (validNow !== validShown) {
