@@ -248,7 +248,10 @@ export function registerSupportCommands(program: Command): void {
     .description("the keys, without their secrets")
     .action(() =>
       withDatabase(async (db) => {
-        for (const k of await listApiKeys(db)) {
+        const listed = await listApiKeys(db);
+        // An empty list would read as a failure; the keys of API_KEYS live in the environment, not here.
+        if (listed.length === 0) process.stdout.write("no API keys created yet (keys set in API_KEYS are not listed); make one with `rekindle keys create --role <role> --name <name>`\n");
+        for (const k of listed) {
           process.stdout.write(`${k.id}  ${k.prefix}…  ${k.role}  ${k.name}  ${k.revokedAt ? `revoked ${time.moment(k.revokedAt)}` : `last used ${k.lastUsedAt ? time.moment(k.lastUsedAt) : "never"}`}\n`);
         }
       }),
