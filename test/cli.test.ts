@@ -2,17 +2,35 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseUrl, withAdmin } from "./helpers/postgres.js";
 import { present } from "./helpers/present.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
+/**
+ * The commands find Redis on 127.0.0.1:6379 by themselves ("nothing configured"); only the key
+ * prefix is this file's own, so a developer's Rekindle on the same Redis is left alone and the
+ * file's keys can be removed afterwards.
+ */
+const REDIS_PREFIX = `rekindle-test-cli-${randomBytes(4).toString("hex")}`;
+afterAll(async () => {
+  const redis = new Redis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const keys = await redis.keys(`${REDIS_PREFIX}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+});
 
 /** Runs the CLI from source, as `rekindle <args>`, with only the given environment. */
 function rekindle(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", REDIS_PREFIX, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
