@@ -35,10 +35,9 @@ export function registerSupportCommands(program: Command): void {
     .option("--note <text>", "why")
     .action((email: string, options: { category?: string; complaint?: boolean; note?: string }) =>
       withDatabase(async (db) => {
-        const input = SuppressInput.safeParse({ email, reason: options.complaint ? "complaint" : "manual", ...(options.category && { category: options.category }), ...(options.note && { detail: options.note }) });
-        if (!input.success) fail(new UsageError(input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
-        const result = await suppress(db, input.data, cliActor(), new Date());
-        process.stdout.write(result.created ? `suppressed ${input.data.email} (${options.category ?? "all mail"})\n` : `${input.data.email} was already suppressed that way\n`);
+        const input = parsed(SuppressInput, { email, reason: options.complaint ? "complaint" : "manual", ...(options.category && { category: options.category }), ...(options.note && { detail: options.note }) });
+        const result = await suppress(db, input, cliActor(), new Date());
+        process.stdout.write(result.created ? `suppressed ${input.email} (${options.category ?? "all mail"})\n` : `${input.email} was already suppressed that way\n`);
       }),
     );
 
@@ -49,10 +48,9 @@ export function registerSupportCommands(program: Command): void {
     .option("--category <category>")
     .action((email: string, options: { category?: string }) =>
       withDatabase(async (db) => {
-        const input = UnsuppressInput.safeParse({ email, ...(options.category && { category: options.category }) });
-        if (!input.success) fail(new UsageError(input.error.issues.map((i) => i.message).join("; ")));
-        const { lifted } = await unsuppress(db, input.data, cliActor(), new Date());
-        process.stdout.write(`lifted ${lifted} suppression(s) of ${input.data.email}\n`);
+        const input = parsed(UnsuppressInput, { email, ...(options.category && { category: options.category }) });
+        const { lifted } = await unsuppress(db, input, cliActor(), new Date());
+        process.stdout.write(`lifted ${lifted} suppression(s) of ${input.email}\n`);
       }),
     );
 

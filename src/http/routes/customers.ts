@@ -4,7 +4,7 @@ import { CustomerInput, getCustomer, putCustomer, searchCustomers } from "../../
 import type { Deps } from "../../deps/index.js";
 import { ingestThenMatch } from "../../ingest/index.js";
 import { HttpError } from "../http-error.js";
-import { paramsOf, queryOf } from "../parse-input.js";
+import { bodyOf, paramsOf, queryOf } from "../parse-input.js";
 
 /**
  * The native REST API for state Segment cannot carry: subscriptions and cards.
@@ -28,9 +28,8 @@ export function customerRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.put("/api/customers/:id", { bodyLimit: 64 * 1024, config: { roles: ["ingest"] } }, async (request, reply) => {
     const { id } = params(request);
-    const body = CustomerInput.safeParse(request.body ?? {});
-    if (!body.success) throw HttpError.fromZod(body.error);
-    const result = await ingestThenMatch(deps, "api", () => putCustomer(deps.db, id, body.data, deps.clock.now()));
+    const body = bodyOf(CustomerInput, request);
+    const result = await ingestThenMatch(deps, "api", () => putCustomer(deps.db, id, body, deps.clock.now()));
     const customer = await getCustomer(deps.db, id);
     return reply.status(result.created ? 201 : 200).send({
       ...customer,
