@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import type { z } from "zod";
 import { formatProblem, type LoadedCampaign, readCampaignFolders } from "../campaigns/index.js";
 import { ConfigError, type Config, loadProcessConfig } from "../config/index.js";
 import { DatabaseInUseError, DatabaseUnavailableError, type Db, openDatabase, pendingMigrations } from "../db/index.js";
@@ -89,7 +90,8 @@ export async function customerScope(db: Db, id: string) {
   return scope;
 }
 
-export function parsed<T>(schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {
+/** A command's input by the same schema the route uses, or a usage error naming each problem's path (exit 2). */
+export function parsed<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) fail(new UsageError(result.error.issues.map((i) => `${i.path.map(String).join(".") || "input"}: ${i.message}`).join("; ")));
   return result.data;
