@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { matchEvents, sweepRecentEvents } from "../src/campaigns/index.js";
+import { matchEvents, sweepUnmatchedEvents } from "../src/campaigns/index.js";
 import { col, queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { enrolled, enrollments, resetState, scan } from "./helpers/campaigns.js";
@@ -89,21 +89,56 @@ exit:
   });
 
   it("the immediate match and the safety sweep finding the same events enroll once", async () => {
-    await post(harness, "/v1/batch", {
-      batch: Array.from({ length: 10 }, (_, i) => ({ type: "track", userId: `p${i}`, event: "payment_failed" })),
+    // Stored without matching, then matched by the immediate match and two sweeps at once.
+    const { ingestEvents, parseSegmentMessage } = await import("../src/ingest/index.js");
+    const parsed = Array.from({ length: 10 }, (_, i) => {
+      const message = parseSegmentMessage("track", { userId: `p${i}`, event: "payment_failed" }, NOW);
+      if (message.type !== "ok") throw new Error("unexpected");
+      return message.value;
     });
-    const events = await queryRows(
-      harness.deps.db,
-      z.object({ id: col.int, name: z.string(), type: z.string(), customerId: col.int }),
-      sql`select id::int, name, type::text, customer_id::int as "customerId" from events`,
-    );
+    const { stored } = await ingestEvents(harness.deps.db, parsed, NOW);
+    const events = stored.map((event) => ({ ...event, source: "segment" }));
+    const later = new Date(NOW.getTime() + 60_000);
     const [a, b, c] = await Promise.all([
       matchEvents(harness.deps.db, harness.deps.campaigns, events, NOW),
-      sweepRecentEvents(harness.deps.db, harness.deps.campaigns, new Date(NOW.getTime() - 60_000), NOW),
-      sweepRecentEvents(harness.deps.db, harness.deps.campaigns, new Date(NOW.getTime() - 60_000), NOW),
+      sweepUnmatchedEvents(harness.deps.db, harness.deps.campaigns, later, NOW),
+      sweepUnmatchedEvents(harness.deps.db, harness.deps.campaigns, later, NOW),
     ]);
-    expect([a, b, c].map((r) => r.enrolled.get("dunning")?.length ?? 0)).toEqual([0, 0, 0]);
+    expect([a, b, c].reduce((sum, r) => sum + (r.enrolled.get("dunning")?.length ?? 0), 0)).toBe(10);
     expect((await enrolled(harness, "dunning")).length).toBe(10);
+    // The sweeps forgot what they matched.
+    expect((await sweepUnmatchedEvents(harness.deps.db, harness.deps.campaigns, later, NOW)).events).toBe(0);
+  });
+
+  it("the sweep leaves alone what the immediate match matched", async () => {
+    await post(harness, "/v1/batch", {
+      batch: Array.from({ length: 10 }, (_, i) => ({ type: "track", userId: `q${i}`, event: "payment_failed" })),
+    });
+    expect((await enrolled(harness, "dunning")).length).toBe(10);
+    clock.advance(60_000);
+    expect(await runTask(harness, "sweep-events")).toEqual({ events: 0, enrolled: 0, exited: 0 });
+  });
+
+  it("the sweep leaves a group younger than 30 s to the match running for it", async () => {
+    const { ingestEvents, parseSegmentMessage } = await import("../src/ingest/index.js");
+    const parsed = parseSegmentMessage("track", { userId: "young", event: "payment_failed" }, NOW);
+    if (parsed.type !== "ok") throw new Error("unexpected");
+    await ingestEvents(harness.deps.db, [parsed.value], NOW);
+    clock.advance(10_000);
+    expect(await runTask(harness, "sweep-events")).toMatchObject({ events: 0, enrolled: 0 });
+    clock.advance(30_000);
+    expect(await runTask(harness, "sweep-events")).toMatchObject({ events: 1, enrolled: 1 });
+    expect(await enrolled(harness, "dunning")).toEqual(["young"]);
+  });
+
+  it("the sweep matches anonymous events once an identify names their customer", async () => {
+    // Failed before signing in (the anonymous id only), then identified: the dunning is theirs.
+    await post(harness, "/v1/track", { anonymousId: "anon-7", event: "payment_failed" });
+    expect(await enrolled(harness, "dunning")).toEqual([]);
+    await post(harness, "/v1/identify", { anonymousId: "anon-7", userId: "known-7", traits: { email: "k7@example.com" } });
+    clock.advance(60_000);
+    expect(await runTask(harness, "sweep-events")).toMatchObject({ events: 1, enrolled: 1 });
+    expect(await enrolled(harness, "dunning")).toEqual(["known-7"]);
   });
 
   it("the sweep enrolls what the immediate match missed (a process died between commit and match)", async () => {

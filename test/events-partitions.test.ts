@@ -232,6 +232,8 @@ describe("migration 0015 on a database holding events in the old shape", () => {
       ]);
       expect(await queryRows(db, z.object({ message_id: z.string() }), sql`select message_id from event_message_ids order by 1`)).toEqual([{ message_id: "m-a" }, { message_id: "m-b" }, { message_id: "m-c" }]);
       expect(await queryRows(db, z.object({}), sql`select 1 from pg_class where relname = 'events_unpartitioned'`)).toEqual([]);
+      // 0016: each customer's first activity on record, which returned_after_pause reads instead of every month.
+      expect(await queryRows(db, z.object({ first: z.boolean() }), sql`select first_seen_at = '2023-12-31T23:59:59.999Z'::timestamptz as first from customer_activity`)).toEqual([{ first: true }]);
 
       // A replay of an old message stores nothing; a new one gets the id after the sequence's last.
       const at = new Date("2026-11-22T12:00:00Z");

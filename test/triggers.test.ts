@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FixedClock } from "../src/time/index.js";
 import { enrolled, enrollments, resetState, scan } from "./helpers/campaigns.js";
@@ -176,5 +177,17 @@ describe("built-in triggers", () => {
     await track("lapsed", "Logged In", ago(0));
     await track("regular", "Logged In", ago(0));
     expect(await enrolled(harness, "welcome-back")).toEqual(["lapsed", "long-pause"]);
+  });
+
+  it("returned_after_pause: activity before the silence counts after its events are gone (retention), or when it was anonymous", async () => {
+    await track("veteran", "Logged In", ago(400 * DAY));
+    await harness.deps.db.execute(sql`delete from events where occurred_at < ${ago(365 * DAY)}::timestamptz`);
+    // Browsed signed out two months ago; signed in today.
+    const early = await post(harness, "/v1/page", { anonymousId: "anon-b", name: "Pricing", timestamp: ago(60 * DAY) });
+    expect(early.status).toBe(200);
+    expect((await post(harness, "/v1/identify", { anonymousId: "anon-b", userId: "browser", timestamp: ago(1000) })).status).toBe(200);
+    await track("veteran", "Logged In", ago(0));
+    await track("browser", "Logged In", ago(0));
+    expect(await enrolled(harness, "welcome-back")).toEqual(["browser", "veteran"]);
   });
 });

@@ -7,7 +7,8 @@ export type { CheckName, ConditionResult, EntryCheck, EntryExplanation, NextChan
 export { scanCampaign, type Enrolled } from "./enroll/enroll.js";
 export { exitOnConditions } from "./enroll/exits.js";
 export { matchAfterCommit, type MatchDeps } from "./enroll/match-after-commit.js";
-export { matchEvents, sweepRecentEvents, type MatchResult } from "./enroll/match-events.js";
+export { matchEvents, type MatchResult } from "./enroll/match-events.js";
+export { forgetMatchedEvents, sweepUnmatchedEvents, type SweepResult } from "./enroll/unmatched-events.js";
 export { loadCampaigns } from "./load/load-campaigns.js";
 export { type TemplateSet } from "./load/compile-campaign-templates.js";
 export { formatProblem, locateInCampaignFile, parseCampaignFile, parseYamlFile, type CampaignFileProblem } from "./load/parse-campaign-file.js";

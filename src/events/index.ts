@@ -1,2 +1,2 @@
 export { addMonths, ensureEventPartitions, forgetEventPartitions, monthOf } from "./event-partitions.js";
-export { insertEvents, type EventRow, type StoredEvent } from "./insert-events.js";
+export { insertEvents, type EventRow, type StoredEvent, unmatchedGroupSql } from "./insert-events.js";

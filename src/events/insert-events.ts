@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { col, type Db, eventType, type EventType, queryRows } from "../db/index.js";
 import { ensureEventPartitions, forgetEventPartitions, isMissingPartitionError, monthOf } from "./event-partitions.js";
@@ -49,6 +49,10 @@ const ROWS_PER_STATEMENT = 2_000;
  * The messageId is claimed in `event_message_ids` by the same statement that stores the event, so
  * two requests carrying one messageId at the same time store it once (the second waits on the
  * first's key, then skips it). A row whose month has no partition yet gets one first.
+ *
+ * The same statement records the new events in `unmatched_events`, so they commit together: the
+ * caller matches them after its commit (`matchAfterCommit`, which deletes that record), and if it
+ * never gets there, the sweep does.
  */
 export async function insertEvents(db: Db, rows: EventRow[]): Promise<StoredEvent[]> {
   // A list may carry the same messageId twice; the first one counts.
@@ -86,12 +90,15 @@ export async function insertEvents(db: Db, rows: EventRow[]): Promise<StoredEven
               insert into event_message_ids (message_id)
               select message_id from r order by message_id
               on conflict (message_id) do nothing
-              returning message_id)
-            insert into events (message_id, type, name, customer_id, anonymous_id, properties, context, source, occurred_at, received_at)
-            select r.message_id, r.type::event_type, r.name, r.customer_id, r.anonymous_id, r.properties, r.context, r.source, r.occurred_at, r.received_at
-            from r where r.message_id in (select message_id from claimed)
-            order by r.ord
-            returning id, message_id, type, name, customer_id, properties, occurred_at`,
+              returning message_id),
+            stored as (
+              insert into events (message_id, type, name, customer_id, anonymous_id, properties, context, source, occurred_at, received_at)
+              select r.message_id, r.type::event_type, r.name, r.customer_id, r.anonymous_id, r.properties, r.context, r.source, r.occurred_at, r.received_at
+              from r where r.message_id in (select message_id from claimed)
+              order by r.ord
+              returning id, message_id, type, name, customer_id, properties, occurred_at, received_at),
+            unmatched as (${unmatchedGroupSql(sql`stored`)})
+            select id, message_id, type, name, customer_id, properties, occurred_at from stored order by id`,
       );
     } catch (error) {
       // A month this process knew was dropped meanwhile (retention, by another process): ask again next time.
@@ -111,4 +118,15 @@ export async function insertEvents(db: Db, rows: EventRow[]): Promise<StoredEven
     }
   }
   return stored;
+}
+
+/**
+ * An `insert into unmatched_events` of one group: the rows of `source` (a CTE of events with `id`,
+ * `occurred_at` and `received_at`), none when it is empty. For use inside a statement that stores
+ * or attaches those events, so the record commits with them.
+ */
+export function unmatchedGroupSql(source: SQL): SQL {
+  return sql`insert into unmatched_events (first_event_id, event_ids, occurred_from, occurred_to, stored_at)
+    select min(id), array_agg(id order by id), min(occurred_at), max(occurred_at), max(received_at) from ${source}
+    having count(*) > 0`;
 }

@@ -95,20 +95,24 @@ async function ingestOnce(db: Db, requests: readonly IngestRequest[]): Promise<I
 
     const fresh = new Set(stored.map((event) => event.messageId));
     const byMessageId = new Map(stored.map((event) => [event.messageId, event]));
-    const perCustomer = new Map<number, { profiles: { at: Date; patch: NonNullable<IncomingEvent["profile"]> }[]; seenAt?: Date }>();
+    const perCustomer = new Map<number, { profiles: { at: Date; patch: NonNullable<IncomingEvent["profile"]> }[]; seenAt?: Date; firstSeenAt?: Date }>();
     for (const event of unique) {
       const customerId = byMessageId.get(event.messageId)?.customerId;
       if (!fresh.has(event.messageId) || customerId == null) continue;
       const entry = perCustomer.get(customerId) ?? { profiles: [] };
       perCustomer.set(customerId, entry);
       if (event.profile) entry.profiles.push({ at: event.occurredAt, patch: event.profile });
-      if (ACTIVITY.has(event.type) && (entry.seenAt === undefined || event.occurredAt > entry.seenAt)) entry.seenAt = event.occurredAt;
+      if (ACTIVITY.has(event.type)) {
+        if (entry.seenAt === undefined || event.occurredAt > entry.seenAt) entry.seenAt = event.occurredAt;
+        if (entry.firstSeenAt === undefined || event.occurredAt < entry.firstSeenAt) entry.firstSeenAt = event.occurredAt;
+      }
     }
     const patches: CustomerPatch[] = [...perCustomer].map(([customerId, entry]) => ({
       customerId,
       // Identifies apply in the order they happened, not the order they arrived.
       profile: mergeProfilePatches(entry.profiles.sort((a, b) => a.at.getTime() - b.at.getTime()).map((p) => p.patch)),
       ...(entry.seenAt && { seenAt: entry.seenAt }),
+      ...(entry.firstSeenAt && { firstSeenAt: entry.firstSeenAt }),
     }));
     await applyProfilePatches(tx, patches, receivedAt);
     await attachAnonymousEvents(tx, newlyLinked);

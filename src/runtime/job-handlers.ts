@@ -1,4 +1,4 @@
-import { exitOnConditions, isEventTrigger, matchAfterCommit, scanCampaign, sweepRecentEvents } from "../campaigns/index.js";
+import { exitOnConditions, isEventTrigger, matchAfterCommit, scanCampaign, sweepUnmatchedEvents } from "../campaigns/index.js";
 import { abandonExpired, applyDueDecisions } from "../cancel-flow/index.js";
 import { createSender, dispatchDue } from "../delivery/index.js";
 import type { Deps } from "../deps/index.js";
@@ -9,8 +9,6 @@ import { durationMs } from "../time/index.js";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
-/** The sweep looks back at most this far: far more than any gap between commit and match. */
-const SWEEP_WINDOW_MS = 15 * MINUTE;
 /** Events younger than this are left to the immediate match still running for them. */
 const SWEEP_SETTLE_MS = 30_000;
 
@@ -70,22 +68,17 @@ export function periodicTasks(deps: Deps): PeriodicTask[] {
       },
     },
     {
-      // Matches events of the last minutes again, in case a process died between commit and match.
+      // Matches the events whose immediate match never finished (a process died between commit and
+      // match, matching failed past its retries, anonymous events attached to a customer).
       name: "sweep-events",
       everyMs: MINUTE,
-      run: async ({ state, setState }) => {
-        // Each event is swept once: from where the last sweep stopped (kept with the task; at most
-        // SWEEP_WINDOW back) to SWEEP_SETTLE ago.
+      run: async () => {
         const now = deps.clock.now();
         const before = new Date(now.getTime() - SWEEP_SETTLE_MS);
-        const earliest = new Date(now.getTime() - SWEEP_WINDOW_MS);
-        const last = typeof state.until === "string" ? new Date(state.until) : undefined;
-        const since = last && last > earliest && last <= before ? last : earliest;
-        const { enrolled, exited } = await sweepRecentEvents(deps.db, deps.campaigns, since, now, deps.config.delivery.defaultTimeZone, before);
-        setState({ until: before.toISOString() });
+        const { enrolled, exited, events } = await sweepUnmatchedEvents(deps.db, deps.campaigns, before, now, deps.config.delivery.defaultTimeZone);
         const total = [...enrolled.values()].reduce((sum, list) => sum + list.length, 0);
         if (total > 0) deps.logger.warn({ enrolled: total }, "the sweep enrolled customers the immediate match missed");
-        return { enrolled: total, exited: [...exited.values()].reduce((a, b) => a + b, 0) };
+        return { events, enrolled: total, exited: [...exited.values()].reduce((a, b) => a + b, 0) };
       },
     },
     {

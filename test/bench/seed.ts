@@ -75,7 +75,9 @@ function generate(rand: () => number, i: number, customerId: number, now: number
   const signedUp = segment === "new" ? now - between(0, 10) * DAY : now - between(segment === "active" ? 30 : 60, 1_100) * DAY;
   const events: string[] = [];
   let k = 0;
+  let firstSeen = Infinity;
   const event = (type: string, name: string, at: number, properties: string, source = "segment") => {
+    if (source === "segment" && (type === "track" || type === "page" || type === "screen")) firstSeen = Math.min(firstSeen, at);
     events.push(`seed-${i}-${k++}\t${type}\t${name}\t${customerId}\t${properties}\t${source}\t${iso(at)}\t${iso(at)}`);
   };
 
@@ -175,7 +177,7 @@ function generate(rand: () => number, i: number, customerId: number, now: number
     const year = today.getUTCFullYear() + Math.floor(month / 12);
     card = [customerId, `pm_${i}`, pick(BRANDS), String(1000 + Math.floor(rand() * 9000)), ((month % 12) + 12) % 12 + 1, year, iso(started), iso(started)].join("\t");
   }
-  const activity = lastSeen === null ? null : `${customerId}\t${iso(lastSeen)}`;
+  const activity = lastSeen === null ? null : `${customerId}\t${iso(lastSeen)}\t${iso(Math.min(firstSeen, lastSeen))}`;
   return { customer, activity, subscription, card, events };
 }
 
@@ -246,7 +248,7 @@ export async function seed(url: string, options: SeedOptions): Promise<SeedResul
     let t = performance.now();
     const streams = await Promise.all([
       copyStream(url, "copy customers (external_id, email, name, locale, timezone, plan, signed_up_at, traits, created_at, updated_at) from stdin"),
-      copyStream(url, "copy customer_activity (customer_id, last_seen_at) from stdin"),
+      copyStream(url, "copy customer_activity (customer_id, last_seen_at, first_seen_at) from stdin"),
       copyStream(url, "copy subscriptions (customer_id, external_id, status, plan, mrr_minor, currency, started_at, trial_ends_at, current_period_end, paused_at, resumed_at, canceled_at, created_at, updated_at) from stdin"),
       copyStream(url, "copy payment_methods (customer_id, external_id, brand, last4, exp_month, exp_year, created_at, updated_at) from stdin"),
       copyStream(url, "copy events (message_id, type, name, customer_id, properties, source, occurred_at, received_at) from stdin"),

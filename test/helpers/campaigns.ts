@@ -45,5 +45,5 @@ export async function scan(harness: Harness, campaignId: string): Promise<string
 }
 
 export async function resetState(harness: Harness): Promise<void> {
-  await harness.deps.db.execute(sql`truncate customers, events, anonymous_ids, enrollments, subscriptions, payment_methods, suppressions cascade`);
+  await harness.deps.db.execute(sql`truncate customers, events, unmatched_events, anonymous_ids, enrollments, subscriptions, payment_methods, suppressions cascade`);
 }

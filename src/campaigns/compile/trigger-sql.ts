@@ -4,6 +4,9 @@ import { ACTIVITY_TYPES } from "../catalog.js";
 import type { EventTrigger, ScanTrigger } from "../definition/index.js";
 import { propertiesSql } from "./condition-sql.js";
 import { duration, type SqlScope, textList } from "./scope.js";
+import { subtractDuration } from "../../time/index.js";
+
+const DAY_MS = 86_400_000;
 
 /**
  * A trigger compiles to a candidate query: `customer_id`, `facts` (jsonb, what support reads later),
@@ -229,10 +232,13 @@ export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelect
       const gap = duration(trigger.min_pause);
       // The selected events' time range as constants too, so that the silence's probe is planned
       // for the gap's months alone rather than for every month (planning every month's partition
-      // cost more than running the probe).
+      // cost more than running the probe). Computed here: `timestamptz - interval` is only stable
+      // (it depends on the session's time zone), and the planner prunes partitions by immutable
+      // bounds alone. A day wider than the gap, which covers any time zone's day; the probe's own
+      // conditions stay exact.
       const silenceBounds =
         "ids" in selection && selection.occurredFrom && selection.occurredTo
-          ? sql` and p.occurred_at >= ${selection.occurredFrom.toISOString()}::timestamptz - ${gap} and p.occurred_at <= ${selection.occurredTo.toISOString()}::timestamptz`
+          ? sql` and p.occurred_at >= ${new Date(subtractDuration(selection.occurredFrom, trigger.min_pause).getTime() - DAY_MS).toISOString()}::timestamptz and p.occurred_at <= ${selection.occurredTo.toISOString()}::timestamptz`
           : sql``;
       // Either the subscription resumed after a long enough pause, or the customer was active
       // again after a long enough silence (and had been active before it: a return, not a first visit).
@@ -241,17 +247,13 @@ export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelect
           (e.name = 'subscription_resumed'
             and coalesce((e.properties ->> 'pausedSeconds')::numeric, 0) >= extract(epoch from ${gap}))
           or (e.type = any(${activity}) and e.source = 'segment'
-            -- The silence first: it reads only the gap's month or two of events (the partitions
-            -- outside it are skipped as it runs), and for most events (someone active all along)
-            -- it settles the question. Activity before the gap may lie in any month: one probe per
-            -- month. A CASE, because the planner orders the two tests of an AND by its own cost
-            -- estimates, and with a partition a month it put the probe of every month first.
-            and case
-              when exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
-                and p.source = 'segment' and p.id <> e.id and p.occurred_at >= e.occurred_at - ${gap} and p.occurred_at <= e.occurred_at${silenceBounds}) then false
-              else exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
-                and p.source = 'segment' and p.occurred_at < e.occurred_at - ${gap})
-            end))`,
+            -- Active before the gap: their first activity on record (one row by key) rather than a
+            -- probe of every month of events, which cost more to plan than the rest of the statement.
+            and exists (select 1 from customer_activity a where a.customer_id = e.customer_id and a.first_seen_at < e.occurred_at - ${gap})
+            -- And silent through it: reads only the gap's month or two of events (the partitions
+            -- outside it are skipped as it runs).
+            and not exists (select 1 from events p where p.customer_id = e.customer_id and p.type = any(${activity})
+              and p.source = 'segment' and p.id <> e.id and p.occurred_at >= e.occurred_at - ${gap} and p.occurred_at <= e.occurred_at${silenceBounds})))`,
         sql`jsonb_build_object('minPause', ${trigger.min_pause}::text)`,
       );
     }

@@ -1,8 +1,6 @@
-import { sql } from "drizzle-orm";
-import { z } from "zod";
-import { type Db, eventType, queryRows } from "../../db/index.js";
+import type { Db } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
-import { type EventSelection, eventSelectionSql } from "../compile/index.js";
+import type { EventSelection } from "../compile/index.js";
 import { campaignsListeningTo, type Enrolled, enrollCampaignFromEvents } from "./enroll.js";
 import { exitCampaignOnEvents, exitGoalsFor } from "./exits.js";
 
@@ -14,8 +12,9 @@ export interface MatchResult {
 
 /**
  * What just-stored events mean for campaigns: exit goals first (an enrollment whose goal arrived
- * ends), then event triggers. Called right after ingestion commits; the periodic sweep calls it
- * again for recent events, and the unique indexes make the second pass a no-op.
+ * ends), then event triggers. Called right after ingestion commits, and by the sweep for events
+ * whose match never finished (`sweepUnmatchedEvents`); a second pass over the same events is a
+ * no-op, by the unique indexes.
  */
 export async function matchEvents(
   db: Db,
@@ -28,20 +27,6 @@ export async function matchEvents(
   if (relevant.length === 0) return { exited: new Map(), enrolled: new Map() };
   const selection: EventSelection = { ids: relevant.map((event) => event.id), ...occurredRange(relevant) };
   const kinds = relevant.map((event) => ({ name: event.name, type: event.type, source: event.source ?? "segment" }));
-  return matchSelection(db, catalog, kinds, selection, now, defaultTimeZone);
-}
-
-/**
- * The safety net: matches every event received in [since, before) again (a crash between commit
- * and match loses nothing).
- */
-export async function sweepRecentEvents(db: Db, catalog: CampaignCatalog, since: Date, now: Date, defaultTimeZone = "UTC", before?: Date): Promise<MatchResult> {
-  const selection: EventSelection = { receivedSince: since, ...(before && { receivedBefore: before }) };
-  const kinds = await queryRows(
-    db,
-    z.object({ name: z.string(), type: z.enum(eventType.enumValues), source: z.string() }),
-    sql`select distinct name, type::text as type, source from events e where ${eventSelectionSql(selection)} and customer_id is not null`,
-  );
   return matchSelection(db, catalog, kinds, selection, now, defaultTimeZone);
 }
 

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { bigintArray, type Db } from "../../db/index.js";
 import type { ProfilePatch } from "../profile.js";
 
@@ -7,12 +7,14 @@ export interface CustomerPatch {
   profile: ProfilePatch;
   /** Latest activity seen for this customer in the change, if any. */
   seenAt?: Date;
+  /** Earliest activity seen for this customer in the change (with `seenAt`). */
+  firstSeenAt?: Date;
 }
 
 /**
  * Applies many customers' changes in two set-based statements. Profiles: absent fields keep their
  * value, traits merge key by key (a null removes the key); only customers whose profile the batch
- * changes are touched. Activity: `customer_activity.last_seen_at` only moves forward.
+ * changes are touched. Activity: `customer_activity.last_seen_at` only moves forward, `first_seen_at` only back.
  */
 export async function applyProfilePatches(db: Db, patches: CustomerPatch[], now: Date): Promise<void> {
   const sorted = [...patches].sort((a, b) => a.customerId - b.customerId);
@@ -54,12 +56,28 @@ export async function applyProfilePatches(db: Db, patches: CustomerPatch[], now:
       where c.id = p.id`);
   }
   // In customer id order, so concurrent batches take the rows' locks in the same order.
-  const seen = sorted.flatMap(({ customerId, seenAt }) => (seenAt ? [{ id: customerId, at: seenAt.toISOString() }] : []));
+  const seen = sorted.flatMap(({ customerId, seenAt, firstSeenAt }) =>
+    seenAt ? [{ id: customerId, last: seenAt.toISOString(), first: (firstSeenAt ?? seenAt).toISOString() }] : [],
+  );
   if (seen.length > 0) {
-    await db.execute(sql`
-      insert into customer_activity (customer_id, last_seen_at)
-      select s.id, s.at from jsonb_to_recordset(${JSON.stringify(seen)}::jsonb) as s(id bigint, at timestamptz) order by s.id
-      on conflict (customer_id) do update set last_seen_at = excluded.last_seen_at
-        where customer_activity.last_seen_at < excluded.last_seen_at`);
+    await db.execute(
+      recordActivitySql(sql`select s.id as customer_id, s.last as last_seen_at, s.first as first_seen_at
+        from jsonb_to_recordset(${JSON.stringify(seen)}::jsonb) as s(id bigint, last timestamptz, first timestamptz) order by s.id`),
+    );
   }
+}
+
+/**
+ * Moves customers' first and last activity outwards (never inwards) from `rows` (`customer_id`,
+ * `last_seen_at`, `first_seen_at`, one row per customer, in customer id order so that concurrent
+ * batches take the rows' locks in the same order). A row whose times change nothing is not written.
+ */
+export function recordActivitySql(rows: SQL): SQL {
+  return sql`
+    insert into customer_activity (customer_id, last_seen_at, first_seen_at) ${rows}
+    on conflict (customer_id) do update set
+      last_seen_at = greatest(customer_activity.last_seen_at, excluded.last_seen_at),
+      first_seen_at = least(customer_activity.first_seen_at, excluded.first_seen_at)
+    where customer_activity.last_seen_at < excluded.last_seen_at
+      or customer_activity.first_seen_at is null or customer_activity.first_seen_at > excluded.first_seen_at`;
 }

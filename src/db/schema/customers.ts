@@ -44,8 +44,8 @@ export type Customer = typeof customers.$inferSelect;
 export type NewCustomer = typeof customers.$inferInsert;
 
 /**
- * When each customer was last active (latest `occurred_at` of a track, page or screen event): the
- * `inactive` trigger reads it by range. A narrow table of its own, because it changes with almost
+ * When each customer was first and last active (`occurred_at` of their track, page and screen events):
+ * the `inactive` trigger reads the last by range. A narrow table of its own, because it changes with almost
  * every event: moving it here turns a customer's wide row and its eight indexes into a small upsert.
  */
 export const customerActivity = pgTable(
@@ -55,6 +55,12 @@ export const customerActivity = pgTable(
       .primaryKey()
       .references(() => customers.id, { onDelete: "cascade" }),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull(),
+    /**
+     * Earliest activity: `returned_after_pause` asks "was this customer active before the silence?",
+     * a question that would otherwise probe every month of `events` for every event matched. Kept
+     * past EVENT_RETENTION (a customer active two years ago was active, whatever is still stored).
+     */
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true }),
   },
   // With the customer id, so a scan of a time window reads the index alone.
   (t) => [index("customer_activity_last_seen_at_idx").on(t.lastSeenAt, t.customerId)],

@@ -69,3 +69,24 @@ export const eventMessageIds = pgTable(
     index("event_message_ids_stored_at_idx").on(t.storedAt),
   ],
 );
+
+/**
+ * Events stored but not yet matched to campaigns, one row per insert statement: written by the
+ * statement that stores the events (so it commits, or not, with them), deleted once their matching
+ * has finished. A process that dies between the commit and the match leaves its row behind, and the
+ * sweep matches those events then; events matched right away are not read a second time.
+ */
+export const unmatchedEvents = pgTable(
+  "unmatched_events",
+  {
+    /** The smallest id of the group: what the matcher, holding the ids, deletes by. */
+    firstEventId: bigint("first_event_id", { mode: "number" }).primaryKey(),
+    eventIds: bigint("event_ids", { mode: "number" }).array().notNull(),
+    /** The group's earliest and latest `occurred_at`: the months of `events` to read them from. */
+    occurredFrom: timestamp("occurred_from", { withTimezone: true }).notNull(),
+    occurredTo: timestamp("occurred_to", { withTimezone: true }).notNull(),
+    /** The latest `received_at` of the group: the sweep leaves younger groups to the match running for them. */
+    storedAt: timestamp("stored_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("unmatched_events_stored_at_idx").on(t.storedAt)],
+);

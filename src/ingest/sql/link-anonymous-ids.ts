@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { recordActivitySql } from "../../customers/index.js";
 import { anonymousIds, col, type Db, queryRows, textArray } from "../../db/index.js";
+import { unmatchedGroupSql } from "../../events/index.js";
 
 /**
  * Records which customer each anonymous id belongs to (the first link wins) and returns the
@@ -27,13 +29,24 @@ export async function customersOfAnonymousIds(db: Db, ids: string[]): Promise<Ma
   return new Map(rows.map((row) => [row.anonymous_id, row.customer_id]));
 }
 
-/** Gives events stored before their anonymous id was linked to the customer it now belongs to. */
+/**
+ * Gives events stored before their anonymous id was linked to the customer it now belongs to, in
+ * the same statement: their activity counts as the customer's (first and last seen), and they are
+ * recorded as unmatched, so the sweep matches them to campaigns (a cancel-page visit made before
+ * signing in is still that customer's visit).
+ */
 export async function attachAnonymousEvents(db: Db, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.execute(sql`
-    update events e set customer_id = a.customer_id
-    from anonymous_ids a
-    where a.anonymous_id = any(${textArray(ids)})
-      and e.anonymous_id = a.anonymous_id
-      and e.customer_id is null`);
+    with attached as (
+      update events e set customer_id = a.customer_id
+      from anonymous_ids a
+      where a.anonymous_id = any(${textArray(ids)})
+        and e.anonymous_id = a.anonymous_id
+        and e.customer_id is null
+      returning e.id, e.customer_id, e.type, e.source, e.occurred_at, e.received_at),
+    activity as (${recordActivitySql(sql`select customer_id, max(occurred_at), min(occurred_at) from attached
+      where type in ('track', 'page', 'screen') and source = 'segment' group by customer_id order by customer_id`)}),
+    unmatched as (${unmatchedGroupSql(sql`attached`)})
+    select 1`);
 }
