@@ -176,8 +176,8 @@ exit:
     expect((await enrollments(harness, "dunning")).map((r) => r.status)).toEqual(["completed", "active"]);
     const all = await queryRows(
       harness.deps.db,
-      z.object({ id: col.int, name: z.string(), type: z.string(), customerId: col.int }),
-      sql`select id::int, name, type::text, customer_id::int as "customerId" from events`,
+      z.object({ id: col.int, name: z.string(), type: z.string(), source: z.string(), customerId: col.int, occurredAt: col.timestamp, properties: col.jsonObject }),
+      sql`select id::int, name, type::text, source, customer_id::int as "customerId", occurred_at as "occurredAt", properties from events`,
     );
     await harness.deps.db.execute(sql`update enrollments set status = 'completed'`);
     await matchEvents(harness.deps.db, harness.deps.campaigns, all, NOW);

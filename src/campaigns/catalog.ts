@@ -1,4 +1,4 @@
-import type { Campaign, ExitGoal } from "./definition/index.js";
+import type { Campaign, EventTrigger, ExitGoal } from "./definition/index.js";
 import { isEventTrigger } from "./definition/index.js";
 import type { TemplateSet } from "./load/compile-campaign-templates.js";
 import type { CampaignFileProblem } from "./load/parse-campaign-file.js";
@@ -60,17 +60,7 @@ export class CampaignCatalog {
 
   /** Running campaigns started by events, for an event of this name and source. */
   listeningTo(event: { name: string; type: string; source: string }): LoadedCampaign[] {
-    return this.running().filter(({ definition: { trigger } }) => {
-      if (!isEventTrigger(trigger)) return false;
-      switch (trigger.type) {
-        case "event":
-          return trigger.name === event.name;
-        case "returned_after_pause":
-          return event.name === "subscription_resumed" || ((ACTIVITY_TYPES as readonly string[]).includes(event.type) && event.source === "segment");
-        default:
-          return trigger.event === event.name;
-      }
-    });
+    return this.running().filter(({ definition: { trigger } }) => isEventTrigger(trigger) && triggerListensTo(trigger, event));
   }
 
   /** Running campaigns with an exit goal on this event name. */
@@ -79,5 +69,17 @@ export class CampaignCatalog {
       const goals = campaign.definition.exit.filter((goal): goal is Extract<ExitGoal, { event: string }> => "event" in goal && goal.event === name);
       return goals.length > 0 ? [{ campaign, goals }] : [];
     });
+  }
+}
+
+/** Whether an event of this name, type and source may start this trigger (its SQL decides the rest). */
+export function triggerListensTo(trigger: EventTrigger, event: { name: string; type: string; source: string }): boolean {
+  switch (trigger.type) {
+    case "event":
+      return trigger.name === event.name;
+    case "returned_after_pause":
+      return event.name === "subscription_resumed" || ((ACTIVITY_TYPES as readonly string[]).includes(event.type) && event.source === "segment");
+    default:
+      return trigger.event === event.name;
   }
 }

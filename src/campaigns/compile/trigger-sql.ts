@@ -1,5 +1,4 @@
 import { type SQL, sql } from "drizzle-orm";
-import { bigintArray } from "../../db/index.js";
 import { ACTIVITY_TYPES } from "../catalog.js";
 import type { EventTrigger, ScanTrigger } from "../definition/index.js";
 import { propertiesSql } from "./condition-sql.js";
@@ -16,27 +15,58 @@ const DAY_MS = 86_400_000;
  */
 const activity = sql`(${textList(ACTIVITY_TYPES)})::event_type[]`;
 
-/**
- * Which events an event-trigger pass looks at: the ones just stored, or a recent window (the safety
- * sweep). With the ids, the earliest and latest `occurredAt` among them, when known: `events` is
- * partitioned by month of occurred_at, and the range lets PostgreSQL read only those months'
- * partitions instead of probing every month's index for each id.
- */
-export type EventSelection =
-  | { ids: readonly number[]; occurredFrom?: Date; occurredTo?: Date }
-  | { receivedSince: Date; receivedBefore?: Date };
+/** An event as the matcher holds it: just stored (what `insertEvents` returned) or read back by the sweep. */
+export interface SelectedEvent {
+  id: number;
+  name: string;
+  type: string;
+  source: string;
+  customerId: number | null;
+  occurredAt: Date;
+  properties: Record<string, unknown>;
+}
 
-/** The selected events, as a condition on `e` (events): by id, or received in [receivedSince, receivedBefore). */
-export function eventSelectionSql(selection: EventSelection): SQL {
-  if ("ids" in selection) {
-    const range =
-      selection.occurredFrom && selection.occurredTo
-        ? sql` and e.occurred_at between ${selection.occurredFrom.toISOString()}::timestamptz and ${selection.occurredTo.toISOString()}::timestamptz`
-        : sql``;
-    return sql`e.id = any(${bigintArray(selection.ids)})${range}`;
+/**
+ * Which events an event-trigger pass looks at: the ones in hand (just stored, or the sweep's), or
+ * those received in a recent window (a dry run, an explanation).
+ */
+export type EventSelection = { events: readonly SelectedEvent[] } | { receivedSince: Date; receivedBefore?: Date };
+
+/**
+ * The selected events as the relation `e` (the columns of `events` that matching reads). Events in
+ * hand travel as one JSON parameter instead of being read back from `events`: a group of them
+ * spans months, and reading them by id meant planning and probing every month's partition for
+ * every id, for every campaign — the largest cost of matching a backfill.
+ */
+export function selectedEventsSql(selection: EventSelection): SQL {
+  if ("events" in selection) {
+    const rows = selection.events.map((event) => ({
+      id: event.id,
+      name: event.name,
+      type: event.type,
+      source: event.source,
+      customer_id: event.customerId,
+      occurred_at: event.occurredAt.toISOString(),
+      properties: event.properties,
+    }));
+    return sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(
+      id bigint, name text, type event_type, source text, customer_id bigint, occurred_at timestamptz, properties jsonb)`;
   }
-  const before = selection.receivedBefore ? sql` and e.received_at < ${selection.receivedBefore.toISOString()}::timestamptz` : sql``;
-  return sql`e.received_at >= ${selection.receivedSince.toISOString()}::timestamptz${before}`;
+  const before = selection.receivedBefore ? sql` and received_at < ${selection.receivedBefore.toISOString()}::timestamptz` : sql``;
+  return sql`(select * from events where received_at >= ${selection.receivedSince.toISOString()}::timestamptz${before}) e`;
+}
+
+/** The earliest and latest `occurredAt` of the events in hand (none for a window, or no events). */
+export function selectedRange(selection: EventSelection): { from: Date; to: Date } | undefined {
+  if (!("events" in selection) || selection.events.length === 0) return undefined;
+  let from = Infinity;
+  let to = -Infinity;
+  for (const event of selection.events) {
+    from = Math.min(from, event.occurredAt.getTime());
+    to = Math.max(to, event.occurredAt.getTime());
+  }
+  // A millisecond wider on each side: PostgreSQL keeps microseconds that a JavaScript Date does not.
+  return { from: new Date(from - 1), to: new Date(to + 1) };
 }
 
 /** Glob `*` → SQL LIKE, with LIKE's own wildcards escaped. */
@@ -212,14 +242,24 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
  */
 export const EVENT_TRIGGER_MAX_AGE = "P7D";
 
+/**
+ * The time before which an event cannot start a sequence, for leaving old events out of the
+ * statements altogether in JavaScript (a backfill's groups then run none). A day earlier than
+ * EVENT_TRIGGER_MAX_AGE, for the time zone PostgreSQL counts days in: the statement checks the
+ * age again, exactly.
+ */
+export function oldestTriggeringTime(now: Date): number {
+  return subtractDuration(now, EVENT_TRIGGER_MAX_AGE).getTime() - DAY_MS;
+}
+
 /** Candidates among selected events, for the event-driven triggers. */
 export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelection, scope: SqlScope): SQL {
   const base = (filter: SQL, facts: SQL = sql`'{}'::jsonb`) => sql`
     select e.customer_id, jsonb_build_object(
         'event', e.name, 'eventId', e.id, 'occurredAt', e.occurred_at, 'properties', e.properties) || ${facts} as facts,
       'event:' || e.id as trigger_key, e.id as trigger_event_id, e.occurred_at as sort_at
-    from events e
-    where ${eventSelectionSql(selection)} and e.customer_id is not null
+    from ${selectedEventsSql(selection)}
+    where e.customer_id is not null
       and e.occurred_at > ${scope.nowSql()} - ${duration(EVENT_TRIGGER_MAX_AGE)} and ${filter}`;
   switch (trigger.type) {
     case "event":
@@ -236,10 +276,10 @@ export function eventCandidatesSql(trigger: EventTrigger, selection: EventSelect
       // (it depends on the session's time zone), and the planner prunes partitions by immutable
       // bounds alone. A day wider than the gap, which covers any time zone's day; the probe's own
       // conditions stay exact.
-      const silenceBounds =
-        "ids" in selection && selection.occurredFrom && selection.occurredTo
-          ? sql` and p.occurred_at >= ${new Date(subtractDuration(selection.occurredFrom, trigger.min_pause).getTime() - DAY_MS).toISOString()}::timestamptz and p.occurred_at <= ${selection.occurredTo.toISOString()}::timestamptz`
-          : sql``;
+      const range = selectedRange(selection);
+      const silenceBounds = range
+        ? sql` and p.occurred_at >= ${new Date(subtractDuration(range.from, trigger.min_pause).getTime() - DAY_MS).toISOString()}::timestamptz and p.occurred_at <= ${range.to.toISOString()}::timestamptz`
+        : sql``;
       // Either the subscription resumed after a long enough pause, or the customer was active
       // again after a long enough silence (and had been active before it: a return, not a first visit).
       return base(

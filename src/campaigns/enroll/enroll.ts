@@ -1,8 +1,8 @@
 import type { SQL } from "drizzle-orm";
 import { z } from "zod";
 import { col, type Db, queryRows } from "../../db/index.js";
-import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
-import { enrollSql, eventCandidatesSql, type EventSelection, scanCandidatesSql, SqlScope } from "../compile/index.js";
+import { type CampaignCatalog, type LoadedCampaign, triggerListensTo } from "../catalog.js";
+import { enrollSql, eventCandidatesSql, type EventSelection, oldestTriggeringTime, scanCandidatesSql, selectedRange, SqlScope } from "../compile/index.js";
 import { isEventTrigger } from "../definition/index.js";
 
 export interface Enrolled {
@@ -37,7 +37,15 @@ export function campaignsListeningTo(catalog: CampaignCatalog, events: readonly 
 export async function enrollCampaignFromEvents(db: Db, campaign: LoadedCampaign, selection: EventSelection, now: Date, defaultTimeZone = "UTC"): Promise<Enrolled[]> {
   const { trigger } = campaign.definition;
   if (!isEventTrigger(trigger)) return [];
+  // Only the events this trigger listens to, and young enough to start it, travel with its
+  // statement: with none, there is nothing to run — the case of almost every group of a backfill.
+  const oldest = oldestTriggeringTime(now);
+  const narrowed: EventSelection =
+    "events" in selection
+      ? { events: selection.events.filter((event) => event.customerId !== null && event.occurredAt.getTime() > oldest && triggerListensTo(trigger, event)) }
+      : selection;
+  if ("events" in narrowed && narrowed.events.length === 0) return [];
   const scope = new SqlScope(now);
-  const momentsFrom = "ids" in selection ? selection.occurredFrom : undefined;
-  return run(db, enrollSql(campaign, eventCandidatesSql(trigger, selection, scope), scope, defaultTimeZone, "by-customer", momentsFrom));
+  const momentsFrom = selectedRange(narrowed)?.from;
+  return run(db, enrollSql(campaign, eventCandidatesSql(trigger, narrowed, scope), scope, defaultTimeZone, "by-customer", momentsFrom));
 }

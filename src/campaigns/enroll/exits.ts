@@ -3,7 +3,7 @@ import { z } from "zod";
 import { col, type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
 import type { ExitGoal } from "../definition/index.js";
-import { conditionSql, type EventSelection, eventSelectionSql, propertiesSql, SqlScope } from "../compile/index.js";
+import { conditionSql, type EventSelection, propertiesSql, selectedEventsSql, SqlScope } from "../compile/index.js";
 
 type EventGoal = Extract<ExitGoal, { event: string }>;
 
@@ -28,6 +28,9 @@ export function exitGoalsFor(catalog: CampaignCatalog, names: Iterable<string>):
 export async function exitCampaignOnEvents(db: Db, campaign: LoadedCampaign, goalsByName: Map<string, EventGoal[]>, selection: EventSelection, now: Date): Promise<number> {
   let ended = 0;
   for (const [name, goals] of goalsByName) {
+    // Only this goal's events travel with its statements; with none of them, there is nothing to run.
+    const narrowed: EventSelection = "events" in selection ? { events: selection.events.filter((event) => event.name === name && event.customerId !== null) } : selection;
+    if ("events" in narrowed && narrowed.events.length === 0) continue;
     const scope = new SqlScope(now);
     const matches = sql.join(
       goals.map((goal) => sql`(${propertiesSql(goal.where, sql`e.properties`, scope)})`),
@@ -37,8 +40,8 @@ export async function exitCampaignOnEvents(db: Db, campaign: LoadedCampaign, goa
     // customer (an index lookup per event): the cost follows the batch, not the campaign's size.
     const reached = (enrollments: SQL) => sql`
       e as materialized (
-        select e.id, e.name, e.customer_id, e.occurred_at from events e
-        where ${eventSelectionSql(selection)} and e.name = ${name} and e.customer_id is not null and (${matches})),
+        select e.id, e.name, e.customer_id, e.occurred_at from ${selectedEventsSql(narrowed)}
+        where e.name = ${name} and e.customer_id is not null and (${matches})),
       hit as (
         select distinct on (x.id) x.id, e.name, e.occurred_at
         from e cross join lateral (

@@ -1,6 +1,6 @@
 import type { Db } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
-import type { EventSelection } from "../compile/index.js";
+import type { EventSelection, SelectedEvent } from "../compile/index.js";
 import { campaignsListeningTo, type Enrolled, enrollCampaignFromEvents } from "./enroll.js";
 import { exitCampaignOnEvents, exitGoalsFor } from "./exits.js";
 
@@ -19,15 +19,13 @@ export interface MatchResult {
 export async function matchEvents(
   db: Db,
   catalog: CampaignCatalog,
-  events: readonly { id: number; name: string; type: string; source?: string; customerId: number | null; occurredAt?: Date }[],
+  events: readonly SelectedEvent[],
   now: Date,
   defaultTimeZone = "UTC",
 ): Promise<MatchResult> {
   const relevant = events.filter((event) => event.customerId !== null);
   if (relevant.length === 0) return { exited: new Map(), enrolled: new Map() };
-  const selection: EventSelection = { ids: relevant.map((event) => event.id), ...occurredRange(relevant) };
-  const kinds = relevant.map((event) => ({ name: event.name, type: event.type, source: event.source ?? "segment" }));
-  return matchSelection(db, catalog, kinds, selection, now, defaultTimeZone);
+  return matchSelection(db, catalog, relevant, { events: relevant }, now, defaultTimeZone);
 }
 
 /**
@@ -61,19 +59,4 @@ async function matchSelection(
     }),
   );
   return { exited, enrolled };
-}
-
-/**
- * The earliest and latest time among the events, when each one's is known; a millisecond wider on
- * each side, as PostgreSQL keeps microseconds that a JavaScript Date does not.
- */
-function occurredRange(events: readonly { occurredAt?: Date }[]): { occurredFrom?: Date; occurredTo?: Date } {
-  let from = Infinity;
-  let to = -Infinity;
-  for (const event of events) {
-    if (!event.occurredAt) return {};
-    from = Math.min(from, event.occurredAt.getTime());
-    to = Math.max(to, event.occurredAt.getTime());
-  }
-  return { occurredFrom: new Date(from - 1), occurredTo: new Date(to + 1) };
 }

@@ -64,10 +64,10 @@ export async function sweepUnmatchedEvents(
     after = taken[taken.length - 1] ?? after;
     const events = await queryRows(
       db,
-      z.object({ id: col.int8, name: z.string(), type: z.enum(eventType.enumValues), source: z.string(), customerId: col.int8.nullable(), occurredAt: col.timestamp }),
+      z.object({ id: col.int8, name: z.string(), type: z.enum(eventType.enumValues), source: z.string(), customerId: col.int8.nullable(), occurredAt: col.timestamp, properties: col.jsonObject }),
       // The groups' time range as constants, so that only their months' partitions are planned and read
       // (a millisecond wider on each side: PostgreSQL keeps microseconds that a JavaScript Date does not).
-      sql`select e.id, e.name, e.type, e.source, e.customer_id as "customerId", e.occurred_at as "occurredAt"
+      sql`select e.id, e.name, e.type, e.source, e.customer_id as "customerId", e.occurred_at as "occurredAt", e.properties
           from events e
           where e.id = any(array(select unnest(event_ids) from unmatched_events where first_event_id = any(${bigintArray(taken)})))
             and e.occurred_at between ${new Date(from - 1).toISOString()}::timestamptz and ${new Date(to + 1).toISOString()}::timestamptz`,
