@@ -1,11 +1,14 @@
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { col, queryRows } from "../src/db/index.js";
 import { fromSegment, IngestQueue, parseSegmentBatch } from "../src/ingest/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { campaignYaml } from "./helpers/yaml.js";
-import { basic, count, type Harness, startHarness, WRITE_KEY } from "./helpers/harness.js";
+import { basic, count, type Harness, runTask, startHarness, WRITE_KEY } from "./helpers/harness.js";
+import { present } from "./helpers/present.js";
+import { until } from "./helpers/wait.js";
 import { childEnv, spawnApi } from "./helpers/processes.js";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
@@ -26,7 +29,7 @@ describe("ingesting concurrent requests", () => {
   });
   beforeEach(async () => {
     clock.set(NOW);
-    await harness.deps.db.execute(sql`truncate customers, events, anonymous_ids, enrollments cascade`);
+    await harness.deps.db.execute(sql`truncate customers, events, unmatched_events, anonymous_ids, enrollments cascade`);
   });
 
   const send = (url: string, batch: Record<string, unknown>[]) =>
@@ -132,5 +135,40 @@ describe("ingesting concurrent requests", () => {
     expect([...stored.values()].every((n) => n === 100)).toBe(true);
     for (const r of answered) expect(stored.get(r)).toBe(100);
     expect(stored.size).toBeLessThan(batches.length);
+  });
+
+  it("matches, by the sweep, the events of an API process killed (-9) between its commit and its match", async () => {
+    const api = await spawnApi(childEnv(harness));
+    // Hold the match back: its enrollment insert waits on this lock, after the events have committed.
+    const blocker = new pg.Client({ connectionString: present(harness.config.database.url, "the harness's DATABASE_URL") });
+    await blocker.connect();
+    try {
+      await blocker.query("begin");
+      await blocker.query("lock table enrollments in exclusive mode");
+      const answer = send(api.url, [{ type: "track", event: "payment_failed", userId: "cut-off", messageId: "cut-1" }]).catch(() => undefined);
+      await until(() => count(harness, "events"), (n) => n === 1);
+      // The request is still unanswered: its match waits on the lock.
+      await until(
+        async () => (await blocker.query<{ n: number }>("select count(*)::int as n from pg_locks where relation = 'enrollments'::regclass and not granted")).rows[0]?.n ?? 0,
+        (n) => n > 0,
+      );
+      api.child.kill("SIGKILL");
+      await api.exited;
+      expect(await answer).toBeUndefined();
+      // PostgreSQL has not noticed its client is gone (its backend waits on the lock): end it, as
+      // it would be on its next read, so that the statement does not finish on its own.
+      await blocker.query("select pg_terminate_backend(pid) from pg_locks where relation = 'enrollments'::regclass and not granted");
+    } finally {
+      await blocker.query("rollback");
+      await blocker.end();
+    }
+    expect(await count(harness, "enrollments")).toBe(0);
+
+    // The worker's next sweep, a minute on.
+    clock.set(new Date(Date.now() + 60_000));
+    expect(await runTask(harness, "sweep-events")).toMatchObject({ events: 1, enrolled: 1 });
+    const enrolled = await queryRows(harness.deps.db, z.object({ customer: z.string() }), sql`select c.external_id as customer from enrollments en join customers c on c.id = en.customer_id where en.campaign_id = 'dunning'`);
+    expect(enrolled).toEqual([{ customer: "cut-off" }]);
+    expect(await runTask(harness, "sweep-events")).toMatchObject({ events: 0 });
   });
 });
