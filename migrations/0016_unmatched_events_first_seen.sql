@@ -16,7 +16,8 @@ GROUP BY "customer_id"
 ON CONFLICT ("customer_id") DO UPDATE SET "first_seen_at" = excluded."first_seen_at";--> statement-breakpoint
 -- Until now the sweep re-read the last 15 minutes of events: those are matched once more after the
 -- upgrade (matching again changes nothing), so an event stored and not matched just before it is not lost.
+-- In groups of at most 1,000 ids, as ingestion writes them, so that the sweep takes them a pass at a time.
 INSERT INTO "unmatched_events" ("first_event_id", "event_ids", "occurred_from", "occurred_to", "stored_at")
-SELECT min("id"), array_agg("id"), min("occurred_at"), max("occurred_at"), max("received_at") FROM "events"
+SELECT min("id"), array_agg("id" ORDER BY "id"), min("occurred_at"), max("occurred_at"), max("received_at") FROM "events"
 WHERE "received_at" > now() - interval '15 minutes'
-HAVING count(*) > 0;
+GROUP BY "id" / 1000;

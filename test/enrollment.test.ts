@@ -5,7 +5,7 @@ import { matchEvents, sweepUnmatchedEvents } from "../src/campaigns/index.js";
 import { col, queryRows } from "../src/db/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { enrolled, enrollments, resetState, scan } from "./helpers/campaigns.js";
-import { API_KEY, type Harness, post, runTask, startHarness } from "./helpers/harness.js";
+import { API_KEY, count, type Harness, post, runTask, startHarness } from "./helpers/harness.js";
 import { campaignYaml } from "./helpers/yaml.js";
 import { present } from "./helpers/present.js";
 
@@ -108,6 +108,25 @@ exit:
     expect((await enrolled(harness, "dunning")).length).toBe(10);
     // The sweeps forgot what they matched.
     expect((await sweepUnmatchedEvents(harness.deps.db, harness.deps.campaigns, later, NOW)).events).toBe(0);
+  });
+
+  it("the sweep matches a group larger than its pass a slice at a time (as migration 0016 may record one)", async () => {
+    const { ingestEvents, parseSegmentMessage } = await import("../src/ingest/index.js");
+    const parsed = Array.from({ length: 10 }, (_, i) => {
+      const message = parseSegmentMessage("track", { userId: `big${i}`, event: "payment_failed" }, NOW);
+      if (message.type !== "ok") throw new Error("unexpected");
+      return message.value;
+    });
+    await ingestEvents(harness.deps.db, parsed, NOW);
+    await harness.deps.db.execute(sql`
+      with gone as (delete from unmatched_events returning event_ids, occurred_from, occurred_to, stored_at)
+      insert into unmatched_events (first_event_id, event_ids, occurred_from, occurred_to, stored_at)
+      select min(id), array_agg(id order by id), min(occurred_from), max(occurred_to), max(stored_at) from gone, unnest(event_ids) as id`);
+    const later = new Date(NOW.getTime() + 60_000);
+    const swept = await sweepUnmatchedEvents(harness.deps.db, harness.deps.campaigns, later, NOW, "UTC", 30_000, 3);
+    expect(swept.events).toBe(10);
+    expect((await enrolled(harness, "dunning")).length).toBe(10);
+    expect(await count(harness, "unmatched_events")).toBe(0);
   });
 
   it("the sweep leaves alone what the immediate match matched", async () => {

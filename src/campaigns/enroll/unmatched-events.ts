@@ -37,6 +37,7 @@ export async function sweepUnmatchedEvents(
   now: Date,
   defaultTimeZone = "UTC",
   budgetMs = 30_000,
+  eventsPerPass = EVENTS_PER_PASS,
 ): Promise<SweepResult> {
   const started = performance.now();
   const result: SweepResult = { exited: new Map(), enrolled: new Map(), events: 0 };
@@ -55,28 +56,33 @@ export async function sweepUnmatchedEvents(
     let from = Infinity;
     let to = -Infinity;
     for (const group of groups) {
-      if (taken.length > 0 && size + group.n > EVENTS_PER_PASS) break;
+      if (taken.length > 0 && size + group.n > eventsPerPass) break;
       taken.push(group.first_event_id);
       size += group.n;
       from = Math.min(from, group.occurred_from.getTime());
       to = Math.max(to, group.occurred_to.getTime());
     }
     after = taken[taken.length - 1] ?? after;
-    const events = await queryRows(
-      db,
-      z.object({ id: col.int8, name: z.string(), type: z.enum(eventType.enumValues), source: z.string(), customerId: col.int8.nullable(), occurredAt: col.timestamp, properties: col.jsonObject }),
-      // The groups' time range as constants, so that only their months' partitions are planned and read
-      // (a millisecond wider on each side: PostgreSQL keeps microseconds that a JavaScript Date does not).
-      sql`select e.id, e.name, e.type, e.source, e.customer_id as "customerId", e.occurred_at as "occurredAt", e.properties
-          from events e
-          where e.id = any(array(select unnest(event_ids) from unmatched_events where first_event_id = any(${bigintArray(taken)})))
-            and e.occurred_at between ${new Date(from - 1).toISOString()}::timestamptz and ${new Date(to + 1).toISOString()}::timestamptz`,
-    );
-    const matched = await matchEvents(db, catalog, events, now, defaultTimeZone);
+    // A group larger than a pass (none that ingestion writes; an upgrade's or a hand-made one) is
+    // read and matched a slice of its ids at a time, and forgotten once every slice is matched.
+    for (let slice = 0; slice < size; slice += eventsPerPass) {
+      const ids = sql`array(select unnest(event_ids) from unmatched_events where first_event_id = any(${bigintArray(taken)}) order by 1)`;
+      const events = await queryRows(
+        db,
+        z.object({ id: col.int8, name: z.string(), type: z.enum(eventType.enumValues), source: z.string(), customerId: col.int8.nullable(), occurredAt: col.timestamp, properties: col.jsonObject }),
+        // The groups' time range as constants, so that only their months' partitions are planned and read
+        // (a millisecond wider on each side: PostgreSQL keeps microseconds that a JavaScript Date does not).
+        sql`select e.id, e.name, e.type, e.source, e.customer_id as "customerId", e.occurred_at as "occurredAt", e.properties
+            from events e
+            where e.id = any((${ids})[${slice + 1}:${slice + eventsPerPass}])
+              and e.occurred_at between ${new Date(from - 1).toISOString()}::timestamptz and ${new Date(to + 1).toISOString()}::timestamptz`,
+      );
+      const matched = await matchEvents(db, catalog, events, now, defaultTimeZone);
+      result.events += events.length;
+      for (const [campaign, count] of matched.exited) result.exited.set(campaign, (result.exited.get(campaign) ?? 0) + count);
+      for (const [campaign, list] of matched.enrolled) result.enrolled.set(campaign, [...(result.enrolled.get(campaign) ?? []), ...list]);
+    }
     await forgetMatchedEvents(db, taken);
-    result.events += events.length;
-    for (const [campaign, count] of matched.exited) result.exited.set(campaign, (result.exited.get(campaign) ?? 0) + count);
-    for (const [campaign, list] of matched.enrolled) result.enrolled.set(campaign, [...(result.enrolled.get(campaign) ?? []), ...list]);
   }
   return result;
 }
