@@ -7,9 +7,8 @@ import type { StoredEvent } from "../events/index.js";
  * and once that has committed, what it stored is matched to campaigns — exit goals, then triggers.
  * Matching runs for history too: an event older than EVENT_TRIGGER_MAX_AGE starts no sequence, but
  * it still ends the ones whose goal it is. A matching failure (past matchAfterCommit's retries of
- * a PostgreSQL fault) is logged, never thrown at the caller: the sweep matches again what was
- * received in its window — but not `stripe import`'s events, which are received at their own,
- * past time, so a failure there is left in the log. A failure of `store` is thrown, and nothing
+ * a PostgreSQL fault) is logged, never thrown at the caller: the events stay recorded in
+ * `unmatched_events`, and the sweep matches them. A failure of `store` is thrown, and nothing
  * is matched.
  *
  * `source` is recorded with each event for the triggers that filter on it: one for all of them, or

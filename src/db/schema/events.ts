@@ -40,7 +40,7 @@ export const events = pgTable(
     index("events_customer_name_time_idx").on(t.customerId, t.name, t.occurredAt),
     index("events_name_time_idx").on(t.name, t.occurredAt),
     index("events_occurred_at_idx").on(t.occurredAt),
-    // The matcher's safety sweep re-reads what arrived in the last minutes.
+    // Dry runs and explanations read the events received in a recent window.
     index("events_received_at_idx").on(t.receivedAt),
     // cancel_page_visited scans page views by time, whatever the page's name.
     index("events_page_time_idx").on(t.occurredAt).where(sql`${t.type} = 'page'`),

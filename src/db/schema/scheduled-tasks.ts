@@ -19,7 +19,7 @@ export const scheduledTasks = pgTable("scheduled_tasks", {
   lastError: text("last_error"),
   /** What the last run returned (counts), for `rekindle status`. */
   lastResult: jsonb("last_result").$type<Record<string, unknown>>(),
-  /** What a task carries from one run to the next (the sweep's watermark, the scans' timings). */
+  /** What a task carries from one run to the next (the scans' timings). */
   state: jsonb("state").$type<Record<string, unknown>>().notNull().default({}),
 });
 export type ScheduledTask = typeof scheduledTasks.$inferSelect;
