@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { matchEvents, sweepUnmatchedEvents } from "../src/campaigns/index.js";
 import { col, queryRows } from "../src/db/index.js";
+import { ingestEvents, parseSegmentMessage } from "../src/ingest/index.js";
 import { FixedClock } from "../src/time/index.js";
 import { enrolled, enrollments, resetState, scan } from "./helpers/campaigns.js";
 import { API_KEY, count, type Harness, post, runTask, startHarness } from "./helpers/harness.js";
@@ -88,15 +89,19 @@ exit:
     expect((await enrolled(harness, "quiet")).length).toBe(20);
   });
 
-  it("the immediate match and the safety sweep finding the same events enroll once", async () => {
-    // Stored without matching, then matched by the immediate match and two sweeps at once.
-    const { ingestEvents, parseSegmentMessage } = await import("../src/ingest/index.js");
-    const parsed = Array.from({ length: 10 }, (_, i) => {
-      const message = parseSegmentMessage("track", { userId: `p${i}`, event: "payment_failed" }, NOW);
-      if (message.type !== "ok") throw new Error("unexpected");
+  /** Stores a payment_failed for each user without matching it: as if the API process died right after its commit. */
+  const storeWithoutMatching = async (userIds: string[]) => {
+    const parsed = userIds.map((userId) => {
+      const message = parseSegmentMessage("track", { userId, event: "payment_failed" }, NOW);
+      if (message.type !== "ok") throw new Error(`unexpected: ${JSON.stringify(message)}`);
       return message.value;
     });
-    const { stored } = await ingestEvents(harness.deps.db, parsed, NOW);
+    return (await ingestEvents(harness.deps.db, parsed, NOW)).stored;
+  };
+
+  it("the immediate match and the safety sweep finding the same events enroll once", async () => {
+    // Stored without matching, then matched by the immediate match and two sweeps at once.
+    const stored = await storeWithoutMatching(Array.from({ length: 10 }, (_, i) => `p${i}`));
     const events = stored.map((event) => ({ ...event, source: "segment" }));
     const later = new Date(NOW.getTime() + 60_000);
     const [a, b, c] = await Promise.all([
@@ -111,13 +116,7 @@ exit:
   });
 
   it("the sweep matches a group larger than its pass a slice at a time (as migration 0016 may record one)", async () => {
-    const { ingestEvents, parseSegmentMessage } = await import("../src/ingest/index.js");
-    const parsed = Array.from({ length: 10 }, (_, i) => {
-      const message = parseSegmentMessage("track", { userId: `big${i}`, event: "payment_failed" }, NOW);
-      if (message.type !== "ok") throw new Error("unexpected");
-      return message.value;
-    });
-    await ingestEvents(harness.deps.db, parsed, NOW);
+    await storeWithoutMatching(Array.from({ length: 10 }, (_, i) => `big${i}`));
     await harness.deps.db.execute(sql`
       with gone as (delete from unmatched_events returning event_ids, occurred_from, occurred_to, stored_at)
       insert into unmatched_events (first_event_id, event_ids, occurred_from, occurred_to, stored_at)
@@ -139,10 +138,7 @@ exit:
   });
 
   it("the sweep leaves a group younger than 30 s to the match running for it", async () => {
-    const { ingestEvents, parseSegmentMessage } = await import("../src/ingest/index.js");
-    const parsed = parseSegmentMessage("track", { userId: "young", event: "payment_failed" }, NOW);
-    if (parsed.type !== "ok") throw new Error("unexpected");
-    await ingestEvents(harness.deps.db, [parsed.value], NOW);
+    await storeWithoutMatching(["young"]);
     clock.advance(10_000);
     expect(await runTask(harness, "sweep-events")).toMatchObject({ events: 0, enrolled: 0 });
     clock.advance(30_000);
@@ -162,10 +158,7 @@ exit:
 
   it("the sweep enrolls what the immediate match missed (a process died between commit and match)", async () => {
     // Stored without matching: as if the API process died right after its commit.
-    const { ingestEvents, parseSegmentMessage } = await import("../src/ingest/index.js");
-    const parsed = parseSegmentMessage("track", { userId: "orphan", event: "payment_failed" }, NOW);
-    if (parsed.type !== "ok") throw new Error("unexpected");
-    await ingestEvents(harness.deps.db, [parsed.value], NOW);
+    await storeWithoutMatching(["orphan"]);
     expect(await enrolled(harness, "dunning")).toEqual([]);
     clock.advance(60_000);
     expect(await runTask(harness, "sweep-events")).toMatchObject({ enrolled: 1 });
