@@ -2,11 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseUrl, withAdmin } from "./helpers/postgres.js";
 import { present } from "./helpers/present.js";
+import { dropRedisPrefix, ownRedisPrefix } from "./helpers/redis-prefix.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 /**
@@ -14,17 +13,8 @@ const ROOT = new URL("..", import.meta.url).pathname;
  * prefix is this file's own, so a developer's Rekindle on the same Redis is left alone and the
  * file's keys can be removed afterwards.
  */
-const REDIS_PREFIX = `rekindle-test-cli-${randomBytes(4).toString("hex")}`;
-afterAll(async () => {
-  const redis = new Redis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    const keys = await redis.keys(`${REDIS_PREFIX}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-});
+const REDIS_PREFIX = ownRedisPrefix("cli");
+afterAll(() => dropRedisPrefix(REDIS_PREFIX));
 
 /** Runs the CLI from source, as `rekindle <args>`, with only the given environment. */
 function rekindle(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {

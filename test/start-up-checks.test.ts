@@ -6,6 +6,7 @@ import { freePort } from "../src/redis/index.js";
 import { createTestDatabase, databaseUrl } from "./helpers/postgres.js";
 import { spawnRekindle } from "./helpers/processes.js";
 import { present } from "./helpers/present.js";
+import { dropRedisPrefix, ownRedisPrefix } from "./helpers/redis-prefix.js";
 
 /*
  * What an operator sees when a dependency is not there at start-up: one line naming the
@@ -18,13 +19,16 @@ describe("start-up with a dependency missing", () => {
     dataDir = await mkdtemp(join(tmpdir(), "rekindle-start-up-"));
     database = await createTestDatabase();
   });
+  // The processes that do reach the machine's Redis write under a prefix of this file's own.
+  const redisPrefix = ownRedisPrefix("start-up");
   afterAll(async () => {
     await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
+    await dropRedisPrefix(redisPrefix);
   });
 
   async function start(env: Record<string, string>): Promise<{ code: number | string | null; output: string }> {
-    const child = spawnRekindle("start", { PATH: process.env.PATH ?? "", HOME: tmpdir(), PORT: "0", DATA_DIR: dataDir, ...env });
+    const child = spawnRekindle("start", { PATH: process.env.PATH ?? "", HOME: tmpdir(), PORT: "0", DATA_DIR: dataDir, REDIS_PREFIX: redisPrefix, ...env });
     const code = await child.exited;
     return { code, output: child.output() };
   }
