@@ -1,3 +1,4 @@
+import { ACTIVITY_TYPES } from "../campaigns/index.js";
 import { applyProfilePatches, type CustomerPatch, ensureCustomers, mergeProfilePatches } from "../customers/index.js";
 import { type Db, retryTransient } from "../db/index.js";
 import type { IncomingEvent } from "./incoming-event.js";
@@ -11,7 +12,7 @@ export interface IngestResult {
   duplicates: number;
 }
 
-const ACTIVITY: ReadonlySet<string> = new Set(["track", "page", "screen"]);
+const ACTIVITY: ReadonlySet<string> = new Set(ACTIVITY_TYPES);
 
 /** One request's events, received together. */
 export interface IngestRequest {

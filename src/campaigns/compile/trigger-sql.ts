@@ -56,6 +56,16 @@ export function selectedEventsSql(selection: EventSelection): SQL {
   return sql`(select * from events where received_at >= ${selection.receivedSince.toISOString()}::timestamptz${before}) e`;
 }
 
+/**
+ * The selection narrowed to the events in hand that `keep` accepts, so that only those travel with
+ * a statement; undefined when none is left (the statement need not run). A window stays as it is.
+ */
+export function narrowSelection(selection: EventSelection, keep: (event: SelectedEvent) => boolean): EventSelection | undefined {
+  if (!("events" in selection)) return selection;
+  const events = selection.events.filter(keep);
+  return events.length > 0 ? { events } : undefined;
+}
+
 /** The earliest and latest `occurredAt` of the events in hand (none for a window, or no events). */
 export function selectedRange(selection: EventSelection): { from: Date; to: Date } | undefined {
   if (!("events" in selection) || selection.events.length === 0) return undefined;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { col, type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
 import type { ExitGoal } from "../definition/index.js";
-import { conditionSql, type EventSelection, propertiesSql, selectedEventsSql, SqlScope } from "../compile/index.js";
+import { conditionSql, type EventSelection, narrowSelection, propertiesSql, selectedEventsSql, SqlScope } from "../compile/index.js";
 
 type EventGoal = Extract<ExitGoal, { event: string }>;
 
@@ -29,8 +29,8 @@ export async function exitCampaignOnEvents(db: Db, campaign: LoadedCampaign, goa
   let ended = 0;
   for (const [name, goals] of goalsByName) {
     // Only this goal's events travel with its statements; with none of them, there is nothing to run.
-    const narrowed: EventSelection = "events" in selection ? { events: selection.events.filter((event) => event.name === name && event.customerId !== null) } : selection;
-    if ("events" in narrowed && narrowed.events.length === 0) continue;
+    const narrowed = narrowSelection(selection, (event) => event.name === name);
+    if (!narrowed) continue;
     const scope = new SqlScope(now);
     const matches = sql.join(
       goals.map((goal) => sql`(${propertiesSql(goal.where, sql`e.properties`, scope)})`),

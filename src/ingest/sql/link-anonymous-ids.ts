@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { ACTIVITY_TYPES } from "../../campaigns/index.js";
 import { recordActivitySql } from "../../customers/index.js";
 import { anonymousIds, col, type Db, queryRows, textArray } from "../../db/index.js";
 import { unmatchedGroupSql } from "../../events/index.js";
@@ -46,7 +47,7 @@ export async function attachAnonymousEvents(db: Db, ids: string[]): Promise<void
         and e.customer_id is null
       returning e.id, e.customer_id, e.type, e.source, e.occurred_at, e.received_at),
     activity as (${recordActivitySql(sql`select customer_id, max(occurred_at), min(occurred_at) from attached
-      where type in ('track', 'page', 'screen') and source = 'segment' group by customer_id order by customer_id`)}),
+      where type::text = any(${textArray([...ACTIVITY_TYPES])}) and source = 'segment' group by customer_id order by customer_id`)}),
     unmatched as (${unmatchedGroupSql(sql`attached`)})
     select 1`);
 }
