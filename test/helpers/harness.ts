@@ -60,6 +60,10 @@ export async function startHarness(
     DATA_DIR: dataDir,
     TEMPLATES_DIR: templatesDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    // A test that holds the clock drives dispatch too (dispatchDue), at the moments it chooses: a
+    // background pass every second would hand an email over whenever it falls due, in the middle
+    // of the test's own steps (between an event that starts a sequence and one that ends it).
+    ...(options.clock && { DISPATCH_INTERVAL: "PT1H" }),
     ...options.env,
   });
   const logger = createLogger(config.logLevel, { secrets: configSecrets(config), ...(options.logTo && { destination: options.logTo }) });
