@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { col, type Db, queryRows } from "../db/index.js";
 import type { LoadedCampaign } from "./catalog.js";
-import { dryRunSql, eventCandidatesSql, scanCandidatesSql, SqlScope } from "./compile/index.js";
+import { dryRunSql, eventCandidatesSql, scanMomentsSql, SqlScope } from "./compile/index.js";
 import { isEventTrigger } from "./definition/index.js";
 
 export interface DryRun {
@@ -23,7 +23,7 @@ export async function dryRun(db: Db, campaign: LoadedCampaign, now: Date, option
   const eventWindowMs = options.eventWindowMs ?? 3_600_000;
   const candidates = isEventTrigger(trigger)
     ? eventCandidatesSql(trigger, { receivedSince: new Date(now.getTime() - eventWindowMs) }, scope)
-    : scanCandidatesSql(trigger, scope);
+    : scanMomentsSql(trigger, scope);
   const rows = await queryRows(
     db,
     z.object({ external_id: z.string(), email: z.string().nullable(), facts: col.jsonObject, trigger_key: z.string(), total: col.int8 }),

@@ -13,7 +13,24 @@ export const CapRule = z
   .refine((rule) => rule.count >= 1 && IsoDuration.safeParse(rule.window).success, "expected <count>/<duration>, e.g. 2/P1D");
 export type CapRule = z.infer<typeof CapRule>;
 
-const windowMs = (window: string) => Temporal.Duration.from(window).total({ unit: "milliseconds", relativeTo: Temporal.Now.plainDateTimeISO("UTC") });
+/**
+ * A cap's window in milliseconds, counted back from `now` in UTC (P1M is as long as the month
+ * before). Remembered per window and UTC day: it is asked for every email a worker claims, and
+ * Temporal's parsing and arithmetic cost more than the rest of the policy together.
+ */
+const windowLengths = new Map<string, number>();
+function windowMs(window: string, now: Date): number {
+  const day = now.toISOString().slice(0, 10);
+  const key = `${window}@${day}`;
+  let ms = windowLengths.get(key);
+  if (ms === undefined) {
+    const to = Temporal.PlainDateTime.from(`${day}T00:00:00`);
+    ms = to.since(to.subtract(Temporal.Duration.from(window))).total({ unit: "milliseconds" });
+    if (windowLengths.size > 100) windowLengths.clear();
+    windowLengths.set(key, ms);
+  }
+  return ms;
+}
 
 /**
  * When the frequency cap next allows an email, given the recent counted sends (any order):
@@ -24,7 +41,7 @@ export function capAllowsAt(sends: readonly Date[], rules: readonly CapRule[], n
   const recent = [...sends].sort((a, b) => b.getTime() - a.getTime());
   let allowed = now.getTime();
   for (const rule of rules) {
-    const ms = windowMs(rule.window);
+    const ms = windowMs(rule.window, now);
     const inWindow = recent.filter((at) => at.getTime() > now.getTime() - ms);
     // The window holds `count` sends when the count-th most recent is in it.
     const countth = inWindow[rule.count - 1];
@@ -35,7 +52,7 @@ export function capAllowsAt(sends: readonly Date[], rules: readonly CapRule[], n
 
 /** How many more emails the cap allows right now. */
 export function capRemaining(sends: readonly Date[], rules: readonly CapRule[], now: Date): number {
-  return Math.min(...rules.map((rule) => rule.count - sends.filter((at) => at.getTime() > now.getTime() - windowMs(rule.window)).length), Number.POSITIVE_INFINITY);
+  return Math.min(...rules.map((rule) => rule.count - sends.filter((at) => at.getTime() > now.getTime() - windowMs(rule.window, now)).length), Number.POSITIVE_INFINITY);
 }
 
 /** A daily send window in local time, e.g. 09:00–18:00, optionally on some weekdays only (1 = Monday). */

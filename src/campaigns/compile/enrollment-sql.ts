@@ -3,6 +3,7 @@ import type { LoadedCampaign } from "../catalog.js";
 import { planFrom, type Reentry } from "../definition/index.js";
 import { conditionSql } from "./condition-sql.js";
 import { scheduleCtes } from "./schedule-sql.js";
+import type { ScanCandidates } from "./trigger-sql.js";
 import { duration, type SqlScope, textList } from "./scope.js";
 
 /**
@@ -40,10 +41,16 @@ export function holdoutSql(campaignId: string, share: number): SQL {
   return sql`((('x' || substr(md5(${campaignId}::text || ':' || c.external_id), 1, 8))::bit(32)::bigint)::float8 / 4294967296.0 < ${share}::float8)`;
 }
 
+/**
+ * A candidate query, or a scan's candidates in two parts (what must still hold is checked after
+ * re-entry).
+ */
+export type Candidates = SQL | ScanCandidates;
+
 /** Candidates (`m`), joined to their customer (`c`), filtered by audience and re-entry. */
 export function qualifiedSql(
   campaign: LoadedCampaign,
-  candidates: SQL,
+  candidates: Candidates,
   scope: SqlScope,
   lookup: EnrollmentLookup = "by-campaign",
   /** No candidate's moment is earlier than this (the selected events' earliest time): lets the goal's probe be planned for those months alone. */
@@ -68,15 +75,20 @@ export function qualifiedSql(
   const customer = sql`cross join lateral (select c0.* from customers c0 where c0.id = m.customer_id offset 0) c`;
   // Re-entry first, inside a fence of its own: one index probe per candidate rejects the moments
   // already enrolled, so a scan that finds nothing new does no other per-candidate work.
-  const fresh = sql`(select * from (${candidates}) m where ${reentry} offset 0) m`;
-  return { from: sql`${fresh} ${customer} ${scope.joins()}`, where: sql`${audience}${goalReached}${unblocked}` };
+  // Then what must still hold of a moment (a probe each), for the few re-entry leaves.
+  const { moments, stillHolds } = "moments" in candidates ? candidates : { moments: candidates, stillHolds: undefined };
+  const unenrolled = sql`(select * from (${moments}) m where ${reentry} offset 0) m`;
+  const fresh = stillHolds ? sql`(select * from ${unenrolled} where ${stillHolds}) m` : unenrolled;
+  // The subscription and card the audience asks about by the candidate's id, before the customer
+  // row: an audience on them alone (the usual "while they pay") sets a candidate aside unread.
+  return { from: sql`${fresh} ${scope.joins(sql`m.customer_id`)} ${customer}`, where: sql`${audience}${goalReached}${unblocked}` };
 }
 
 /**
  * One statement that enrolls every qualifying candidate: set-based, idempotent (ON CONFLICT DO
  * NOTHING against the unique indexes), one enrollment per customer (their earliest moment).
  */
-export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, defaultTimeZone: string, lookup: EnrollmentLookup = "by-campaign", momentsFrom?: Date): SQL {
+export function enrollSql(campaign: LoadedCampaign, candidates: Candidates, scope: SqlScope, defaultTimeZone: string, lookup: EnrollmentLookup = "by-campaign", momentsFrom?: Date): SQL {
   const { from, where } = qualifiedSql(campaign, candidates, scope, lookup, momentsFrom);
   const [first] = campaign.definition.steps;
   if (!first) throw new Error(`campaign ${campaign.id} has no steps`);
@@ -98,7 +110,7 @@ export function enrollSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlS
 }
 
 /** The same selection without enrolling: how many, and a sample with the facts. */
-export function dryRunSql(campaign: LoadedCampaign, candidates: SQL, scope: SqlScope, sample: number): SQL {
+export function dryRunSql(campaign: LoadedCampaign, candidates: Candidates, scope: SqlScope, sample: number): SQL {
   const { from, where } = qualifiedSql(campaign, candidates, scope);
   return sql`
     select q.customer_id, q.external_id, q.email, q.facts, q.trigger_key, count(*) over () as total

@@ -14,18 +14,21 @@ export class SqlScope {
     return sql`${this.now.toISOString()}::timestamptz`;
   }
 
-  /** The lateral joins the compiled conditions asked for. */
-  joins(): SQL {
+  /**
+   * The lateral joins the compiled conditions asked for, by the customer's id (`c.id`, or another
+   * column that holds it, so that they can come before the customer row is read).
+   */
+  joins(customerId: SQL = sql`c.id`): SQL {
     const parts: SQL[] = [];
     if (this.needs.has("subscription")) {
       // The live subscription when there is one, else the most recent.
       parts.push(sql`left join lateral (
-        select * from subscriptions s0 where s0.customer_id = c.id
+        select * from subscriptions s0 where s0.customer_id = ${customerId}
         order by (s0.status <> 'canceled') desc, s0.updated_at desc, s0.id desc limit 1) s on true`);
     }
     if (this.needs.has("card")) {
       parts.push(sql`left join lateral (
-        select * from payment_methods p0 where p0.customer_id = c.id and p0.is_default and p0.detached_at is null
+        select * from payment_methods p0 where p0.customer_id = ${customerId} and p0.is_default and p0.detached_at is null
         order by p0.updated_at desc, p0.id desc limit 1) pm on true`);
     }
     return sql.join(parts, sql` `);

@@ -84,12 +84,30 @@ export function likePattern(glob: string): string {
   return glob.replace(/[\\%_]/g, (char) => `\\${char}`).replace(/\*/g, "%");
 }
 
+/**
+ * A scan trigger's candidates in two parts: `moments`, read by index ranges, and `stillHolds`, a
+ * condition on each moment `m` that takes a probe per candidate (no cancellation since the visit,
+ * no activation yet). Enrolling checks re-entry between the two, so a scan that finds nothing new
+ * does not probe again, every minute, the moments it enrolled long ago.
+ */
+export interface ScanCandidates {
+  moments: SQL;
+  stillHolds: SQL | undefined;
+}
+
+/** A scan trigger's candidates as one query (the dry run's, an explanation's). */
 export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
+  const { moments, stillHolds } = scanMomentsSql(trigger, scope);
+  return stillHolds ? sql`select * from (${moments}) m where ${stillHolds}` : moments;
+}
+
+export function scanMomentsSql(trigger: ScanTrigger, scope: SqlScope): ScanCandidates {
+  const candidates = (moments: SQL, stillHolds?: SQL): ScanCandidates => ({ moments, stillHolds });
   const now = scope.nowSql();
   const today = sql`(${now} at time zone 'UTC')::date`;
   switch (trigger.type) {
     case "card_expiring":
-      return sql`
+      return candidates(sql`
         select pm.customer_id, jsonb_build_object(
             'cardExpiresOn', pm.expires_on, 'brand', pm.brand, 'last4', pm.last4,
             'daysUntilExpiry', pm.expires_on - ${today}) as facts,
@@ -97,7 +115,7 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
         from payment_methods pm
         where pm.is_default and pm.detached_at is null
           and pm.expires_on >= ${today}
-          and pm.expires_on <= ((${now} + ${duration(trigger.within)}) at time zone 'UTC')::date`;
+          and pm.expires_on <= ((${now} + ${duration(trigger.within)}) at time zone 'UTC')::date`);
 
     case "inactive": {
       // The moment is crossing the threshold: last activity in (threshold - lookback, threshold].
@@ -120,15 +138,17 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
             or (c.signed_up_at is null and c.created_at > ${earliest} and c.created_at <= ${threshold}))
           and ${neverActive}`;
       if (!trigger.activity) {
-        return sql`
+        return candidates(sql`
           select a.customer_id, ${facts(sql`a.last_seen_at`, sql`a.last_seen_at`)} as facts,
             'inactive:' || a.last_seen_at::text as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
           from customer_activity a
           where a.last_seen_at > ${earliest} and a.last_seen_at <= ${threshold}
-          union all ${signedUpInWindow}`;
+          union all ${signedUpInWindow}`);
       }
       const names = textList(trigger.activity);
-      return sql`
+      // Not active since (for the never-active, whom the second half finds, this holds already).
+      return candidates(
+        sql`
         select la.customer_id, ${facts(sql`la.at`, sql`la.at`)} as facts,
           'inactive:' || la.at::text as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
         from (
@@ -136,9 +156,9 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
           where ev.name = any(${names}) and ev.customer_id is not null
             and ev.occurred_at > ${earliest} and ev.occurred_at <= ${threshold}
           group by ev.customer_id) la
-        where not exists (
-          select 1 from events ev where ev.customer_id = la.customer_id and ev.name = any(${names}) and ev.occurred_at > ${threshold})
-        union all ${signedUpInWindow}`;
+        union all ${signedUpInWindow}`,
+        sql`not exists (select 1 from events ev where ev.customer_id = m.customer_id and ev.name = any(${names}) and ev.occurred_at > ${threshold})`,
+      );
     }
 
     case "usage_drop": {
@@ -146,7 +166,7 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
       const start = sql`(${now} - ${duration(trigger.window)} - ${duration(trigger.window)})`;
       const before = sql`count(*) filter (where e.occurred_at <= ${middle})`;
       const after = sql`count(*) filter (where e.occurred_at > ${middle})`;
-      return sql`
+      return candidates(sql`
         select e.customer_id, jsonb_build_object(
             'event', ${trigger.event}::text, 'window', ${trigger.window}::text,
             'countBefore', ${before}, 'countAfter', ${after},
@@ -158,44 +178,49 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
           and e.occurred_at > ${start} and e.occurred_at <= ${now}
         group by e.customer_id
         having ${before} >= ${trigger.min_before}
-           and ${after} <= floor(${before} * (1 - ${trigger.drop}::numeric))`;
+           and ${after} <= floor(${before} * (1 - ${trigger.drop}::numeric))`);
     }
 
     case "cancel_page_visited": {
       const latest = sql`(${now} - ${duration(trigger.grace)})`;
-      return sql`
+      return candidates(
+        sql`
         select e.customer_id, jsonb_build_object(
             'visitedAt', e.occurred_at, 'path', e.properties ->> 'path', 'grace', ${trigger.grace}::text) as facts,
           'cancel_visit:' || e.id as trigger_key, e.id as trigger_event_id, e.occurred_at as sort_at
         from events e
         where e.type = 'page' and e.customer_id is not null
           and e.occurred_at <= ${latest} and e.occurred_at > ${latest} - ${duration(trigger.lookback)}
-          and (e.properties ->> 'path') like ${likePattern(trigger.path)}
+          and (e.properties ->> 'path') like ${likePattern(trigger.path)}`,
+        // Not canceled since the visit.
+        sql`not exists (
+            select 1 from events x where x.customer_id = m.customer_id
+              and x.name = 'subscription_canceled' and x.occurred_at >= m.sort_at)
           and not exists (
-            select 1 from events x where x.customer_id = e.customer_id
-              and x.name = 'subscription_canceled' and x.occurred_at >= e.occurred_at)
-          and not exists (
-            select 1 from subscriptions sx where sx.customer_id = e.customer_id
-              and sx.status = 'canceled' and sx.canceled_at >= e.occurred_at)`;
+            select 1 from subscriptions sx where sx.customer_id = m.customer_id
+              and sx.status = 'canceled' and sx.canceled_at >= m.sort_at)`,
+      );
     }
 
     case "not_activated": {
       const latest = sql`(${now} - ${duration(trigger.after)})`;
       const earliest = sql`(${latest} - ${duration(trigger.lookback)})`;
-      return sql`
+      return candidates(
+        sql`
         select c.id as customer_id, jsonb_build_object(
             'signedUpAt', coalesce(c.signed_up_at, c.created_at), 'activationEvent', ${trigger.activation_event}::text) as facts,
-          'not_activated' as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
+          'not_activated' as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at, c.signed_up_at
         from customers c
         where ((c.signed_up_at <= ${latest} and c.signed_up_at > ${earliest})
-            or (c.signed_up_at is null and c.created_at <= ${latest} and c.created_at > ${earliest}))
-          -- One probe per candidate, of the months from a month before their sign-up on
-          -- (activation comes after sign-up; the other months are skipped as the query runs):
-          -- not a hash of every activation event ever, which a partition a month made the
-          -- planner prefer. OFFSET 0 keeps the subquery a per-candidate probe. A customer with
-          -- no sign-up date (known only from events) has every month read.
-          and not exists (select 1 from events ev where ev.customer_id = c.id and ev.name = ${trigger.activation_event}
-            and ev.occurred_at >= coalesce(c.signed_up_at - interval '31 days', '-infinity') offset 0)`;
+            or (c.signed_up_at is null and c.created_at <= ${latest} and c.created_at > ${earliest}))`,
+        // One probe per candidate, of the months from a month before their sign-up on
+        // (activation comes after sign-up; the other months are skipped as the query runs):
+        // not a hash of every activation event ever, which a partition a month made the
+        // planner prefer. OFFSET 0 keeps the subquery a per-candidate probe. A customer with
+        // no sign-up date (known only from events) has every month read.
+        sql`not exists (select 1 from events ev where ev.customer_id = m.customer_id and ev.name = ${trigger.activation_event}
+            and ev.occurred_at >= coalesce(m.signed_up_at - interval '31 days', '-infinity') offset 0)`,
+      );
     }
 
     case "tenure": {
@@ -204,7 +229,7 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
       const latest = sql`(${now} - ${duration(trigger.at)})`;
       const earliest = sql`(${latest} - ${duration(trigger.lookback)})`;
       const facts = (since: SQL) => sql`jsonb_build_object('customerSince', ${since}, 'tenure', ${trigger.at}::text)`;
-      return sql`
+      return candidates(sql`
         select s1.customer_id, ${facts(sql`s1.started_at`)} as facts,
           'tenure:' || ${trigger.at}::text as trigger_key, null::bigint as trigger_event_id, ${now} as sort_at
         from subscriptions s1
@@ -216,12 +241,12 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
         from customers c
         where ((c.signed_up_at > ${earliest} and c.signed_up_at <= ${latest})
             or (c.signed_up_at is null and c.created_at > ${earliest} and c.created_at <= ${latest}))
-          and not exists (select 1 from subscriptions s2 where s2.customer_id = c.id and s2.started_at is not null)`;
+          and not exists (select 1 from subscriptions s2 where s2.customer_id = c.id and s2.started_at is not null)`);
     }
 
     case "low_engagement": {
       const names = trigger.activity ? sql` and e.name = any(${textList(trigger.activity)})` : sql``;
-      return sql`
+      return candidates(sql`
         select r.customer_id, jsonb_build_object(
             'activityCount', r.score, 'window', ${trigger.window}::text,
             'percentRank', round(r.pr::numeric, 3), 'percentile', ${trigger.percentile}::numeric) as facts,
@@ -238,7 +263,7 @@ export function scanCandidatesSql(trigger: ScanTrigger, scope: SqlScope): SQL {
             where exists (select 1 from subscriptions sl where sl.customer_id = c.id and sl.status in ('active', 'trialing', 'past_due'))
           ) sc
         ) r
-        where r.pr < ${trigger.percentile}::numeric`;
+        where r.pr < ${trigger.percentile}::numeric`);
     }
   }
 }

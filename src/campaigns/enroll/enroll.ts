@@ -2,7 +2,7 @@ import type { SQL } from "drizzle-orm";
 import { z } from "zod";
 import { col, type Db, queryRows } from "../../db/index.js";
 import { type CampaignCatalog, type LoadedCampaign, triggerListensTo } from "../catalog.js";
-import { enrollSql, eventCandidatesSql, type EventSelection, narrowSelection, oldestTriggeringTime, scanCandidatesSql, selectedRange, SqlScope } from "../compile/index.js";
+import { enrollSql, eventCandidatesSql, type EventSelection, narrowSelection, oldestTriggeringTime, scanMomentsSql, selectedRange, SqlScope } from "../compile/index.js";
 import { isEventTrigger } from "../definition/index.js";
 
 export interface Enrolled {
@@ -23,7 +23,7 @@ export async function scanCampaign(db: Db, campaign: LoadedCampaign, now: Date, 
   const scope = new SqlScope(now);
   // Every scan trigger's moment is the scan's now, but a cancel-page visit's (the visit's own time).
   const momentsFrom = trigger.type === "cancel_page_visited" ? undefined : now;
-  return run(db, enrollSql(campaign, scanCandidatesSql(trigger, scope), scope, defaultTimeZone, "by-campaign", momentsFrom));
+  return run(db, enrollSql(campaign, scanMomentsSql(trigger, scope), scope, defaultTimeZone, "by-campaign", momentsFrom));
 }
 
 /** The running event-triggered campaigns that any of these events may start. */
