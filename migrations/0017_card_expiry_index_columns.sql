@@ -1,0 +1,2 @@
+DROP INDEX "payment_methods_default_expiry_idx";--> statement-breakpoint
+CREATE INDEX "payment_methods_default_expiry_idx" ON "payment_methods" USING btree ("expires_on","customer_id","external_id","brand","last4") WHERE "payment_methods"."is_default" and "payment_methods"."detached_at" is null;
