@@ -54,8 +54,6 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     // planner's cost estimates (over every month's partition) often put above jit_above_cost, and
     // compiling them took longer than running them (150 ms of a 360 ms scan). Set before the pool
     // hands the connection out; a command rather than a startup option, which PgBouncer refuses.
-    // (pg-pool awaits the hook's promise before handing the client out; @types/pg types it as void.)
-    // eslint-disable-next-line @typescript-eslint/no-misused-promises
     onConnect: async (client) => {
       await client.query("set jit = off");
     },
