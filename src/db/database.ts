@@ -45,19 +45,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // Each driver's drizzle adapter is loaded when that driver is used: a PostgreSQL process never loads PGlite's.
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    application_name: "rekindle",
-    connectionTimeoutMillis: 10_000,
-    // No JIT compilation: Rekindle's statements are index probes and short ranges, which the
-    // planner's cost estimates (over every month's partition) often put above jit_above_cost, and
-    // compiling them took longer than running them (150 ms of a 360 ms scan). Set before the pool
-    // hands the connection out; a command rather than a startup option, which PgBouncer refuses.
-    onConnect: async (client) => {
-      await client.query("set jit = off");
-    },
-  });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "rekindle", connectionTimeoutMillis: 10_000 });
   // A client that loses its server (PostgreSQL restarted, the backend terminated) emits 'error';
   // unhandled, that ends the process. The pool handles idle clients; a client checked out for a
   // transaction gets a listener of its own, for its whole life. Its query in flight still fails
@@ -65,6 +53,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   pool.on("error", () => {});
   pool.on("connect", (client) => {
     client.on("error", () => {});
+    // No JIT compilation: Rekindle's statements are index probes and short ranges, which the
+    // planner's cost estimates (over every month's partition) often put above jit_above_cost, and
+    // compiling them took longer than running them (150 ms of a 360 ms scan). Queued before any
+    // statement of the pool's caller; a server without JIT ignores it.
+    client.query("set jit = off").catch(() => {});
   });
   // A connection now, so that a server that is down, a database that does not exist or a wrong
   // password stop the start-up with a message naming DATABASE_URL and the fix, before anything runs.
