@@ -53,11 +53,6 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   pool.on("error", () => {});
   pool.on("connect", (client) => {
     client.on("error", () => {});
-    // No JIT compilation: Rekindle's statements are index probes and short ranges, which the
-    // planner's cost estimates (over every month's partition) often put above jit_above_cost, and
-    // compiling them took longer than running them (150 ms of a 360 ms scan). Queued before any
-    // statement of the pool's caller; a server without JIT ignores it.
-    client.query("set jit = off").catch(() => {});
   });
   // A connection now, so that a server that is down, a database that does not exist or a wrong
   // password stop the start-up with a message naming DATABASE_URL and the fix, before anything runs.
