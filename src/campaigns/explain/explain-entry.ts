@@ -1,8 +1,8 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { col, type Db, queryRows } from "../../db/index.js";
 import type { LoadedCampaign } from "../catalog.js";
-import { dryRunSql, eventCandidatesSql, scanCandidatesSql, SqlScope } from "../compile/index.js";
+import { dryRunSql, eventCandidatesSql, type ScanCandidates, scanMomentsSql, SqlScope } from "../compile/index.js";
 import { isEventTrigger } from "../definition/index.js";
 import { explainAudience } from "./explain-audience.js";
 import { explainDelivery } from "./explain-delivery.js";
@@ -17,11 +17,16 @@ const EVENT_WINDOW_MS = 3_600_000;
 async function engineWouldEnroll(db: Db, campaign: LoadedCampaign, customerId: number, now: Date, eventWindowMs: number): Promise<boolean> {
   const scope = new SqlScope(now);
   const { trigger } = campaign.definition;
-  const candidates = isEventTrigger(trigger)
-    ? eventCandidatesSql(trigger, { receivedSince: new Date(now.getTime() - eventWindowMs) }, scope)
-    : scanCandidatesSql(trigger, scope);
-  const theirs = sql`select * from (${candidates}) k where k.customer_id = ${customerId}`;
-  return (await queryRows(db, z.object({}), dryRunSql(campaign, theirs, scope, 1))).length > 0;
+  const theirs = (moments: SQL) => sql`select * from (${moments}) k where k.customer_id = ${customerId}`;
+  let candidates: SQL | ScanCandidates;
+  if (isEventTrigger(trigger)) {
+    candidates = theirs(eventCandidatesSql(trigger, { receivedSince: new Date(now.getTime() - eventWindowMs) }, scope));
+  } else {
+    // A scan's candidates keep their two parts, as in the dry run: only the moments are narrowed.
+    const scan = scanMomentsSql(trigger, scope);
+    candidates = { ...scan, moments: theirs(scan.moments) };
+  }
+  return (await queryRows(db, z.object({}), dryRunSql(campaign, candidates, scope, 1))).length > 0;
 }
 
 function campaignCheck(campaign: LoadedCampaign): EntryCheck {
