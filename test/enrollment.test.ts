@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { matchEvents, sweepUnmatchedEvents } from "../src/campaigns/index.js";
+import { matchEvents, scanCampaign, sweepUnmatchedEvents } from "../src/campaigns/index.js";
 import { col, queryRows } from "../src/db/index.js";
 import { ingestEvents, parseSegmentMessage } from "../src/ingest/index.js";
 import { FixedClock } from "../src/time/index.js";
@@ -217,6 +217,59 @@ exit:
     const results = (await runTask(harness, "scan-campaigns")) as Record<string, { exited: number }>;
     expect(results["vip-quiet"]).toMatchObject({ exited: 1 });
     expect(await enrollments(harness, "vip-quiet")).toMatchObject([{ status: "exited", end_reason: "goal: condition" }]);
+  });
+
+  it("the scan task runs campaigns side by side: one held up does not hold the others, and its failure is named", async () => {
+    await lastSeen("u1", 20);
+    const quiet = present(harness.deps.campaigns.get("quiet"), "harness.deps.campaigns.get('quiet')");
+    // Another transaction enrolling u1 in `quiet` and not committing yet: the scan's own insert of
+    // that enrollment must wait for it (the unique index), as behind a slow concurrent scan.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding: () => void = () => {};
+    const holds = new Promise<void>((resolve) => (holding = resolve));
+    const blocker = harness.deps.db
+      .transaction(async (tx) => {
+        await scanCampaign(tx, quiet, NOW);
+        holding();
+        await held;
+        tx.rollback();
+      })
+      .catch(() => {});
+    await holds;
+    try {
+      const pass = runTask(harness, "scan-campaigns").then(
+        (result) => ({ result, error: undefined }),
+        (error: unknown) => ({ result: undefined, error }),
+      );
+      // quiet-once enrolls u1 while quiet waits on the lock.
+      const waiting = z.object({ pid: z.number() });
+      const deadline = Date.now() + 10_000;
+      let blocked: { pid: number }[] = [];
+      while (Date.now() < deadline) {
+        blocked = await queryRows(
+          harness.deps.db,
+          waiting,
+          sql`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%insert into enrollments%'`,
+        );
+        if (blocked.length > 0 && (await enrolled(harness, "quiet-once")).length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await enrolled(harness, "quiet-once")).toEqual(["u1"]);
+      expect(blocked).toHaveLength(1);
+      // The held-up statement is cancelled: the pass fails, naming that campaign alone.
+      await queryRows(harness.deps.db, z.object({}), sql`select pg_cancel_backend(${present(blocked[0], "the waiting backend").pid}::int)`);
+      const { error } = await pass;
+      expect(String(error)).toMatch(/^Error: the scan of quiet failed: canceling statement due to user request$/);
+    } finally {
+      release();
+      await blocker;
+    }
+    // The next pass enrolls what the cancelled one could not.
+    const next = (await runTask(harness, "scan-campaigns")) as Record<string, { enrolled: number }>;
+    expect(next.quiet).toEqual({ enrolled: 1, exited: 0 });
+    expect(next["quiet-once"]).toEqual({ enrolled: 0, exited: 0 });
+    expect(await enrolled(harness, "quiet")).toEqual(["u1"]);
   });
 
   it("records the campaign version, and an edit makes a new version", async () => {

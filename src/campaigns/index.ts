@@ -6,6 +6,7 @@ export { explainEntry } from "./explain/explain-entry.js";
 export type { CheckName, ConditionResult, EntryCheck, EntryExplanation, NextChance } from "./explain/explanation.js";
 export { scanCampaign, type Enrolled } from "./enroll/enroll.js";
 export { exitOnConditions } from "./enroll/exits.js";
+export { scanCampaigns, type CampaignScan, type ScanOptions } from "./enroll/scan-campaigns.js";
 export { matchAfterCommit, type MatchDeps } from "./enroll/match-after-commit.js";
 export { matchEvents, type MatchResult } from "./enroll/match-events.js";
 export { forgetMatchedEvents, sweepUnmatchedEvents, type SweepResult } from "./enroll/unmatched-events.js";

@@ -42,7 +42,7 @@ export interface Config {
   dataDir: string;
   /** PATH, where a local redis-server is looked for when no Redis answers. */
   searchPath: string;
-  campaigns: { templatesDir: string; scanInterval: string };
+  campaigns: { templatesDir: string; scanInterval: string; scanConcurrency: number };
   webhooks: { allowPrivate: string[] };
   stripe: {
     secrets: string[];
@@ -177,7 +177,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     usingDevelopmentKeys: e.WRITE_KEYS === undefined || e.API_KEYS === undefined,
     dataDir: e.DATA_DIR,
     searchPath: env.PATH ?? "",
-    campaigns: { templatesDir: e.TEMPLATES_DIR, scanInterval: e.SCAN_INTERVAL },
+    campaigns: { templatesDir: e.TEMPLATES_DIR, scanInterval: e.SCAN_INTERVAL, scanConcurrency: e.SCAN_CONCURRENCY },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE },
     stripe: {
       secrets: e.STRIPE_WEBHOOK_SECRETS ?? [],

@@ -1,4 +1,5 @@
-import { exitOnConditions, isEventTrigger, matchAfterCommit, scanCampaign, sweepUnmatchedEvents } from "../campaigns/index.js";
+import { z } from "zod";
+import { matchAfterCommit, scanCampaigns, sweepUnmatchedEvents } from "../campaigns/index.js";
 import { abandonExpired, applyDueDecisions } from "../cancel-flow/index.js";
 import { createSender, dispatchDue } from "../delivery/index.js";
 import type { Deps } from "../deps/index.js";
@@ -23,6 +24,9 @@ export function createJobHandlers(deps: Deps): JobHandlers {
     },
   };
 }
+
+/** The part of the stored state the next pass reads back: each campaign's time. */
+const LastScans = z.record(z.string(), z.object({ ms: z.number() }));
 
 /** One campaign's last scan, kept in the task's state for /metrics. */
 interface ScanFigures {
@@ -54,17 +58,22 @@ export function periodicTasks(deps: Deps): PeriodicTask[] {
       everyMs: durationMs(deps.config.campaigns.scanInterval),
       run: async ({ state, setState }) => {
         const now = deps.clock.now();
+        // The last pass's times, when the stored state has them (a pass that failed stored none).
+        const last = LastScans.safeParse(state.campaigns).data ?? {};
+        const scans = await scanCampaigns(deps.db, deps.campaigns.running(), now, {
+          defaultTimeZone: deps.config.delivery.defaultTimeZone,
+          // The embedded database has one connection: side by side would only queue.
+          concurrency: deps.database.kind === "pglite" ? 1 : deps.config.campaigns.scanConcurrency,
+          previousMs: Object.fromEntries(Object.entries(last).map(([id, f]) => [id, f.ms])),
+        });
         const figures: Record<string, ScanFigures> = {};
-        for (const campaign of deps.campaigns.running()) {
-          const started = performance.now();
-          const exited = await exitOnConditions(deps.db, campaign, now);
-          const enrolled = isEventTrigger(campaign.definition.trigger) ? [] : await scanCampaign(deps.db, campaign, now, deps.config.delivery.defaultTimeZone);
-          figures[campaign.id] = { ms: Math.round(performance.now() - started), enrolled: enrolled.length, exited, at: now.toISOString() };
-          if (enrolled.length > 0 || exited > 0) deps.logger.info({ campaign: campaign.id, enrolled: enrolled.length, exited }, "scan");
+        for (const { campaignId, ms, enrolled, exited } of scans) {
+          figures[campaignId] = { ms, enrolled, exited, at: now.toISOString() };
+          if (enrolled > 0 || exited > 0) deps.logger.info({ campaign: campaignId, enrolled, exited }, "scan");
         }
         // The last scan of each campaign, for /metrics (whichever worker ran it).
         setState({ ...state, campaigns: figures });
-        return Object.fromEntries(Object.entries(figures).map(([id, f]) => [id, { enrolled: f.enrolled, exited: f.exited }]));
+        return Object.fromEntries(scans.map(({ campaignId, enrolled, exited }) => [campaignId, { enrolled, exited }]));
       },
     },
     {

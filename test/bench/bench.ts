@@ -18,7 +18,7 @@ import { type SQL, sql, TransactionRollbackError } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import pg from "pg";
 import { z } from "zod";
-import { exitOnConditions, isEventTrigger, type LoadedCampaign, scanCampaign } from "../../src/campaigns/index.js";
+import { isEventTrigger, type LoadedCampaign, scanCampaign, scanCampaigns } from "../../src/campaigns/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { col, queryRows, retryTransient } from "../../src/db/index.js";
 import { renderTemplate, sampleContext } from "../../src/render/index.js";
@@ -140,6 +140,8 @@ async function main() {
     SMTP_MAX_CONNECTIONS: String(Math.max(1, Math.round(SMTP_CONNECTIONS / WORKERS))),
     // The bench times the first scans itself, before the worker starts.
     SCAN_INTERVAL: "PT1M",
+    // The re-scan runs campaigns side by side as the scan task does; SCAN_CONCURRENCY=1 for one at a time.
+    ...(process.env.SCAN_CONCURRENCY ? { SCAN_CONCURRENCY: process.env.SCAN_CONCURRENCY } : {}),
   };
   const config = loadConfig({ ...env, PORT: "0" });
   const runtime = await buildDeps(config, createLogger("warn"));
@@ -222,16 +224,16 @@ async function main() {
     // 2. The scan job again (exit conditions and scans of every running campaign), nothing new.
     if (runs("scan")) {
     await settle();
-    const rescans: Record<string, number> = {};
-    let again = 0;
+    // The scan task's own pass: campaigns side by side, SCAN_CONCURRENCY at once.
     const t = performance.now();
-    for (const campaign of deps.campaigns.running()) {
-      const started = performance.now();
-      await exitOnConditions(deps.db, campaign, new Date());
-      if (!isEventTrigger(campaign.definition.trigger)) again += (await scanCampaign(deps.db, campaign, new Date(), config.delivery.defaultTimeZone)).length;
-      rescans[campaign.id] = Math.round(performance.now() - started);
-    }
-    report.rescan = { ms: Math.round(performance.now() - t), enrolled: again, campaigns: rescans, target: "<= 500 ms" };
+    const passes = await scanCampaigns(deps.db, deps.campaigns.running(), new Date(), {
+      defaultTimeZone: config.delivery.defaultTimeZone,
+      concurrency: config.campaigns.scanConcurrency,
+      previousMs: Object.fromEntries(scans.map((s) => [s.campaign as string, s.ms as number])),
+    });
+    const rescans = Object.fromEntries(passes.map((p) => [p.campaignId, p.ms]));
+    const again = passes.reduce((sum, p) => sum + p.enrolled, 0);
+    report.rescan = { ms: Math.round(performance.now() - t), enrolled: again, campaigns: rescans, concurrency: config.campaigns.scanConcurrency, target: "<= 500 ms" };
     log(`re-scan: ${again} enrolled in ${Math.round(performance.now() - t)} ms ${JSON.stringify(rescans)}`);
     }
 
@@ -607,7 +609,7 @@ function printTable(report: Record<string, unknown>) {
           ["first scan: all scan campaigns", `${n(r.firstScan.ms)} ms`, `${n(r.firstScan.rawMs)} ms`, `${r.firstScan.ratio}x`, "≤ 1.5x"],
         ]
       : []),
-    ...(r.rescan ? [["re-scan, nothing new (scan job: exits + scans)", `${n(r.rescan.ms)} ms`, "", "", "≤ 500 ms"]] : []),
+    ...(r.rescan ? [[`re-scan, nothing new (scan job: exits + scans, ${r.rescan.concurrency ?? 1} at a time)`, `${n(r.rescan.ms)} ms`, "", "", "≤ 500 ms"]] : []),
     ...(r.ingestion
       ? [
           [`ingestion cold, /v1/batch of 100, ${r.ingestion.clients} clients (events/s)`, n(r.ingestion.cold.eventsPerSecond), n(r.ingestion.rawEventsPerSecond), `${r.ingestion.ratio}x`, "≥ 10,000/s, ≥ 0.4x"],

@@ -1,0 +1,62 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { col, type Database, openDatabase, queryRows } from "../src/db/index.js";
+import { createTestDatabase, withAdmin } from "./helpers/postgres.js";
+
+const jit = z.object({ jit: z.string() });
+
+describe("Rekindle's PostgreSQL connections", () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let opened: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    opened = await openDatabase({ url: database.url, poolSize: 3, dataDir: "" });
+  });
+  afterAll(async () => {
+    await opened.close();
+    await database.drop();
+  });
+
+  it("run without JIT compilation, on every connection of the pool, inside transactions too", async () => {
+    // Three at once, so that the pool opens each of its connections.
+    const seen = await Promise.all([1, 2, 3].map(() => queryRows(opened.db, jit, sql`select current_setting('jit') as jit, pg_sleep(0.05)::text`)));
+    expect(seen.flat()).toEqual([{ jit: "off" }, { jit: "off" }, { jit: "off" }]);
+    const inTransaction = await opened.db.transaction((tx) => queryRows(tx, jit, sql`select current_setting('jit') as jit`));
+    expect(inTransaction).toEqual([{ jit: "off" }]);
+  });
+
+  it("still run without it on the connections opened after every backend was terminated", async () => {
+    const ended = await withAdmin(async (admin) => {
+      const result = await admin.query(
+        "select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and application_name = 'rekindle'",
+        [database.name],
+      );
+      return z.object({ n: col.int }).parse(result.rows[0]).n;
+    });
+    expect(ended).toBeGreaterThan(0);
+    // The pool finds its connections dead, and opens new ones, which start with the same options.
+    let seen: { jit: string }[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      seen = await queryRows(opened.db, jit, sql`select current_setting('jit') as jit`).catch(() => []);
+      if (seen.length > 0) break;
+    }
+    expect(seen).toEqual([{ jit: "off" }]);
+  });
+
+  it("take the options DATABASE_URL gives instead, and none for an empty one (a pooler that refuses them)", async () => {
+    // What a connection without start-up options gets: the server's own setting.
+    const serverDefault = await withAdmin(async (admin) => jit.parse((await admin.query("select current_setting('jit') as jit")).rows[0]).jit);
+    for (const [options, expected] of [
+      ["-c%20jit%3Don", "on"],
+      ["", serverDefault],
+    ] as const) {
+      const other = await openDatabase({ url: `${database.url}${database.url.includes("?") ? "&" : "?"}options=${options}`, poolSize: 1, dataDir: "" });
+      try {
+        expect(await queryRows(other.db, jit, sql`select current_setting('jit') as jit`)).toEqual([{ jit: expected }]);
+      } finally {
+        await other.close();
+      }
+    }
+  });
+});
