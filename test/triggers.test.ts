@@ -179,6 +179,35 @@ describe("built-in triggers", () => {
     expect(await enrolled(harness, "welcome-back")).toEqual(["lapsed", "long-pause"]);
   });
 
+  it("returned_after_pause: the customer's last activity before a batch, and the batch's own, decide alike", async () => {
+    // Seen 2 hours and 27 days ago (inside the pause: set aside before matching, and at its edge:
+    // left to the statement), 31 days ago (a return), never (a first visit).
+    await track("hour-ago", "Logged In", ago(2 * HOUR));
+    await track("edge", "Logged In", ago(27 * DAY));
+    await track("month-ago", "Logged In", ago(31 * DAY));
+    await batch([
+      { type: "track", userId: "hour-ago", event: "Logged In", timestamp: ago(0) },
+      { type: "page", userId: "edge", name: "Pricing", timestamp: ago(0) },
+      { type: "track", userId: "month-ago", event: "Logged In", timestamp: ago(0) },
+      // New to Rekindle, with history in one batch: silent for 40 days, then back; or active all along.
+      { type: "track", userId: "batched-lapsed", event: "Logged In", timestamp: ago(40 * DAY) },
+      { type: "track", userId: "batched-lapsed", event: "Logged In", timestamp: ago(0) },
+      { type: "track", userId: "batched-regular", event: "Logged In", timestamp: ago(20 * DAY) },
+      { type: "track", userId: "batched-regular", event: "Logged In", timestamp: ago(5 * DAY) },
+      { type: "track", userId: "batched-regular", event: "Logged In", timestamp: ago(0) },
+    ]);
+    expect(await enrolled(harness, "welcome-back")).toEqual(["batched-lapsed", "month-ago"]);
+    // History arriving late (a login 2 days ago, after today's) for a customer silent before it: their return.
+    await track("late", "Logged In", ago(60 * DAY));
+    await track("late", "Page Viewed", ago(HOUR));
+    expect(await enrolled(harness, "welcome-back")).toEqual(["batched-lapsed", "late", "month-ago"]);
+    await resetState(harness);
+    await track("late", "Logged In", ago(60 * DAY));
+    await harness.deps.db.execute(sql`update customer_activity set last_seen_at = ${ago(0)}::timestamptz`);
+    await track("late", "Logged In", ago(2 * DAY));
+    expect(await enrolled(harness, "welcome-back")).toEqual(["late"]);
+  });
+
   it("returned_after_pause: activity before the silence counts after its events are gone (retention), or when it was anonymous", async () => {
     await track("veteran", "Logged In", ago(400 * DAY));
     await harness.deps.db.execute(sql`delete from events where occurred_at < ${ago(365 * DAY)}::timestamptz`);

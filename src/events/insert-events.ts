@@ -36,6 +36,12 @@ export interface StoredEvent {
   customerId: number | null;
   properties: Record<string, unknown>;
   occurredAt: Date;
+  /**
+   * The customer's last activity before the group that stored this event (null: none), where the
+   * ingestion path knows it (`applyProfilePatches`); undefined elsewhere. Never later than the
+   * truth. Lets matching set aside, unread, a login that cannot be a return after a pause.
+   */
+  customerLastSeenBefore?: Date | null;
 }
 
 // One statement per this many rows (a batch is at most 500 KB, so usually one).

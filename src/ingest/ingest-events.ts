@@ -115,7 +115,10 @@ async function ingestOnce(db: Db, requests: readonly IngestRequest[]): Promise<I
       ...(entry.seenAt && { seenAt: entry.seenAt }),
       ...(entry.firstSeenAt && { firstSeenAt: entry.firstSeenAt }),
     }));
-    await applyProfilePatches(tx, patches, receivedAt);
+    const lastSeenBefore = await applyProfilePatches(tx, patches, receivedAt);
+    for (const event of stored) {
+      if (event.customerId !== null && lastSeenBefore.has(event.customerId)) event.customerLastSeenBefore = lastSeenBefore.get(event.customerId) ?? null;
+    }
     await attachAnonymousEvents(tx, newlyLinked);
 
     // Each request gets the events stored for it: a messageId stored once belongs to the first request that carried it.

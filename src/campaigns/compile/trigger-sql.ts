@@ -24,6 +24,8 @@ export interface SelectedEvent {
   customerId: number | null;
   occurredAt: Date;
   properties: Record<string, unknown>;
+  /** The customer's last activity before this event's group was stored, when ingestion knew it (see `StoredEvent`). */
+  customerLastSeenBefore?: Date | null;
 }
 
 /**
@@ -285,6 +287,31 @@ export const EVENT_TRIGGER_MAX_AGE = "P7D";
  */
 export function oldestTriggeringTime(now: Date): number {
   return subtractDuration(now, EVENT_TRIGGER_MAX_AGE).getTime() - DAY_MS;
+}
+
+/** Set against the pause's length at `now`: a month or a year of another length, a daylight-saving hour, any time zone's day. */
+const PAUSE_MARGIN_MS = 4 * DAY_MS;
+
+/**
+ * A test on an event in hand that sets aside, before any statement, events the trigger's statement
+ * would refuse: never one it would accept. `returned_after_pause`: an activity whose customer was
+ * last active (before the event's group was stored) inside the pause cannot end a silence. The
+ * pause is shortened by a margin and the instants kept apart by a millisecond, so the boundaries
+ * stay with the statement's exact probe; so do the events whose customer's activity is unknown
+ * (the sweep's), never seen, or later than the event (history arriving late).
+ */
+export function setAsideBeforeMatching(trigger: EventTrigger, now: Date): ((event: SelectedEvent) => boolean) | undefined {
+  if (trigger.type !== "returned_after_pause") return undefined;
+  const shortest = now.getTime() - subtractDuration(now, trigger.min_pause).getTime() - PAUSE_MARGIN_MS;
+  if (shortest <= 0) return undefined;
+  return (event) => {
+    const before = event.customerLastSeenBefore;
+    // A resumed subscription starts it whatever the activity (the statement's other way in).
+    if (event.name === "subscription_resumed" || before == null) return false;
+    if (event.source !== "segment" || !(ACTIVITY_TYPES as readonly string[]).includes(event.type)) return false;
+    const silence = event.occurredAt.getTime() - before.getTime();
+    return silence >= 1 && silence <= shortest;
+  };
 }
 
 /** Candidates among selected events, for the event-driven triggers. */

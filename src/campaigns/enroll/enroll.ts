@@ -2,7 +2,7 @@ import type { SQL } from "drizzle-orm";
 import { z } from "zod";
 import { col, type Db, queryRows } from "../../db/index.js";
 import { type CampaignCatalog, type LoadedCampaign, triggerListensTo } from "../catalog.js";
-import { enrollSql, eventCandidatesSql, type EventSelection, narrowSelection, oldestTriggeringTime, scanMomentsSql, selectedRange, SqlScope } from "../compile/index.js";
+import { enrollSql, eventCandidatesSql, type EventSelection, narrowSelection, oldestTriggeringTime, scanMomentsSql, selectedRange, setAsideBeforeMatching, SqlScope } from "../compile/index.js";
 import { isEventTrigger } from "../definition/index.js";
 
 export interface Enrolled {
@@ -40,7 +40,8 @@ export async function enrollCampaignFromEvents(db: Db, campaign: LoadedCampaign,
   // Only the events this trigger listens to, and young enough to start it, travel with its
   // statement: with none, there is nothing to run — the case of almost every group of a backfill.
   const oldest = oldestTriggeringTime(now);
-  const narrowed = narrowSelection(selection, (event) => event.occurredAt.getTime() > oldest && triggerListensTo(trigger, event));
+  const setAside = setAsideBeforeMatching(trigger, now);
+  const narrowed = narrowSelection(selection, (event) => event.occurredAt.getTime() > oldest && triggerListensTo(trigger, event) && !setAside?.(event));
   if (!narrowed) return [];
   const scope = new SqlScope(now);
   const momentsFrom = selectedRange(narrowed)?.from;

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { bigintArray, type Db } from "../../db/index.js";
+import { z } from "zod";
+import { bigintArray, col, type Db, queryRows } from "../../db/index.js";
 import type { ProfilePatch } from "../profile.js";
 
 export interface CustomerPatch {
@@ -12,11 +13,18 @@ export interface CustomerPatch {
 }
 
 /**
+ * Each customer's last activity before a change was applied (null: none on record), for the
+ * customers whose activity it moved. Read in the statement's snapshot, so a concurrent batch's
+ * activity may be missing from it: it is never later than the truth, only possibly earlier.
+ */
+export type LastSeenBefore = ReadonlyMap<number, Date | null>;
+
+/**
  * Applies many customers' changes in two set-based statements. Profiles: absent fields keep their
  * value, traits merge key by key (a null removes the key); only customers whose profile the batch
  * changes are touched. Activity: `customer_activity.last_seen_at` only moves forward, `first_seen_at` only back.
  */
-export async function applyProfilePatches(db: Db, patches: CustomerPatch[], now: Date): Promise<void> {
+export async function applyProfilePatches(db: Db, patches: CustomerPatch[], now: Date): Promise<LastSeenBefore> {
   const sorted = [...patches].sort((a, b) => a.customerId - b.customerId);
   const profiles = sorted
     .filter(({ profile }) => Object.values(profile).some((value) => value !== undefined))
@@ -59,12 +67,20 @@ export async function applyProfilePatches(db: Db, patches: CustomerPatch[], now:
   const seen = sorted.flatMap(({ customerId, seenAt, firstSeenAt }) =>
     seenAt ? [{ id: customerId, last: seenAt.toISOString(), first: (firstSeenAt ?? seenAt).toISOString() }] : [],
   );
-  if (seen.length > 0) {
-    await db.execute(
-      recordActivitySql(sql`select s.id as customer_id, s.last as last_seen_at, s.first as first_seen_at
-        from jsonb_to_recordset(${JSON.stringify(seen)}::jsonb) as s(id bigint, last timestamptz, first timestamptz) order by s.id`),
-    );
-  }
+  if (seen.length === 0) return new Map();
+  // The upsert and, in the same statement (so one round trip), what each row held before it.
+  const rows = await queryRows(
+    db,
+    z.object({ customer_id: col.int8, last_seen_at: col.timestamp.nullable() }),
+    sql`with s as materialized (
+          select s.id as customer_id, s.last as last_seen_at, s.first as first_seen_at
+          from jsonb_to_recordset(${JSON.stringify(seen)}::jsonb) as s(id bigint, last timestamptz, first timestamptz)),
+        before as materialized (
+          select a.customer_id, a.last_seen_at from customer_activity a where a.customer_id in (select customer_id from s)),
+        moved as (${recordActivitySql(sql`select customer_id, last_seen_at, first_seen_at from s order by customer_id`)})
+        select s.customer_id, b.last_seen_at from s left join before b on b.customer_id = s.customer_id`,
+  );
+  return new Map(rows.map((row) => [row.customer_id, row.last_seen_at]));
 }
 
 /**
