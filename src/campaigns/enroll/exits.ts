@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { col, type Db, queryRows } from "../../db/index.js";
 import type { CampaignCatalog, LoadedCampaign } from "../catalog.js";
@@ -36,47 +36,51 @@ export async function exitCampaignOnEvents(db: Db, campaign: LoadedCampaign, goa
       goals.map((goal) => sql`(${propertiesSql(goal.where, sql`e.properties`, scope)})`),
       sql` or `,
     );
-    // The selected events first, materialised, then each one's enrollments in the campaign by
-    // customer (an index lookup per event): the cost follows the batch, not the campaign's size.
-    const reached = (enrollments: SQL) => sql`
-      e as materialized (
-        select e.id, e.name, e.customer_id, e.occurred_at from ${selectedEventsSql(narrowed)}
-        where e.name = ${name} and e.customer_id is not null and (${matches})),
-      hit as (
-        select distinct on (x.id) x.id, e.name, e.occurred_at
-        from e cross join lateral (
-          select en.id from enrollments en
-          -- By the customer's enrollments (a handful), the campaign only as a filter: with
-          -- statistics taken before a campaign grew, the planner believes it has one enrollment
-          -- and would walk all of them for every event, through the (campaign, entered_at) index.
-          where en.customer_id = e.customer_id and en.campaign_id || '' = ${campaign.id} and ${enrollments}
-            -- After the moment that started it (the trigger event's own time when there is one:
-            -- billing events can be delivered late, and "paid" must still end "payment failed").
-            -- The trigger's time is in the facts it recorded (an event trigger's occurredAt, a
-            -- cancel-page visit's visitedAt), not looked up by id: that lookup would probe (and
-            -- plan for) every month's partition of events, for every group of events matched.
-            and e.occurred_at >= coalesce((en.matched_facts ->> 'occurredAt')::timestamptz,
-              (en.matched_facts ->> 'visitedAt')::timestamptz, en.entered_at)
-          -- Not flattened into a join: a hash over every enrollment of the campaign is what this avoids.
-          offset 0) x
-        order by x.id, e.occurred_at)`;
+    // A goal reached after the sequence ended (or was stopped) still counts as a conversion when
+    // it falls inside the conversion window: the measurement must not depend on how long the
+    // sequence is. Both in one statement: an active enrollment ends, an ended one without a goal
+    // yet records it.
+    const inWindow = sql`e.occurred_at <= en.entered_at + ${campaign.definition.conversion_window}::interval`;
+    const at = sql`${now.toISOString()}::timestamptz`;
     const rows = await queryRows(
       db,
-      z.object({ id: col.int8 }),
+      z.object({ id: col.int8, exited: z.boolean() }),
+      // The selected events first, materialised, then each one's enrollments in the campaign by
+      // customer (an index lookup per event): the cost follows the batch, not the campaign's size.
       sql`
-        with ${reached(sql`en.status = 'active'`)}
-        update enrollments en set status = 'exited', ended_at = ${now.toISOString()}::timestamptz,
-          end_reason = 'goal: ' || hit.name, goal_reached_at = hit.occurred_at
-        from hit where en.id = hit.id and en.status = 'active'
-        returning en.id`,
+        with e as materialized (
+          select e.id, e.name, e.customer_id, e.occurred_at from ${selectedEventsSql(narrowed)}
+          where e.name = ${name} and e.customer_id is not null and (${matches})),
+        hit as (
+          select distinct on (x.id) x.id, x.in_window, e.name, e.occurred_at
+          from e cross join lateral (
+            select en.id, ${inWindow} as in_window from enrollments en
+            -- By the customer's enrollments (a handful), the campaign only as a filter: with
+            -- statistics taken before a campaign grew, the planner believes it has one enrollment
+            -- and would walk all of them for every event, through the (campaign, entered_at) index.
+            where en.customer_id = e.customer_id and en.campaign_id || '' = ${campaign.id}
+              and (en.status = 'active' or (en.goal_reached_at is null and ${inWindow}))
+              -- After the moment that started it (the trigger event's own time when there is one:
+              -- billing events can be delivered late, and "paid" must still end "payment failed").
+              -- The trigger's time is in the facts it recorded (an event trigger's occurredAt, a
+              -- cancel-page visit's visitedAt), not looked up by id: that lookup would probe (and
+              -- plan for) every month's partition of events, for every group of events matched.
+              and e.occurred_at >= coalesce((en.matched_facts ->> 'occurredAt')::timestamptz,
+                (en.matched_facts ->> 'visitedAt')::timestamptz, en.entered_at)
+            -- Not flattened into a join: a hash over every enrollment of the campaign is what this avoids.
+            offset 0) x
+          order by x.id, e.occurred_at)
+        update enrollments en set
+          status = case when en.status = 'active' then 'exited' else en.status end,
+          ended_at = case when en.status = 'active' then ${at} else en.ended_at end,
+          end_reason = case when en.status = 'active' then 'goal: ' || hit.name else en.end_reason end,
+          goal_reached_at = hit.occurred_at
+        from hit
+        -- Checked again on the row as it is now: it may have ended since (then only inside the window).
+        where en.id = hit.id and (en.status = 'active' or (en.goal_reached_at is null and hit.in_window))
+        returning en.id, (en.status = 'exited' and en.ended_at = ${at} and en.end_reason = 'goal: ' || hit.name) as exited`,
     );
-    ended += rows.length;
-    // A goal reached after the sequence ended (or was stopped) still counts as a conversion
-    // when it falls inside the conversion window: the measurement must not depend on how long the sequence is.
-    await db.execute(sql`
-      with ${reached(sql`en.status <> 'active' and en.goal_reached_at is null and e.occurred_at <= en.entered_at + ${campaign.definition.conversion_window}::interval`)}
-      update enrollments en set goal_reached_at = hit.occurred_at
-      from hit where en.id = hit.id and en.goal_reached_at is null`);
+    ended += rows.filter((row) => row.exited).length;
   }
   return ended;
 }
