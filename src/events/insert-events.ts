@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
-import { col, type Db, eventType, type EventType, queryRows } from "../db/index.js";
+import { col, type Db, type EventType, queryRows } from "../db/index.js";
 import { ensureEventPartitions, forgetEventPartitions, isMissingPartitionError, monthOf } from "./event-partitions.js";
 
 export interface EventRow {
@@ -16,16 +16,11 @@ export interface EventRow {
   receivedAt: Date;
 }
 
-/** An event as `insertEvents` reads it back (`returning`). */
-const InsertedEvent = z.object({
-  id: col.int8,
-  message_id: z.string(),
-  type: z.enum(eventType.enumValues),
-  name: z.string(),
-  customer_id: col.int8.nullable(),
-  properties: col.jsonObject,
-  occurred_at: col.timestamp,
-});
+/**
+ * What `insertEvents` reads back of each event it stored: its id. The rest is what was sent, so it
+ * is taken from the rows in hand rather than parsed again from the answer.
+ */
+const InsertedEvent = z.object({ id: col.int8, message_id: z.string() });
 
 /** A stored event, as triggers and the timeline see it. */
 export interface StoredEvent {
@@ -102,25 +97,20 @@ export async function insertEvents(db: Db, rows: EventRow[]): Promise<StoredEven
               select r.message_id, r.type::event_type, r.name, r.customer_id, r.anonymous_id, r.properties, r.context, r.source, r.occurred_at, r.received_at
               from r where r.message_id in (select message_id from claimed)
               order by r.ord
-              returning id, message_id, type, name, customer_id, properties, occurred_at, received_at),
+              returning id, message_id, occurred_at, received_at),
             unmatched as (${unmatchedGroupSql(sql`stored`)})
-            select id, message_id, type, name, customer_id, properties, occurred_at from stored order by id`,
+            select id, message_id from stored order by id`,
       );
     } catch (error) {
       // A month this process knew was dropped meanwhile (retention, by another process): ask again next time.
       if (isMissingPartitionError(error)) forgetEventPartitions();
       throw error;
     }
-    for (const row of inserted) {
-      stored.push({
-        id: row.id,
-        messageId: row.message_id,
-        type: row.type,
-        name: row.name,
-        customerId: row.customer_id,
-        properties: row.properties,
-        occurredAt: row.occurred_at,
-      });
+    const sent = new Map(unique.slice(start, start + ROWS_PER_STATEMENT).map((row) => [row.messageId, row]));
+    for (const { id, message_id: messageId } of inserted) {
+      const row = sent.get(messageId);
+      if (!row) throw new Error(`insertEvents: the database stored messageId ${messageId}, which this statement did not send`);
+      stored.push({ id, messageId, type: row.type, name: row.name, customerId: row.customerId, properties: row.properties, occurredAt: row.occurredAt });
     }
   }
   return stored;
