@@ -19,6 +19,8 @@ describe("enrollment", () => {
   beforeAll(async () => {
     harness = await startHarness({
       clock,
+      // Eight connections, so that the scan task runs two campaigns at once (a quarter of them).
+      env: { DATABASE_POOL_SIZE: "8" },
       campaigns: {
         dunning: campaignYaml("dunning", { type: "payment_failed" }, "reentry: always\nexit:\n  - event: invoice_paid\n  - event: subscription_canceled"),
         quiet: campaignYaml("quiet", { type: "inactive", for: "P14D" }, "reentry:\n  after: P30D"),

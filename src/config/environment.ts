@@ -80,7 +80,7 @@ export const Environment = z.object({
   TEMPLATES_DIR: z.string().min(1).default("templates"),
   /** How often scan-driven triggers (card expiring, inactivity...) are evaluated. Default `PT1M`. */
   SCAN_INTERVAL: IsoDuration.default("PT1M"),
-  /** Campaigns a scan pass runs side by side, each on a connection of its own. Default 2. */
+  /** Campaigns a scan pass runs side by side, each on a connection of its own (at most a quarter of DATABASE_POOL_SIZE). Default 2. */
   SCAN_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   /** Time zone for customers whose own is unknown (waits until a local time, quiet hours). Default `UTC`. */
   DEFAULT_TIMEZONE: TimeZone.default("UTC"),

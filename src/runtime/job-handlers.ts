@@ -25,6 +25,16 @@ export function createJobHandlers(deps: Deps): JobHandlers {
   };
 }
 
+/**
+ * How many campaigns the scan task runs at once: SCAN_CONCURRENCY, but never more than a quarter
+ * of the process's connections, so that sends (claims and results, two transactions each) always
+ * find one; one on the embedded database, which has a single connection.
+ */
+function scanLanes(deps: Deps): number {
+  if (deps.database.kind === "pglite") return 1;
+  return Math.max(1, Math.min(deps.config.campaigns.scanConcurrency, Math.floor(deps.config.database.poolSize / 4)));
+}
+
 /** The part of the stored state the next pass reads back: each campaign's time. */
 const LastScans = z.record(z.string(), z.object({ ms: z.number() }));
 
@@ -62,8 +72,7 @@ export function periodicTasks(deps: Deps): PeriodicTask[] {
         const last = LastScans.safeParse(state.campaigns).data ?? {};
         const scans = await scanCampaigns(deps.db, deps.campaigns.running(), now, {
           defaultTimeZone: deps.config.delivery.defaultTimeZone,
-          // The embedded database has one connection: side by side would only queue.
-          concurrency: deps.database.kind === "pglite" ? 1 : deps.config.campaigns.scanConcurrency,
+          concurrency: scanLanes(deps),
           previousMs: Object.fromEntries(Object.entries(last).map(([id, f]) => [id, f.ms])),
         });
         const figures: Record<string, ScanFigures> = {};
