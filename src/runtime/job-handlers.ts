@@ -30,7 +30,7 @@ export function createJobHandlers(deps: Deps): JobHandlers {
  * of the process's connections, so that sends (claims and results, two transactions each) always
  * find one; one on the embedded database, which has a single connection.
  */
-function scanLanes(deps: Deps): number {
+export function scanLanes(deps: Deps): number {
   if (deps.database.kind === "pglite") return 1;
   return Math.max(1, Math.min(deps.config.campaigns.scanConcurrency, Math.floor(deps.config.database.poolSize / 4)));
 }
