@@ -130,7 +130,7 @@ export function registerServiceCommands(program: Command): void {
     .action(async () => {
       const config = configOrExit();
       try {
-        const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 });
+        const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2, connectionOptions: config.database.connectionOptions });
         const pending = await pendingMigrations(database.db);
         await database.migrate();
         process.stdout.write(pending.length > 0 ? `applied ${pending.length} migration(s): ${pending.join(", ")}\n` : "database is up to date\n");

@@ -48,7 +48,7 @@ export function fail(error: unknown): never {
  * whatever happens; failures are said plainly.
  */
 async function withOpenDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
-  const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2 }).catch(fail);
+  const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: 2, connectionOptions: config.database.connectionOptions }).catch(fail);
   try {
     await assertMigrated(database.db);
     return await work(database.db);

@@ -16,7 +16,7 @@ export interface Config {
     /** HTTP_HEADERS_TIMEOUT, HTTP_BODY_TIMEOUT and HTTP_REQUEST_TIMEOUT, in milliseconds. */
     timeouts: { headersMs: number; bodyMs: number; requestMs: number };
   };
-  database: { url: string | undefined; poolSize: number };
+  database: { url: string | undefined; poolSize: number; connectionOptions: string | undefined };
   redis: {
     /** REDIS_URL when it is a URL. */
     url: string | undefined;
@@ -158,7 +158,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
       timeouts: { headersMs: durationMs(e.HTTP_HEADERS_TIMEOUT), bodyMs: durationMs(e.HTTP_BODY_TIMEOUT), requestMs: durationMs(e.HTTP_REQUEST_TIMEOUT) },
     },
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, connectionOptions: e.PGOPTIONS },
     redis: { url: e.REDIS_URL === "local" ? undefined : e.REDIS_URL, local: e.REDIS_URL === "local", prefix: e.REDIS_PREFIX },
     mail: {
       smtpUrl: e.SMTP_URL,

@@ -44,6 +44,8 @@ export const Environment = z.object({
   PUBLIC_URL: url(/^https?$/, "https://rekindle.example.com").optional(),
   /** PostgreSQL. Unset: an embedded PGlite database under DATA_DIR. */
   DATABASE_URL: url(/^postgres(ql)?$/, "postgres://user@127.0.0.1:5432/rekindle").optional(),
+  /** Server settings each PostgreSQL connection starts with (libpq's PGOPTIONS). Default `-c jit=off`; empty: none. */
+  PGOPTIONS: z.string().optional(),
   /** Size of the PostgreSQL connection pool per process. Default 10. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   /** Redis for the queues. Unset: 127.0.0.1:6379, or a redis-server child process if none answers. `local`: always a redis-server child process of Rekindle's own. */

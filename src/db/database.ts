@@ -33,12 +33,9 @@ export interface DatabaseOptions {
   url: string | undefined;
   /** Connections per process (node-postgres pool). Default 10. */
   poolSize?: number;
+  /** The server settings each connection starts with (PGOPTIONS). Default `DEFAULT_CONNECTION_OPTIONS`. */
+  connectionOptions?: string | undefined;
   dataDir: string;
-}
-
-/** Opens the database; a PostgreSQL server that cannot be reached or refuses throws `DatabaseUnavailableError`. */
-export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.dataDir);
 }
 
 /**
@@ -48,18 +45,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * No JIT compilation: Rekindle's statements are index probes and short ranges, but the planner's
  * cost estimates, summed over every month's partition of `events`, often pass `jit_above_cost`,
  * and compiling a scan took longer than running it (155 ms of the onboarding scan's 363 ms).
- * `PGOPTIONS`, or an `options` parameter in DATABASE_URL (which wins), replaces this; an empty one
+ * PGOPTIONS, or an `options` parameter in DATABASE_URL (which wins), replaces this; an empty one
  * (`?options=`) sends none, for a pooler that refuses start-up options it does not know.
  */
-export function connectionOptions(env: NodeJS.ProcessEnv = process.env): string {
-  return env.PGOPTIONS ?? "-c jit=off";
+export const DEFAULT_CONNECTION_OPTIONS = "-c jit=off";
+
+/** Opens the database; a PostgreSQL server that cannot be reached or refuses throws `DatabaseUnavailableError`. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url
+    ? openPostgres(options.url, options.poolSize ?? 10, options.connectionOptions ?? DEFAULT_CONNECTION_OPTIONS)
+    : openPglite(options.dataDir);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, connectionOptions: string): Promise<Database> {
   // Each driver's drizzle adapter is loaded when that driver is used: a PostgreSQL process never loads PGlite's.
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "rekindle", connectionTimeoutMillis: 10_000, options: connectionOptions() });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "rekindle", connectionTimeoutMillis: 10_000, options: connectionOptions });
   // A client that loses its server (PostgreSQL restarted, the backend terminated) emits 'error';
   // unhandled, that ends the process. The pool handles idle clients; a client checked out for a
   // transaction gets a listener of its own, for its whole life. Its query in flight still fails

@@ -63,7 +63,8 @@ export async function insertEvents(db: Db, rows: EventRow[]): Promise<StoredEven
   await ensureEventPartitions(db, unique.map((row) => monthOf(row.occurredAt)));
   const stored: StoredEvent[] = [];
   for (let start = 0; start < unique.length; start += ROWS_PER_STATEMENT) {
-    const chunk = unique.slice(start, start + ROWS_PER_STATEMENT).map((row, ord) => ({
+    const rowsOfChunk = unique.slice(start, start + ROWS_PER_STATEMENT);
+    const chunk = rowsOfChunk.map((row, ord) => ({
       ord,
       message_id: row.messageId,
       type: row.type,
@@ -106,7 +107,7 @@ export async function insertEvents(db: Db, rows: EventRow[]): Promise<StoredEven
       if (isMissingPartitionError(error)) forgetEventPartitions();
       throw error;
     }
-    const sent = new Map(unique.slice(start, start + ROWS_PER_STATEMENT).map((row) => [row.messageId, row]));
+    const sent = new Map(rowsOfChunk.map((row) => [row.messageId, row]));
     for (const { id, message_id: messageId } of inserted) {
       const row = sent.get(messageId);
       if (!row) throw new Error(`insertEvents: the database stored messageId ${messageId}, which this statement did not send`);

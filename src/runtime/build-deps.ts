@@ -31,7 +31,7 @@ export interface Runtime {
  */
 export async function buildDeps(config: Config, logger: Logger, options: { clock?: Clock } = {}): Promise<Runtime> {
   const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
-  const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize, dataDir: config.dataDir });
+  const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize, connectionOptions: config.database.connectionOptions, dataDir: config.dataDir });
   let redisServer: RedisServer;
   try {
     redisServer = await resolveRedis({

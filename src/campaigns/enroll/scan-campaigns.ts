@@ -1,4 +1,4 @@
-import type { Db } from "../../db/index.js";
+import { type Db, isTransientDbError } from "../../db/index.js";
 import type { LoadedCampaign } from "../catalog.js";
 import { isEventTrigger } from "../definition/index.js";
 import { scanCampaign } from "./enroll.js";
@@ -43,7 +43,10 @@ export async function scanCampaigns(db: Db, campaigns: readonly LoadedCampaign[]
         results.set(campaign.id, { campaignId: campaign.id, ms: Math.round(performance.now() - started), enrolled: enrolled.length, exited });
       } catch (error) {
         // One campaign's failure does not keep the others from their scan; the pass fails after.
+        // A database fault is every campaign's: the rest wait for the next pass rather than each
+        // waiting out the connection timeout in turn.
         failures.push({ campaignId: campaign.id, error });
+        if (isTransientDbError(error)) queue.length = 0;
       }
     }
   };
