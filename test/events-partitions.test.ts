@@ -79,6 +79,28 @@ describe("events partitioned by month", () => {
     expect(months).toEqual([{ partition: "events_2026_11" }]);
   });
 
+  it("a goal reached after the moment, in the same month or the next, keeps the moment from starting a sequence", async () => {
+    clock.set(new Date("2026-12-02T06:00:00Z"));
+    // Paid on 1 December, delivered first; the failure it settled, dated 30 November, arrives after.
+    await post(harness, "/v1/track", { userId: "settled", event: "invoice_paid", timestamp: "2026-12-01T10:00:00Z" });
+    await post(harness, "/v1/track", { userId: "settled", event: "payment_failed", timestamp: "2026-11-30T08:00:00Z" });
+    // Both in one batch, a minute apart, the day before: the same.
+    await post(harness, "/v1/batch", {
+      batch: [
+        { type: "track", userId: "same-batch", event: "payment_failed", timestamp: "2026-12-01T08:00:00Z" },
+        { type: "track", userId: "same-batch", event: "invoice_paid", timestamp: "2026-12-01T08:01:00Z" },
+      ],
+    });
+    // Paid before the failure: that failure still needs the sequence.
+    await post(harness, "/v1/batch", {
+      batch: [
+        { type: "track", userId: "paid-earlier", event: "invoice_paid", timestamp: "2026-11-03T08:00:00Z" },
+        { type: "track", userId: "paid-earlier", event: "payment_failed", timestamp: "2026-12-01T08:00:00Z" },
+      ],
+    });
+    expect(await enrollments(harness, "dunning")).toMatchObject([{ customer: "paid-earlier", status: "active" }]);
+  });
+
   it("stores each messageId once when 20 requests carrying overlapping ids arrive at once, even with times in different months", async () => {
     // Request i carries m-i … m-(i+9): 29 ids in all, most in several requests; a retried message's time may move across a month
     // boundary (its skew correction follows sentAt), so no (messageId, time) key could catch it.

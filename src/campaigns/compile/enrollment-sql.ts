@@ -59,11 +59,19 @@ export function qualifiedSql(
   const audience = campaign.definition.audience ? conditionSql(campaign.definition.audience, scope) : sql`true`;
   // A goal already reached after the moment (a "paid" delivered before its "payment failed") means there is nothing to do.
   const goals = campaign.definition.exit.flatMap((goal) => ("event" in goal ? [goal.event] : []));
+  // For events, a probe of each candidate's own events, run per candidate (OFFSET 0 keeps it a
+  // subquery) by the customer's index. Its lower bound only prunes the months before the moments,
+  // so it is the first day of the earliest moment's month (where the partitions start): the
+  // moment itself would have the planner, whose statistics end before the events just stored,
+  // expect nothing after it and read every event since, for every candidate — 600 rows each at
+  // the bench's rate of ingestion.
+  const eventPath = lookup === "by-customer";
+  const from = momentsFrom && (eventPath ? new Date(Date.UTC(momentsFrom.getUTCFullYear(), momentsFrom.getUTCMonth(), 1)) : momentsFrom);
   const goalReached =
     goals.length > 0
       ? sql` and not exists (select 1 from events g where g.customer_id = m.customer_id and g.name = any(${textList(goals)}) and g.occurred_at >= m.sort_at${
-          momentsFrom ? sql` and g.occurred_at >= ${momentsFrom.toISOString()}::timestamptz` : sql``
-        })`
+          from ? sql` and g.occurred_at >= ${from.toISOString()}::timestamptz` : sql``
+        }${eventPath ? sql` offset 0` : sql``})`
       : sql``;
   const reentry = reentrySql(campaign.id, campaign.definition.reentry, scope, lookup);
   // Joins are rendered after the conditions, which is when we know which ones they need.
