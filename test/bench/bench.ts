@@ -629,7 +629,7 @@ function printTable(report: Record<string, unknown>) {
     ...(r.sendDefaults ? [[`one worker, default settings: ${n(r.sendDefaults.emails)} emails → sink (emails/s)`, n(r.sendDefaults.emailsPerSecond), n(r.sendDefaults.rawPerSecond), `${r.sendDefaults.ratio}x`, "≥ 0.5x raw"]] : []),
     ["peak RSS, API process", MB(r.memory.apiPeakRssBytes), "", "", "≤ 400 MB"],
     [`peak RSS, worker process (largest of ${r.memory.workerPeaksBytes.length})`, MB(r.memory.workerPeakRssBytes), "", "", "≤ 400 MB"],
-    ...(r.redis ? [[`Redis used_memory, ${n(r.redis.messagesWaiting)} waiting in the outbox`, `${n(r.redis.usedMemoryWithWaitingBytes)} B`, `${n(r.redis.usedMemoryEmptyBytes)} B`, `+${n(r.redis.growthBytes)} B`, "flat"]] : []),
+    ...(r.redis ? [[`Redis used_memory, ${n(r.redis.messagesWaiting)} waiting in the outbox`, `${n(r.redis.usedMemoryWithWaitingBytes)} B`, `${n(r.redis.usedMemoryEmptyBytes)} B`, `${r.redis.growthBytes >= 0 ? "+" : ""}${n(r.redis.growthBytes)} B`, "flat"]] : []),
     ...(r.render ? [["render (emails/s, 1 core) vs compiled Handlebars alone", n(r.render.rekindlePerSecond), n(r.render.rawHandlebarsPerSecond), `${r.render.ratio}x`, "≥ 10,000/s"]] : []),
   ];
   console.log("\n| scenario | Rekindle | raw baseline | ratio | target |\n|---|---|---|---|---|");
