@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { col, type Database, openDatabase, queryRows } from "../src/db/index.js";
+import { col, type Database, isTransientDbError, openDatabase, queryRows } from "../src/db/index.js";
 import { createTestDatabase, withAdmin } from "./helpers/postgres.js";
 
 const jit = z.object({ jit: z.string() });
@@ -59,4 +59,38 @@ describe("Rekindle's PostgreSQL connections", () => {
       }
     }
   });
+
+  it("say, when no connection could be had in time, how many were in use and how many callers waited", async () => {
+    const small = await openDatabase({ url: database.url, poolSize: 1, dataDir: "" });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The only connection, checked out by a transaction that does not end yet.
+    const holding = small.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      await held;
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // One caller through a plain statement (pool.query), one through a transaction (pool.connect).
+      const failures = await Promise.all([
+        small.db.execute(sql`select 1`).then(() => undefined, (error: unknown) => error),
+        small.db.transaction((tx) => tx.execute(sql`select 1`)).then(() => undefined, (error: unknown) => error),
+      ]);
+      for (const failure of failures) {
+        expect(failure).toBeInstanceOf(Error);
+        // drizzle names the statement that failed, with the pool's error as its cause (logs show both).
+        const messages: string[] = [];
+        for (let error = failure as Error | undefined; error; error = error.cause as Error | undefined) messages.push(error.message);
+        expect(messages).toContainEqual(
+          expect.stringMatching(/^timeout exceeded when trying to connect within 10 s: 1 of 1 connections \(DATABASE_POOL_SIZE\) in use, [01] more callers waiting$/),
+        );
+        // Still a fault worth retrying, as before.
+        expect(isTransientDbError(failure)).toBe(true);
+      }
+    } finally {
+      release();
+      await holding;
+      await small.close();
+    }
+  }, 30_000);
 });

@@ -25,6 +25,9 @@ export interface Database {
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url));
 
+/** How long a caller waits for a connection of the pool (a new one, or one given back) before it fails. */
+const CONNECTION_TIMEOUT_MS = 10_000;
+
 // Any constant works; it only has to be the same in every Rekindle process sharing a database.
 const MIGRATION_LOCK_KEY = 7_340_021_118;
 
@@ -61,7 +64,7 @@ async function openPostgres(url: string, poolSize: number, connectionOptions: st
   // Each driver's drizzle adapter is loaded when that driver is used: a PostgreSQL process never loads PGlite's.
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "rekindle", connectionTimeoutMillis: 10_000, options: connectionOptions });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "rekindle", connectionTimeoutMillis: CONNECTION_TIMEOUT_MS, options: connectionOptions });
   // A client that loses its server (PostgreSQL restarted, the backend terminated) emits 'error';
   // unhandled, that ends the process. The pool handles idle clients; a client checked out for a
   // transaction gets a listener of its own, for its whole life. Its query in flight still fails
@@ -70,6 +73,7 @@ async function openPostgres(url: string, poolSize: number, connectionOptions: st
   pool.on("connect", (client) => {
     client.on("error", () => {});
   });
+  explainPoolTimeouts(pool, poolSize);
   // A connection now, so that a server that is down, a database that does not exist or a wrong
   // password stop the start-up with a message naming DATABASE_URL and the fix, before anything runs.
   try {
@@ -100,6 +104,34 @@ async function openPostgres(url: string, poolSize: number, connectionOptions: st
       await pool.end();
     },
   };
+}
+
+type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, release: (release?: unknown) => void) => void;
+
+/**
+ * pg-pool's "timeout exceeded when trying to connect" says nothing of why. It comes when a caller
+ * waited CONNECTION_TIMEOUT_MS for one of the pool's connections: a pool too small for the work
+ * (many callers waiting), or connections never given back (all in use, few waiting). The error
+ * now says which, so that a log line tells. Both ways in are covered (`connect()` for
+ * transactions, and `pool.query`, which calls `this.connect` with a callback); the message keeps
+ * pg-pool's words first, which `isTransientDbError` recognises.
+ */
+function explainPoolTimeouts(pool: pg.Pool, poolSize: number): void {
+  const connect = pool.connect.bind(pool) as (callback?: ConnectCallback) => Promise<pg.PoolClient> | undefined;
+  const explain = (error: Error | undefined): Error | undefined => {
+    if (!error || !/^timeout exceeded when trying to connect$/.test(error.message)) return error;
+    return new Error(
+      `${error.message} within ${CONNECTION_TIMEOUT_MS / 1000} s: ${pool.totalCount - pool.idleCount} of ${poolSize} connections ` +
+        `(DATABASE_POOL_SIZE) in use, ${pool.waitingCount} more callers waiting`,
+      { cause: error },
+    );
+  };
+  pool.connect = ((callback?: ConnectCallback) => {
+    if (callback) return connect((error, client, release) => callback(explain(error), client, release));
+    return (connect() as Promise<pg.PoolClient>).catch((error: unknown) => {
+      throw error instanceof Error ? explain(error) : error;
+    });
+  }) as typeof pool.connect;
 }
 
 /** Thrown when the embedded database is already open in another process. */
