@@ -13,8 +13,13 @@ export interface IngestQueueOptions {
 
 /** Sized on the bench: groups of a few thousand events amortise planning and commit; two in flight keep both PostgreSQL and this process busy. */
 export const DEFAULT_INGEST_QUEUE: IngestQueueOptions = { maxEvents: 5_000, maxInFlight: 2 };
-/** For /v1/import: batches of up to 10,000 events arrive back to back, and nobody waits on one event. */
-export const BACKFILL_INGEST_QUEUE: IngestQueueOptions = { maxEvents: 20_000, maxInFlight: 2 };
+/**
+ * For /v1/import: batches of up to 10,000 events arrive back to back, and nobody waits on one
+ * event. Groups of 10,000 rather than 20,000: the same rate on the bench (11,684 and 12,012
+ * events/s against 10,659 and 12,758, alternating), and the API process's peak RSS 373–377 MB
+ * instead of 382–389, further from its 400 MB.
+ */
+export const BACKFILL_INGEST_QUEUE: IngestQueueOptions = { maxEvents: 10_000, maxInFlight: 2 };
 
 type Outcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
 
