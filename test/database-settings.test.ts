@@ -1,3 +1,4 @@
+import { connect, createServer, type Socket } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -91,6 +92,58 @@ describe("Rekindle's PostgreSQL connections", () => {
       release();
       await holding;
       await small.close();
+    }
+  }, 30_000);
+
+  it("give back a connection whose BEGIN failed, so that a fault at that moment leaves the pool whole", async () => {
+    // A proxy in front of PostgreSQL that drops the connection when it carries a BEGIN, while armed:
+    // the fault landing between a connection leaving the pool and its transaction's first statement.
+    const target = new URL(database.url);
+    let dropBegins = 0;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        socket.on("error", () => {});
+      }
+      client.on("data", (chunk: Buffer) => {
+        if (dropBegins > 0 && /begin/i.test(chunk.toString("latin1"))) {
+          dropBegins--;
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        upstream.write(chunk);
+      });
+      upstream.pipe(client);
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const port = (proxy.address() as { port: number }).port;
+    const proxied = new URL(database.url);
+    proxied.hostname = "127.0.0.1";
+    proxied.port = String(port);
+    const small = await openDatabase({ url: proxied.toString(), poolSize: 1, dataDir: "" });
+    try {
+      expect(await queryRows(small.db, z.object({ n: col.int }), sql`select 1 as n`)).toEqual([{ n: 1 }]);
+      dropBegins = 3;
+      for (let i = 0; i < 3; i++) {
+        const failed = await small.db.transaction((tx) => tx.execute(sql`select 1`)).then(() => undefined, (error: unknown) => error);
+        // The connection was lost: a fault worth retrying, as any other.
+        expect(isTransientDbError(failed)).toBe(true);
+      }
+      // The pool's one connection came back each time: a transaction and a statement run at once.
+      const started = Date.now();
+      expect(await small.db.transaction((tx) => queryRows(tx, z.object({ n: col.int }), sql`select 2 as n`))).toEqual([{ n: 2 }]);
+      expect(await queryRows(small.db, z.object({ n: col.int }), sql`select 3 as n`)).toEqual([{ n: 3 }]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await small.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   }, 30_000);
 });

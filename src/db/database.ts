@@ -64,6 +64,8 @@ async function openPostgres(url: string, poolSize: number, connectionOptions: st
   // Each driver's drizzle adapter is loaded when that driver is used: a PostgreSQL process never loads PGlite's.
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+  // A transaction whose BEGIN fails gives its connection back (drizzle's own does not).
+  (await import("./release-on-failed-begin.js")).releaseOnFailedBegin();
   const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "rekindle", connectionTimeoutMillis: CONNECTION_TIMEOUT_MS, options: connectionOptions });
   // A client that loses its server (PostgreSQL restarted, the backend terminated) emits 'error';
   // unhandled, that ends the process. The pool handles idle clients; a client checked out for a
