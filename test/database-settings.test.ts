@@ -1,9 +1,9 @@
-import { connect, createServer, type Socket } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { col, type Database, isTransientDbError, openDatabase, queryRows } from "../src/db/index.js";
 import { createTestDatabase, withAdmin } from "./helpers/postgres.js";
+import { startTcpProxy } from "./helpers/tcp-proxy.js";
 
 const jit = z.object({ jit: z.string() });
 
@@ -100,32 +100,19 @@ describe("Rekindle's PostgreSQL connections", () => {
     // the fault landing between a connection leaving the pool and its transaction's first statement.
     const target = new URL(database.url);
     let dropBegins = 0;
-    const sockets = new Set<Socket>();
-    const proxy = createServer((client) => {
-      const upstream = connect(Number(target.port || 5432), target.hostname);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on("close", () => sockets.delete(socket));
-        socket.on("error", () => {});
-      }
-      client.on("data", (chunk: Buffer) => {
-        if (dropBegins > 0 && /begin/i.test(chunk.toString("latin1"))) {
+    const proxy = await startTcpProxy(
+      { host: target.hostname, port: Number(target.port || 5432) },
+      {
+        dropOn: (chunk) => {
+          if (dropBegins === 0 || !/begin/i.test(chunk.toString("latin1"))) return false;
           dropBegins--;
-          client.destroy();
-          upstream.destroy();
-          return;
-        }
-        upstream.write(chunk);
-      });
-      upstream.pipe(client);
-      client.on("close", () => upstream.destroy());
-      upstream.on("close", () => client.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    const port = (proxy.address() as { port: number }).port;
+          return true;
+        },
+      },
+    );
     const proxied = new URL(database.url);
     proxied.hostname = "127.0.0.1";
-    proxied.port = String(port);
+    proxied.port = String(proxy.port);
     const small = await openDatabase({ url: proxied.toString(), poolSize: 1, dataDir: "" });
     try {
       expect(await queryRows(small.db, z.object({ n: col.int }), sql`select 1 as n`)).toEqual([{ n: 1 }]);
@@ -142,8 +129,7 @@ describe("Rekindle's PostgreSQL connections", () => {
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       await small.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await proxy.close();
     }
   }, 30_000);
 });

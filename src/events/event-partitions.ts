@@ -15,6 +15,11 @@ export function monthOf(date: Date): string {
   return `${date.toISOString().slice(0, 7)}-01`;
 }
 
+/** The instant the partition holding `date` starts: the first day of its month, 00:00 UTC. */
+export function partitionStart(date: Date): Date {
+  return new Date(`${monthOf(date)}T00:00:00Z`);
+}
+
 /** The first day of the month `count` months after `month`'s. */
 export function addMonths(month: string, count: number): string {
   const date = new Date(`${month}T00:00:00Z`);

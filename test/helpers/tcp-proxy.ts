@@ -10,7 +10,15 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /**
+   * Called with each chunk a client sends: true drops that connection (both ends) instead of
+   * passing the chunk on, as a network fault landing at that very message.
+   */
+  dropOn?: (chunk: Buffer) => boolean;
+}
+
+export async function startTcpProxy(target: { host: string; port: number }, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   const listen = (port: number) =>
@@ -22,7 +30,17 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
           socket.on("close", () => sockets.delete(socket));
           socket.on("error", () => {});
         }
-        client.pipe(upstream).pipe(client);
+        const { dropOn } = options;
+        if (dropOn) {
+          client.on("data", (chunk: Buffer) => {
+            if (!dropOn(chunk)) return void upstream.write(chunk);
+            client.destroy();
+            upstream.destroy();
+          });
+          upstream.pipe(client);
+        } else {
+          client.pipe(upstream).pipe(client);
+        }
         client.on("close", () => upstream.destroy());
         upstream.on("close", () => client.destroy());
       });

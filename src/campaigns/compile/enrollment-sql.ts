@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { LoadedCampaign } from "../catalog.js";
 import { planFrom, type Reentry } from "../definition/index.js";
+import { partitionStart } from "../../events/index.js";
 import { conditionSql } from "./condition-sql.js";
 import { scheduleCtes } from "./schedule-sql.js";
 import type { ScanCandidates } from "./trigger-sql.js";
@@ -61,12 +62,11 @@ export function qualifiedSql(
   const goals = campaign.definition.exit.flatMap((goal) => ("event" in goal ? [goal.event] : []));
   // For events, a probe of each candidate's own events, run per candidate (OFFSET 0 keeps it a
   // subquery) by the customer's index. Its lower bound only prunes the months before the moments,
-  // so it is the first day of the earliest moment's month (where the partitions start): the
-  // moment itself would have the planner, whose statistics end before the events just stored,
-  // expect nothing after it and read every event since, for every candidate — 600 rows each at
-  // the bench's rate of ingestion.
+  // so it is where the earliest moment's partition starts: the moment itself would have the
+  // planner, whose statistics end before the events just stored, expect nothing after it and read
+  // every event since, for every candidate — 600 rows each at the bench's rate of ingestion.
   const eventPath = lookup === "by-customer";
-  const from = momentsFrom && (eventPath ? new Date(Date.UTC(momentsFrom.getUTCFullYear(), momentsFrom.getUTCMonth(), 1)) : momentsFrom);
+  const from = momentsFrom && (eventPath ? partitionStart(momentsFrom) : momentsFrom);
   const goalReached =
     goals.length > 0
       ? sql` and not exists (select 1 from events g where g.customer_id = m.customer_id and g.name = any(${textList(goals)}) and g.occurred_at >= m.sort_at${
