@@ -7,7 +7,14 @@ import { z } from "zod";
 export const EARLIEST = new Date("1970-01-01T00:00:00Z");
 export const LATEST = new Date("2100-01-01T00:00:00Z");
 
-export const inTimeRange = (date: Date): boolean => !Number.isNaN(date.getTime()) && date >= EARLIEST && date < LATEST;
+const EARLIEST_MS = EARLIEST.getTime();
+const LATEST_MS = LATEST.getTime();
+
+/** Compared as numbers: comparing the Dates themselves converts both on every call (a NaN fails both tests). */
+export const inTimeRange = (date: Date): boolean => {
+  const at = date.getTime();
+  return at >= EARLIEST_MS && at < LATEST_MS;
+};
 
 const RANGE = "expected a date between 1970-01-01 and 2099-12-31";
 
