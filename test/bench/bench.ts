@@ -30,6 +30,7 @@ import { descendants } from "../helpers/process-tree.js";
 import { benchEnv, cpuMsOf, peakRssOf, startService, startSink } from "./processes.js";
 import { sendDefaults } from "./send-defaults.js";
 import { starterTemplate } from "./starter-template.js";
+import { storeFloor } from "./store-floor.js";
 import { present } from "../helpers/present.js";
 
 const { values: args } = parseArgs({
@@ -38,7 +39,7 @@ const { values: args } = parseArgs({
     dispatch: { type: "string", default: process.env.BENCH_DISPATCH ?? "100000" },
     events: { type: "string", default: process.env.BENCH_EVENTS ?? "100000" },
     import: { type: "string", default: process.env.BENCH_IMPORT ?? "1000000" },
-    // For working on some scenarios: e.g. --only ingestion,import (scan, ingestion, import, dispatch, redis, render).
+    // For working on some scenarios: e.g. --only ingestion,import (scan, ingestion, import, floor, dispatch, redis, render).
     only: { type: "string" },
     waiting: { type: "string", default: process.env.BENCH_WAITING ?? "1000000" },
     seed: { type: "string", default: "42" },
@@ -258,6 +259,14 @@ async function main() {
     if (runs("import")) {
       await settle();
       report.import = await backfill(apiUrl, apiPids, admin);
+    }
+    if (runs("floor")) {
+      await settle();
+      // Storing alone, one group after another (rolled back): what the two ingestion figures above are to be read against.
+      report.storeFloor = await storeFloor(deps.db, [
+        { label: "/v1/batch's events, groups of 200", batches: Math.ceil(EVENTS / 100), batch: (b) => batchOf(b, `floor-${RUN}`), batchesPerGroup: 2 },
+        { label: "the backfill's events, groups of 10,000", batches: Math.ceil(Math.min(IMPORT, 300_000) / IMPORT_BATCH), batch: (b) => importBatchOf(b, `floor-import-${RUN}`), batchesPerGroup: 10 },
+      ], log);
     }
     // The workers start once ingestion is measured: the API and PostgreSQL have the machine to
     // themselves, as the raw INSERT does, instead of sharing it with the sending of what the
@@ -620,6 +629,10 @@ function printTable(report: Record<string, unknown>) {
         ]
       : []),
     ...(r.import ? [[`backfill, ${n(r.import.events)} events through /v1/import (events/s)`, n(r.import.eventsPerSecond), n(r.import.rawEventsPerSecond), `${r.import.ratio}x`, "≥ 50,000/s"]] : []),
+    ...(r.storeFloor ?? []).map((f: Record<string, number | string>) => [
+      `storing alone, ${f.label}: CPU µs/event parse ${f.parseUs} + store ${f.storeProcessUs} + PostgreSQL ${f.storePostgresUs} → at most (events/s, all cores)`,
+      n(f.ceilingPerSecond as number), "", "", "",
+    ]),
     ...(r.dispatch
       ? [
           [`dispatch: ${n(r.dispatch.messages)} due at once → SMTP sink (${r.dispatch.workers} workers)`, `${r.dispatch.seconds} s${r.dispatch.completed ? "" : " (timed out)"}`, "", "", "≤ 60 s"],
