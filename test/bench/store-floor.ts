@@ -5,7 +5,7 @@
  * profiles and the activity upsert), one group after another, each in a transaction of its own
  * that is rolled back instead of committed (nothing is left for the sweep or the later scenarios).
  *
- * From it, the most events per second this machine could ingest if both cores did nothing but
+ * From it, the most events per second this machine could ingest if every core did nothing but
  * that: what the ingestion targets are to be read against.
  */
 import { cpus } from "node:os";
