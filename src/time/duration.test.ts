@@ -47,5 +47,8 @@ describe("ISO-8601 durations", () => {
     expect(parseDuration("3 days")).toBeUndefined();
     expect(parseDuration("3 days")).toBeUndefined();
     expect(() => subtractDuration(new Date(), "-P1D")).toThrow(RangeError);
+    // Beyond what a Date can hold, a RangeError as the calendar gives, never an Invalid Date.
+    expect(() => addDuration(new Date(), "P300000000D")).toThrow(RangeError);
+    expect(() => subtractDuration(new Date(), "PT9000000000000S")).toThrow(RangeError);
   });
 });

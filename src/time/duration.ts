@@ -60,7 +60,9 @@ function shift(instant: Date, text: string, sign: 1 | -1): Date {
   const { years, months, weeks, days, hours, minutes, seconds, milliseconds, microseconds, nanoseconds } = duration;
   if (years === 0 && months === 0 && microseconds === 0 && nanoseconds === 0) {
     const ms = (((weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60_000 + seconds * 1000 + milliseconds;
-    return new Date(instant.getTime() + sign * ms);
+    const shifted = new Date(instant.getTime() + sign * ms);
+    // Past a Date's range, Temporal's RangeError below says so, rather than an Invalid Date.
+    if (!Number.isNaN(shifted.getTime())) return shifted;
   }
   const start = Temporal.Instant.fromEpochMilliseconds(instant.getTime()).toZonedDateTimeISO("UTC");
   return new Date((sign === 1 ? start.add(duration) : start.subtract(duration)).epochMilliseconds);
