@@ -27,7 +27,7 @@ import { databaseUrl } from "../helpers/postgres.js";
 import { BENCH_DATABASE, freshSeededDatabase } from "./bench-database.js";
 import { benchEventPartitions } from "./partitions.js";
 import { descendants } from "../helpers/process-tree.js";
-import { benchEnv, cpuMsOf, peakRssOf, startService, startSink } from "./processes.js";
+import { benchEnv, cpuOf, peakRssOf, startService, startSink } from "./processes.js";
 import { sendDefaults } from "./send-defaults.js";
 import { starterTemplate } from "./starter-template.js";
 import { storeFloor } from "./store-floor.js";
@@ -263,7 +263,7 @@ async function main() {
     if (runs("floor")) {
       await settle();
       // Storing alone, one group after another (rolled back): what the two ingestion figures above are to be read against.
-      report.storeFloor = await storeFloor(deps.db, [
+      report.storeFloor = await storeFloor(deps.db, admin, [
         { label: "/v1/batch's events, groups of 200", batches: Math.ceil(EVENTS / 100), batch: (b) => batchOf(b, `floor-${RUN}`), batchesPerGroup: 2 },
         { label: "the backfill's events, groups of 10,000", batches: Math.ceil(Math.min(IMPORT, 300_000) / IMPORT_BATCH), batch: (b) => importBatchOf(b, `floor-import-${RUN}`), batchesPerGroup: 10 },
       ], log);
@@ -329,20 +329,6 @@ async function concurrently(count: number, clients: number, work: (i: number) =>
   return performance.now() - t;
 }
 
-/**
- * CPU used by `work` in the given processes and in the PostgreSQL backends serving the bench
- * database: on a shared machine, the cost per event that wall-clock rates hide.
- */
-async function cpuOf<T>(pool: pg.Pool, pids: number[], work: () => Promise<T>): Promise<{ result: T; processMs: number; postgresMs: number }> {
-  const backends = async () => (await pool.query<{ pid: number }>("select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).rows.map((row) => row.pid);
-  const before = new Map((await backends()).map((pid) => [pid, cpuMsOf(pid)]));
-  const processBefore = pids.map(cpuMsOf);
-  const result = await work();
-  const after = new Set([...before.keys(), ...(await backends())]);
-  const postgresMs = [...after].reduce((sum, pid) => sum + Math.max(0, cpuMsOf(pid) - (before.get(pid) ?? 0)), 0);
-  const processMs = pids.reduce((sum, pid, i) => sum + cpuMsOf(pid) - (processBefore[i] ?? 0), 0);
-  return { result, processMs, postgresMs };
-}
 const perThousand = (ms: number, events: number) => +((ms / events) * 1000).toFixed(1);
 
 /** POSTs `batches` bodies to `path` from INGEST_CLIENTS concurrent clients; returns the time taken and the failures. */

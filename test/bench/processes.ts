@@ -2,6 +2,7 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import type pg from "pg";
 import { present } from "../helpers/present.js";
 import { createInterface } from "node:readline";
 
@@ -23,6 +24,21 @@ export function cpuMsOf(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU used by `work` in the given processes and in the PostgreSQL backends serving the bench
+ * database: on a shared machine, the cost per event that wall-clock rates hide.
+ */
+export async function cpuOf<T>(pool: pg.Pool, pids: number[], work: () => Promise<T>): Promise<{ result: T; processMs: number; postgresMs: number }> {
+  const backends = async () => (await pool.query<{ pid: number }>("select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")).rows.map((row) => row.pid);
+  const before = new Map((await backends()).map((pid) => [pid, cpuMsOf(pid)]));
+  const processBefore = pids.map(cpuMsOf);
+  const result = await work();
+  const after = new Set([...before.keys(), ...(await backends())]);
+  const postgresMs = [...after].reduce((sum, pid) => sum + Math.max(0, cpuMsOf(pid) - (before.get(pid) ?? 0)), 0);
+  const processMs = pids.reduce((sum, pid, i) => sum + cpuMsOf(pid) - (processBefore[i] ?? 0), 0);
+  return { result, processMs, postgresMs };
 }
 
 /** The environment of the Rekindle processes under measurement: the bench's database, a Redis prefix of its own, the sink. */

@@ -9,11 +9,12 @@
  * that: what the ingestion targets are to be read against.
  */
 import { cpus } from "node:os";
-import { sql, TransactionRollbackError } from "drizzle-orm";
-import { z } from "zod";
-import { col, type Db, queryRows } from "../../src/db/index.js";
+import { TransactionRollbackError } from "drizzle-orm";
+import type pg from "pg";
+import type { Db } from "../../src/db/index.js";
+import { ensureEventPartitions, monthOf } from "../../src/events/index.js";
 import { type IncomingEvent, ingestGroup, parseSegmentBatch } from "../../src/ingest/index.js";
-import { cpuMsOf } from "./processes.js";
+import { cpuOf } from "./processes.js";
 
 export interface StoreFloorCase {
   label: string;
@@ -36,7 +37,8 @@ export interface StoreFloor {
   ceilingPerSecond: number;
 }
 
-export async function storeFloor(db: Db, cases: StoreFloorCase[], log: (line: string) => void): Promise<StoreFloor[]> {
+/** `pool`: the bench's own connections, from which PostgreSQL's CPU is read (its backend is left out). */
+export async function storeFloor(db: Db, pool: pg.Pool, cases: StoreFloorCase[], log: (line: string) => void): Promise<StoreFloor[]> {
   const floors: StoreFloor[] = [];
   for (const c of cases) {
     const bodies = Array.from({ length: c.batches }, (_, b) => JSON.stringify({ batch: c.batch(b) }));
@@ -50,30 +52,31 @@ export async function storeFloor(db: Db, cases: StoreFloorCase[], log: (line: st
     let groups = 0;
     let parseUs = 0;
     let processUs = 0;
-    // Every backend of the database: the groups take whichever pooled connection is free, and nothing else runs meanwhile.
-    const backends = async () => (await queryRows(db, z.object({ pid: col.int }), sql`select pid from pg_stat_activity where datname = current_database()`)).map((row) => row.pid);
-    const postgresBefore = new Map((await backends()).map((pid) => [pid, cpuMsOf(pid)]));
-    for (let b = 0; b < bodies.length; b += c.batchesPerGroup) {
-      let before = process.cpuUsage();
-      const group = bodies.slice(b, b + c.batchesPerGroup).map(parse);
-      parseUs += cpuUs(process.cpuUsage(before));
-      before = process.cpuUsage();
-      // Each group in a transaction of its own, as the ingest queue runs it, rolled back instead of committed.
-      await db
-        .transaction(async (tx) => {
-          const receivedAt = new Date();
-          await ingestGroup(tx, group.map((events) => ({ events, receivedAt })));
-          tx.rollback();
-        })
-        .catch((error: unknown) => {
-          if (!(error instanceof TransactionRollbackError)) throw error;
-        });
-      processUs += cpuUs(process.cpuUsage(before));
-      events += group.reduce((sum, events) => sum + events.length, 0);
-      groups++;
-    }
-    const postgresAfter = new Set([...postgresBefore.keys(), ...(await backends())]);
-    const postgresMs = [...postgresAfter].reduce((sum, pid) => sum + Math.max(0, cpuMsOf(pid) - (postgresBefore.get(pid) ?? 0)), 0);
+    // PostgreSQL's CPU over the whole loop is storing's: its backends are idle while a group is parsed.
+    const { postgresMs } = await cpuOf(pool, [], async () => {
+      for (let b = 0; b < bodies.length; b += c.batchesPerGroup) {
+        let before = process.cpuUsage();
+        const group = bodies.slice(b, b + c.batchesPerGroup).map(parse);
+        parseUs += cpuUs(process.cpuUsage(before));
+        // Months made for real, outside the transaction rolled back: a partition created there would be
+        // rolled back with it while this process remembered it as there.
+        await ensureEventPartitions(db, group.flat().map((event) => monthOf(event.occurredAt)));
+        before = process.cpuUsage();
+        // Each group in a transaction of its own, as the ingest queue runs it, rolled back instead of committed.
+        await db
+          .transaction(async (tx) => {
+            const receivedAt = new Date();
+            await ingestGroup(tx, group.map((events) => ({ events, receivedAt })));
+            tx.rollback();
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof TransactionRollbackError)) throw error;
+          });
+        processUs += cpuUs(process.cpuUsage(before));
+        events += group.reduce((sum, events) => sum + events.length, 0);
+        groups++;
+      }
+    });
 
     const perEvent = (us: number) => +(us / events).toFixed(1);
     const floor: StoreFloor = {
